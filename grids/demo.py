@@ -1,0 +1,238 @@
+"""The demo city's territory, people and logins (manage.py seed_demo).
+
+A fictional Fujian city, 榕溪市, sized on the real figures in shared/domain.md: one district,
+3 streets, 12 communities, grids at three levels, estates, buildings and households. Every
+object has a stable code, so a second run finds it and changes nothing.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from grids.models import Area, CoBuildingUnit, Department, Household, Resident, Role, RoleAssignment
+
+DEMO_PASSWORD = "linli-demo-2026"
+
+STREETS = ["鲤城街道", "海滨街道", "开元街道"]
+COMMUNITIES = [
+    ["阔口社区", "南门社区", "西街社区", "新华社区"],
+    ["海滨社区", "东湖社区", "浦西社区", "金山社区"],
+    ["开元社区", "龙头社区", "凤池社区", "霞洲社区"],
+]
+ESTATE_NAMES = ["幸福里", "安居苑", "和谐家园", "榕荫小区", "书香苑", "滨江花园"]
+SURNAMES = "陈林黄郑王李吴刘蔡张杨许洪周苏"
+GIVEN = "秀英建华丽娟志强美玲国平春梅海燕文杰家豪雅婷明辉淑贞"
+
+
+@dataclass
+class DemoContext:
+    """What the territory seed made, handed to the other apps' demo hooks."""
+
+    city: Area
+    district: Area
+    streets: list[Area] = field(default_factory=list)
+    communities: list[Area] = field(default_factory=list)
+    grids: list[Area] = field(default_factory=list)  # every grid, all levels
+    buildings: list[Area] = field(default_factory=list)
+    users: dict[str, object] = field(default_factory=dict)
+    logins: list[tuple[str, str, str]] = field(default_factory=list)  # (role, username, where)
+    rng: random.Random = field(default_factory=lambda: random.Random(20261124))
+
+    def leaf_grids(self) -> list[Area]:
+        return [g for g in self.grids if g.grid_level == 3]
+
+
+def _node(parent: Area | None, code: str, **fields) -> Area:
+    existing = Area.objects.filter(code=code).first()
+    if existing:
+        return existing
+    if parent is None:
+        return Area.objects.add_root({"code": code, **fields})
+    parent.refresh_from_db()  # numchild changes as siblings are added
+    return Area.objects.add_child(parent, {"code": code, **fields})
+
+
+def _user(ctx: DemoContext, username: str, name: str, role_label: str, where: str, **extra):
+    User = get_user_model()
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        user = User(username=username, display_name=name, **extra)
+        user.set_password(DEMO_PASSWORD)
+        user.save()
+    ctx.users[username] = user
+    ctx.logins.append((role_label, username, where))
+    return user
+
+
+def _assign(user, role: str, **target) -> None:
+    RoleAssignment.objects.get_or_create(user=user, role=role, **target)
+
+
+def _person(rng: random.Random) -> str:
+    return rng.choice(SURNAMES) + "".join(rng.sample(GIVEN, 2))
+
+
+@transaction.atomic
+def seed_territory() -> DemoContext:
+    city = _node(None, "DEMO", name="榕溪市", kind="city")
+    district = _node(city, "DEMO-D1", name="滨海区", kind="district")
+    ctx = DemoContext(city=city, district=district)
+    for s, street_name in enumerate(STREETS, 1):
+        street = _node(district, f"DEMO-S{s}", name=street_name, kind="street")
+        ctx.streets.append(street)
+        for c, community_name in enumerate(COMMUNITIES[s - 1], 1):
+            ccode = f"DEMO-S{s}C{c}"
+            community = _node(
+                street,
+                ccode,
+                name=community_name,
+                kind="community",
+                lat=24.90 + s * 0.01 + c * 0.002,
+                lng=118.58 + s * 0.01 + c * 0.002,
+            )
+            ctx.communities.append(community)
+            g1 = _node(
+                community,
+                f"{ccode}-G",
+                name=f"{community_name}一级网格",
+                kind="grid",
+                grid_level=1,
+                grid_kind="comprehensive",
+            )
+            ctx.grids.append(g1)
+            for g in range(1, 3):  # two level-2 grids (300-500 households each)
+                g2 = _node(
+                    g1,
+                    f"{ccode}-G{g}",
+                    name=f"{community_name}第{g}网格",
+                    kind="grid",
+                    grid_level=2,
+                    grid_kind="comprehensive",
+                    households_planned=400,
+                )
+                ctx.grids.append(g2)
+                for h in range(1, 3):  # two level-3 grids each
+                    g3code = f"{ccode}-G{g}-{h}"
+                    g3 = _node(
+                        g2,
+                        g3code,
+                        name=f"{community_name}第{g}-{h}网格",
+                        kind="grid",
+                        grid_level=3,
+                        grid_kind="comprehensive",
+                        lat=community.lat + g * 0.001,
+                        lng=community.lng + h * 0.001,
+                    )
+                    ctx.grids.append(g3)
+                    estate_name = ESTATE_NAMES[(s * 7 + c * 3 + g * 2 + h) % len(ESTATE_NAMES)]
+                    estate = _node(
+                        g3, f"{g3code}-E", name=f"{community_name}{estate_name}", kind="estate"
+                    )
+                    for b in range(1, 3):
+                        building = _node(
+                            estate, f"{g3code}-E-B{b}", name=f"{b}号楼", kind="building"
+                        )
+                        ctx.buildings.append(building)
+            if c == 1:  # a dedicated grid (a school) beside the comprehensive ones
+                ctx.grids.append(
+                    _node(
+                        community,
+                        f"{ccode}-GS",
+                        name=f"{community_name}学校专属网格",
+                        kind="grid",
+                        grid_level=1,
+                        grid_kind="dedicated",
+                        dedicated_kind="school",
+                    )
+                )
+    _seed_households(ctx)
+    _seed_organisations_and_users(ctx)
+    return ctx
+
+
+def _seed_households(ctx: DemoContext) -> None:
+    if Household.objects.filter(building__in=ctx.buildings).exists():
+        return
+    rng = ctx.rng
+    households, residents = [], []
+    for building in ctx.buildings:
+        for floor in range(1, 4):
+            for unit in range(1, 3):
+                head = _person(rng)
+                households.append(
+                    Household(
+                        building=building,
+                        room=f"{floor}0{unit}",
+                        head_name=head,
+                        member_count=rng.randint(1, 5),
+                        is_party_member_household=rng.random() < 0.15,
+                    )
+                )
+    Household.objects.bulk_create(households)
+    for i, hh in enumerate(households):
+        residents.append(
+            Resident(
+                household=hh,
+                name=hh.head_name,
+                phone=f"139{i:08d}",
+                id_number=f"350502{1940 + i % 60}0101{i % 1000:03d}{i % 10}"[:18],
+                relation="户主",
+                lives_alone=(hh.member_count == 1 and i % 3 == 0),
+                subsistence=(i % 17 == 0),
+                disabled=(i % 23 == 0),
+                verified=True,
+            )
+        )
+    Resident.objects.bulk_create(residents)
+
+
+def _seed_organisations_and_users(ctx: DemoContext) -> None:
+    c1, c2 = ctx.communities[0], ctx.communities[1]
+    grid_a = Area.objects.get(code="DEMO-S1C1-G1-1")
+    grid_b = Area.objects.get(code="DEMO-S1C1-G1-2")
+    dept, _ = Department.objects.get_or_create(
+        area=ctx.district, name="区城市管理局", defaults={"phone": "0595-12319"}
+    )
+    Department.objects.get_or_create(area=ctx.district, name="区住房和城乡建设局")
+    unit, _ = CoBuildingUnit.objects.get_or_create(
+        name="榕溪供电公司",
+        home_community=c1,
+        defaults={"contact_name": "郑主任", "contact_phone": "0595-2280000", "has_party_org": True},
+    )
+
+    admin = _user(ctx, "admin", "系统管理员", "superuser", "全部", is_staff=True, is_superuser=True)
+    del admin
+    staff = [
+        ("district", "区网格中心 林主任", Role.DISTRICT_STAFF, ctx.district),
+        ("street1", "鲤城街道 黄干事", Role.STREET_STAFF, ctx.streets[0]),
+        ("community1", f"{c1.name} 陈社工", Role.COMMUNITY_STAFF, c1),
+        ("community2", f"{c2.name} 王社工", Role.COMMUNITY_STAFF, c2),
+        ("grid1", f"{grid_a.name} 网格员 李", Role.GRID_WORKER, grid_a),
+        ("grid2", f"{grid_b.name} 网格员 吴", Role.GRID_WORKER, grid_b),
+    ]
+    for username, name, role, area in staff:
+        user = _user(ctx, username, name, Role(role).label, area.name, is_staff=True)
+        _assign(user, role, area=area)
+    handler = _user(
+        ctx, "dept1", "城管局 张科员", Role.DEPARTMENT_HANDLER.label, dept.name, is_staff=True
+    )
+    _assign(handler, Role.DEPARTMENT_HANDLER, department=dept)
+    unit_user = _user(ctx, "unit1", "供电公司 郑主任", Role.UNIT_MEMBER.label, unit.name)
+    _assign(unit_user, Role.UNIT_MEMBER, unit=unit)
+    household = (
+        Household.objects.filter(building__path__startswith=grid_a.path).order_by("pk").first()
+    )
+    resident_user = _user(
+        ctx,
+        "resident1",
+        household.head_name,
+        Role.RESIDENT.label,
+        str(household),
+        phone="13800000001",
+    )
+    _assign(resident_user, Role.RESIDENT, household=household)
+    Resident.objects.filter(household=household, user__isnull=True).update(user=resident_user)

@@ -1,0 +1,18 @@
+from grids.models.areas import Area, AreaKind, DedicatedKind, GridKind
+from grids.models.organisations import CoBuildingUnit, Department
+from grids.models.people import Household, Resident, ResidentTag
+from grids.models.roles import Role, RoleAssignment
+
+__all__ = [
+    "Area",
+    "AreaKind",
+    "CoBuildingUnit",
+    "DedicatedKind",
+    "Department",
+    "GridKind",
+    "Household",
+    "Resident",
+    "ResidentTag",
+    "Role",
+    "RoleAssignment",
+]

@@ -1,0 +1,35 @@
+"""QuerySets that know the area scope. Every scoped model's default manager is one of these,
+so `Model.objects.visible_to(user)` is the one way to list what a user may see."""
+
+from django.db import models
+from treebeard.mp_tree import MP_NodeQuerySet
+
+
+class ScopedQuerySetMixin:
+    """Filters by grids.scope. A model says how it hangs on the tree with class attributes:
+
+    - `scope_area_field`: path to an Area foreign key ("building", "household__building");
+      "" when the model is the Area itself. Territorial staff see the subtree they cover.
+    - `scope_department_field`, `scope_centre_field`, `scope_unit_field`,
+      `scope_household_field`, `scope_user_field` (optional): what department handlers,
+      centre operators, unit members, residents and the owning user see.
+    A model with special rules overrides `visible_to` on its own queryset.
+    """
+
+    def visible_to(self, user) -> models.QuerySet:
+        from grids.scope import scope_for
+
+        return self.filter(scope_for(user).q_for(self.model))
+
+    def changeable_by(self, user) -> models.QuerySet:
+        from grids.scope import scope_for
+
+        return self.filter(scope_for(user).q_for(self.model, action="change"))
+
+
+class ScopedQuerySet(ScopedQuerySetMixin, models.QuerySet):
+    pass
+
+
+class ScopedMPNodeQuerySet(ScopedQuerySetMixin, MP_NodeQuerySet):
+    pass

@@ -1,0 +1,35 @@
+"""The user model and the abstract bases every app's models build on."""
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class TimeStampedModel(models.Model):
+    """Adds created/updated times; every domain model inherits it."""
+
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class User(AbstractUser):
+    """A person who logs in: resident, grid worker, staff, operator, unit or superuser.
+
+    What they may see and change is not on this row: it comes from their role assignments on
+    the area tree (grids.RoleAssignment), read through grids.scope.
+    """
+
+    # Residents log in by phone number; stored once here, shown masked (grids.privacy).
+    phone = models.CharField(_("mobile phone"), max_length=20, blank=True, null=True, unique=True)
+    display_name = models.CharField(_("name"), max_length=60, blank=True)
+    elder_mode = models.BooleanField(_("elder mode"), default=False)
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def __str__(self) -> str:
+        return self.display_name or self.get_full_name() or self.username

@@ -1,0 +1,40 @@
+from django.conf import settings
+from django.conf.urls.static import static
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from portal import views
+
+admin.site.site_header = _("Linli community portal administration")
+admin.site.site_title = _("Linli admin")
+admin.site.index_title = _("Community work")
+
+api_patterns = [
+    path("grids/", include("grids.api.urls")),
+    path("centres/", include("centres.api.urls")),
+    path("services/", include("services.api.urls")),
+    path("volunteers/", include("volunteers.api.urls")),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+]
+
+urlpatterns = [
+    path("", views.HomeView.as_view(), name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("elder-mode/", views.toggle_elder_mode, name="elder-mode"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("admin/", admin.site.urls),
+    path("api/", include(api_patterns)),
+    path("grids/", include("grids.urls")),
+    path("centres/", include("centres.urls")),
+    path("cases/", include("services.urls")),
+    path("volunteers/", include("volunteers.urls")),
+]
+
+if settings.DEBUG:
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

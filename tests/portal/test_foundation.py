@@ -1,0 +1,219 @@
+"""The skeleton: embedded mode, settings guards, health check, i18n, seed_demo."""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from grids.models import Area, Household, Resident, RoleAssignment
+from portal.models import User
+from tests.conftest import ROOT, wait_until
+
+
+def _clean_env(tmp_path: Path, **extra) -> dict:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DATABASE_", "CELERY_", "DJANGO_", "CACHE_", "LINLI_"))
+    }
+    env.update(LINLI_VAR_DIR=str(tmp_path / "var"), LINLI_READ_DOT_ENV="false", **extra)
+    return env
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_embedded_mode_migrates_and_serves_home_on_sqlite_with_no_services(tmp_path):
+    env = _clean_env(tmp_path)
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput", "-v0"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        timeout=300,
+    )
+    assert (tmp_path / "var" / "linli.sqlite3").exists()
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+
+        def get(path):
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=5) as r:
+                    return r.status, r.read().decode()
+            except urllib.error.HTTPError as exc:
+                return exc.code, exc.read().decode()
+            except OSError:
+                return None
+
+        status, body = wait_until(lambda: get("/"), timeout=30)
+        assert status == 200
+        assert 'lang="zh-hans"' in body
+        status, body = get("/healthz")
+        # The filesystem broker needs no server: embedded mode is healthy on its own.
+        assert status == 200, body
+        assert json.loads(body)["broker"]["ok"] is True
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
+@pytest.mark.parametrize("missing", ["DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS"])
+def test_debug_off_without_required_settings_stops_with_a_clear_message(tmp_path, missing):
+    env = _clean_env(
+        tmp_path,
+        DJANGO_DEBUG="false",
+        DJANGO_SECRET_KEY="x" * 60,
+        DJANGO_ALLOWED_HOSTS="linli.example.org",
+    )
+    del env[missing]
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode != 0
+    assert missing in result.stderr
+    assert "docs/configuration.md" in result.stderr
+
+
+def test_database_and_broker_urls_switch_backends_without_code_change(tmp_path):
+    env = _clean_env(
+        tmp_path,
+        DATABASE_URL="postgres://postgres@127.0.0.1:5432/whatever",
+        CELERY_BROKER_URL="redis://127.0.0.1:6379/3",
+    )
+    code = (
+        "from django.conf import settings;"
+        "print(settings.DATABASES['default']['ENGINE']);print(settings.CELERY_BROKER_URL)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", f"import django;django.setup();{code}"],
+        cwd=ROOT,
+        env={**env, "DJANGO_SETTINGS_MODULE": "portal.settings"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    ).stdout.split()
+    assert out == ["django.db.backends.postgresql", "redis://127.0.0.1:6379/3"]
+
+
+@pytest.mark.django_db
+def test_healthz_is_200_when_database_and_broker_answer(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {
+        "status": "ok",
+        "database": {"ok": True, "detail": "ok"},
+        "broker": {"ok": True, "detail": "ok"},
+    }
+
+
+@pytest.mark.django_db
+def test_healthz_reports_a_stopped_broker_as_503(client, settings):
+    settings.CELERY_BROKER_URL = f"redis://127.0.0.1:{_free_port()}/0"  # nothing listens there
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    body = response.json()
+    assert body["status"] == "unavailable"
+    assert body["broker"]["ok"] is False
+    assert body["database"]["ok"] is True
+
+
+@pytest.mark.django_db
+def test_home_page_is_chinese_by_default_and_english_on_request(client):
+    zh = client.get("/")
+    assert zh.status_code == 200
+    assert "找社区中心" in zh.content.decode() or "邻里" in zh.content.decode()
+    assert 'lang="zh-hans"' in zh.content.decode()
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    en = client.get("/")
+    assert 'lang="en"' in en.content.decode()
+    assert "Find a centre" in en.content.decode()
+
+
+@pytest.mark.django_db
+def test_elder_mode_switch_sticks_in_a_cookie(client):
+    response = client.post("/elder-mode/", {"on": "1", "next": "/"})
+    assert response.status_code == 302
+    assert response.cookies["elder"].value == "1"
+    assert 'class="elder"' in client.get("/").content.decode()
+    # An off-site "next" is not followed.
+    assert (
+        client.post("/elder-mode/", {"on": "0", "next": "https://evil.example/"})["Location"] == "/"
+    )
+
+
+def _counts():
+    return (
+        Area.objects.count(),
+        Household.objects.count(),
+        Resident.objects.count(),
+        User.objects.count(),
+        RoleAssignment.objects.count(),
+    )
+
+
+@pytest.mark.django_db
+def test_seed_demo_is_idempotent_and_covers_every_role(settings):
+    settings.DEBUG = True
+    call_command("seed_demo", quiet_logins=True)
+    first = _counts()
+    call_command("seed_demo", quiet_logins=True)
+    assert _counts() == first
+    assert Area.objects.filter(kind="street").count() == 3
+    assert Area.objects.filter(kind="community").count() == 12
+    assert set(Area.objects.filter(kind="grid").values_list("grid_level", flat=True)) == {1, 2, 3}
+    roles = set(RoleAssignment.objects.values_list("role", flat=True))
+    assert roles == {
+        "district_staff",
+        "street_staff",
+        "community_staff",
+        "grid_worker",
+        "department_handler",
+        "centre_operator",
+        "unit_member",
+        "resident",
+    }
+    assert User.objects.filter(is_superuser=True).exists()
+
+
+@pytest.mark.django_db
+def test_seed_demo_refuses_with_debug_off_unless_forced(settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="DEBUG is off"):
+        call_command("seed_demo", quiet_logins=True)
+    call_command("seed_demo", quiet_logins=True, force=True)
+    assert Area.objects.filter(kind="community").count() == 12
+
+
+def test_task_through_the_redis_broker_runs_in_a_real_worker(celery_worker_process, tmp_path):
+    from portal.tasks import ping
+
+    assert ping.app.conf.broker_url.startswith("redis://")
+    marker = tmp_path / "pong"
+    ping.delay(str(marker))
+    wait_until(marker.exists, timeout=30)
+    assert marker.read_text() == "pong"
+    assert "portal.tasks.ping" in celery_worker_process.output()
