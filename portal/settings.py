@@ -5,6 +5,7 @@ var/, so `make run` needs no server. DATABASE_URL / CELERY_BROKER_URL switch to 
 Redis with no code change.
 """
 
+import importlib
 from pathlib import Path
 
 import environ
@@ -241,6 +242,7 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Apps add their periodic tasks in portal/beat.py; DatabaseScheduler copies them into the
 # database at start-up, where staff see and pause them in the admin.
+CELERY_BEAT_SCHEDULE = importlib.import_module("portal.beat").BEAT_SCHEDULE
 
 # --- Integrations (fakes for development, real HTTP clients in production) ---------------------
 LINLI = {

@@ -217,3 +217,18 @@ def test_task_through_the_redis_broker_runs_in_a_real_worker(celery_worker_proce
     wait_until(marker.exists, timeout=30)
     assert marker.read_text() == "pong"
     assert "portal.tasks.ping" in celery_worker_process.output()
+
+
+@pytest.mark.django_db(transaction=True)  # the scheduler closes its connection
+def test_beat_schedule_reaches_the_database_scheduler():
+    """Periodic tasks live in the database (django-celery-beat) so staff see them in the admin."""
+    from django_celery_beat.models import PeriodicTask
+    from django_celery_beat.schedulers import DatabaseScheduler
+
+    from portal.beat import BEAT_SCHEDULE
+    from portal.celery import app
+
+    assert app.conf.beat_schedule == BEAT_SCHEDULE
+    DatabaseScheduler(app=app, lazy=True).setup_schedule()
+    names = set(PeriodicTask.objects.values_list("name", flat=True))
+    assert set(BEAT_SCHEDULE) <= names
