@@ -33,3 +33,27 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.display_name or self.get_full_name() or self.username
+
+
+class IdempotencyKey(models.Model):
+    """One accepted submission, keyed by the client's idempotency key.
+
+    Phones on poor signal resend a POST they never saw answered; the unique key makes the
+    database accept the first and replay its result for every retry (see portal.idempotency).
+    """
+
+    key = models.CharField(max_length=64, unique=True)
+    scope = models.CharField(max_length=80, help_text="the view that accepted it")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, null=True, blank=True)
+    status_code = models.PositiveSmallIntegerField(default=0)
+    location = models.CharField(max_length=500, blank=True)
+    body = models.TextField(blank=True)
+    content_type = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("idempotency key")
+        verbose_name_plural = _("idempotency keys")
+
+    def __str__(self) -> str:
+        return self.key
