@@ -1,0 +1,511 @@
+"""The case (a 12345 request), its timeline, photos, joint units, extensions and callbacks.
+
+Every write goes through services.actions; these models only hold state and invariants."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from grids.models.roles import TERRITORIAL_ROLES, Role
+from grids.querysets import ScopedQuerySet
+from portal.models import TimeStampedModel
+from services.choices import (
+    CallbackMethod,
+    CaseType,
+    Channel,
+    ExtensionStatus,
+    JointRole,
+    Level,
+    PhotoKind,
+    Rating,
+    Stage,
+    State,
+    Urgency,
+)
+
+_NOTHING = Q(pk__in=[])
+
+
+class CaseQuerySet(ScopedQuerySet):
+    """Cases are visible to territorial staff by the place's subtree, to department handlers
+    by the handling department (current or joint), and to the reporter and followers."""
+
+    def _scope_q(self, user, action: str) -> Q:
+        from grids.scope import scope_for
+
+        scope = scope_for(user)
+        if scope.is_superuser:
+            return Q()
+        q = _NOTHING
+        for path in scope.area_paths:
+            q |= Q(place_path__startswith=path)
+        if scope.department_ids:
+            q |= Q(handling_department_id__in=scope.department_ids)
+            q |= Q(
+                pk__in=JointUnit.objects.filter(department_id__in=scope.department_ids).values(
+                    "case_id"
+                )
+            )
+        if action == "view" and scope.user_id:
+            q |= Q(reporter_id=scope.user_id) | Q(assignee_id=scope.user_id)
+            q |= Q(pk__in=CaseFollower.objects.filter(user_id=scope.user_id).values("case_id"))
+        return q
+
+    def visible_to(self, user) -> models.QuerySet:
+        return self.filter(self._scope_q(user, "view"))
+
+    def changeable_by(self, user) -> models.QuerySet:
+        return self.filter(self._scope_q(user, "change"))
+
+    def open(self) -> models.QuerySet:
+        return self.filter(state__in=[State.DISPATCHED, State.SIGNED, State.IN_PROGRESS])
+
+
+_STAFF = frozenset(TERRITORIAL_ROLES) | {Role.DEPARTMENT_HANDLER}
+
+
+class CaseCounter(models.Model):
+    """The last case number handed out on one day; one upsert per case, safe under concurrency."""
+
+    day = models.DateField(primary_key=True)
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("case number counter")
+        verbose_name_plural = _("case number counters")
+
+    def __str__(self) -> str:
+        return f"{self.day}: {self.last}"
+
+
+class Case(TimeStampedModel):
+    """A 12345 request: what, where, who reported it, who handles it now, and its clocks.
+
+    Deadlines and timer-ladder markers live here (the database is the source of truth; the
+    sweep in services.tasks reads `next_check_at`). `version` goes up on every transition so
+    a stale form or API call is refused instead of overwriting someone else's step."""
+
+    number = models.CharField(_("number"), max_length=16, unique=True)
+    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
+    case_type = models.CharField(_("type"), max_length=16, choices=CaseType.choices)
+    category = models.ForeignKey(
+        "services.Category",
+        on_delete=models.PROTECT,
+        related_name="cases",
+        verbose_name=_("category"),
+    )
+    description = models.TextField(_("description"), max_length=4000)
+    # Place: a grid, estate or building; the path is copied so scope and KPI filters need no join.
+    place = models.ForeignKey(
+        "grids.Area", on_delete=models.PROTECT, related_name="cases", verbose_name=_("place")
+    )
+    place_path = models.CharField(_("place path"), max_length=255, editable=False)
+    grid = models.ForeignKey(
+        "grids.Area",
+        on_delete=models.PROTECT,
+        related_name="grid_cases",
+        null=True,
+        blank=True,
+        verbose_name=_("grid"),
+    )
+    lat = models.FloatField(_("latitude"), null=True, blank=True)
+    lng = models.FloatField(_("longitude"), null=True, blank=True)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="reported_cases",
+        verbose_name=_("reporter"),
+    )
+    reporter_name = models.CharField(_("reporter name"), max_length=60, blank=True)
+    reporter_phone = models.CharField(_("reporter phone"), max_length=20, blank=True)
+    tracking_token = models.CharField(_("tracking token"), max_length=32, unique=True)
+
+    urgency = models.CharField(
+        _("urgency"), max_length=10, choices=Urgency.choices, default=Urgency.NORMAL
+    )
+    raised_before_complaint = models.BooleanField(_("raised before any complaint"), default=False)
+    handled_on_spot = models.BooleanField(_("handled on the spot"), default=False)
+    is_malicious = models.BooleanField(_("malicious or invalid"), default=False)
+
+    state = models.CharField(
+        _("state"), max_length=16, choices=State.choices, default=State.SUBMITTED
+    )
+    level = models.CharField(_("level"), max_length=12, choices=Level.choices, blank=True)
+    handling_area = models.ForeignKey(
+        "grids.Area",
+        on_delete=models.PROTECT,
+        related_name="handled_cases",
+        null=True,
+        blank=True,
+        verbose_name=_("handling area"),
+    )
+    handling_department = models.ForeignKey(
+        "grids.Department",
+        on_delete=models.PROTECT,
+        related_name="handled_cases",
+        null=True,
+        blank=True,
+        verbose_name=_("handling department"),
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_cases",
+        verbose_name=_("assignee"),
+    )
+    received_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="received_cases",
+        verbose_name=_("first receiver"),
+    )
+    master = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="merged_cases",
+        verbose_name=_("merged into"),
+    )
+
+    # Moments of the lifecycle (first time each happened; KPIs read these).
+    dispatched_at = models.DateTimeField(_("dispatched at"), null=True, blank=True)
+    signed_at = models.DateTimeField(_("signed for at"), null=True, blank=True)
+    contacted_at = models.DateTimeField(_("resident contacted at"), null=True, blank=True)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    called_back_at = models.DateTimeField(_("called back at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+
+    # Clocks: when each started and when each runs out. Null = not running.
+    clock_started_at = models.DateTimeField(_("resolve clock started"), null=True, blank=True)
+    sign_due = models.DateTimeField(_("sign for by"), null=True, blank=True)
+    contact_due = models.DateTimeField(_("contact by"), null=True, blank=True)
+    resolve_due = models.DateTimeField(_("resolve by"), null=True, blank=True)
+    # The yellow-card moments (80 % of each clock), computed once when the clock starts.
+    sign_warn_at = models.DateTimeField(null=True, blank=True, editable=False)
+    contact_warn_at = models.DateTimeField(null=True, blank=True, editable=False)
+    resolve_warn_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The timer ladder per clock (Stage) and the resulting card; set by the sweep, once each.
+    sign_stage = models.PositiveSmallIntegerField(
+        _("sign-for timer"), choices=Stage.choices, default=Stage.NONE
+    )
+    contact_stage = models.PositiveSmallIntegerField(
+        _("contact timer"), choices=Stage.choices, default=Stage.NONE
+    )
+    resolve_stage = models.PositiveSmallIntegerField(
+        _("resolve timer"), choices=Stage.choices, default=Stage.NONE
+    )
+    card_level = models.PositiveSmallIntegerField(_("card"), default=0, db_index=True)
+    escalation_level = models.PositiveSmallIntegerField(_("escalations"), default=0)
+    next_check_at = models.DateTimeField(_("next timer check"), null=True, blank=True)
+
+    # Outcomes the KPIs count.
+    sign_on_time = models.BooleanField(_("signed for in time"), null=True, blank=True)
+    contact_on_time = models.BooleanField(_("contacted in time"), null=True, blank=True)
+    resolved_on_time = models.BooleanField(_("resolved in time"), null=True, blank=True)
+    callback_solved = models.BooleanField(_("solved (callback)"), null=True, blank=True)
+    rating = models.PositiveSmallIntegerField(
+        _("rating"), choices=Rating.choices, null=True, blank=True
+    )
+    redo_count = models.PositiveSmallIntegerField(_("redone"), default=0)
+    result = models.TextField(_("result"), blank=True)
+    not_accepted_reason = models.TextField(_("reason not accepted"), blank=True)
+
+    version = models.PositiveIntegerField(_("version"), default=1)
+
+    objects = CaseQuerySet.as_manager()
+    scope_area_field = "place"
+    scope_department_field = "handling_department"
+    scope_user_field = "reporter"
+    scope_roles = {
+        "view": _STAFF | {Role.RESIDENT, Role.UNIT_MEMBER},
+        "add": _STAFF | {Role.RESIDENT, Role.UNIT_MEMBER},
+        "change": _STAFF,
+        "delete": frozenset(),
+    }
+
+    class Meta:
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(
+                fields=["next_check_at"],
+                name="services_case_next_check",
+                condition=Q(next_check_at__isnull=False),
+            ),
+            models.Index(fields=["place_path", "created_at"], name="services_case_place"),
+            models.Index(fields=["place_path", "dispatched_at"], name="services_case_kpi_place"),
+            models.Index(fields=["handling_department", "state"], name="services_case_dept"),
+            models.Index(fields=["state", "created_at"], name="services_case_state"),
+            models.Index(fields=["resolve_due"], name="services_case_resolve_due"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(master=models.F("pk")),
+                name="services_case_not_own_master",
+                violation_error_message=_("A case cannot be merged into itself."),
+            ),
+            models.CheckConstraint(
+                condition=Q(reporter__isnull=False)
+                | ~Q(reporter_phone="")
+                | ~Q(channel="resident_web"),
+                name="services_case_reporter_or_phone",
+                violation_error_message=_("An anonymous report needs a phone number."),
+            ),
+            models.CheckConstraint(
+                condition=Q(rating__isnull=True) | Q(rating__gte=1, rating__lte=5),
+                name="services_case_rating_scale",
+                violation_error_message=_("Ratings run from 1 to 5."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(state="merged") | Q(master__isnull=False),
+                name="services_case_merged_has_master",
+                violation_error_message=_("A merged case names its master case."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def unit_label(self) -> str:
+        """The current handling unit as people name it."""
+        if self.handling_department_id:
+            return str(self.handling_department)
+        return str(self.handling_area) if self.handling_area_id else "—"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in (State.DISPATCHED, State.SIGNED, State.IN_PROGRESS)
+
+
+class CaseFollower(models.Model):
+    """Someone else who follows a case: the reporters of cases merged into it (并单)."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="followers")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="followed_cases"
+    )
+
+    class Meta:
+        verbose_name = _("case follower")
+        verbose_name_plural = _("case followers")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "user"],
+                name="services_casefollower_unique",
+                violation_error_message=_("Already following this case."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} → {self.case_id}"
+
+
+class CaseEvent(models.Model):
+    """One step of a case's timeline: who did what, when, from which state to which."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    at = models.DateTimeField(_("at"), db_index=True)
+    action = models.CharField(_("action"), max_length=24)
+    from_state = models.CharField(_("from"), max_length=16, blank=True)
+    to_state = models.CharField(_("to"), max_length=16, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    payload = models.JSONField(_("details"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("case event")
+        verbose_name_plural = _("case events")
+        ordering = ["at", "pk"]
+        indexes = [models.Index(fields=["case", "at"], name="services_event_case_at")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.action} {self.at:%Y-%m-%d %H:%M}"
+
+    @property
+    def action_label(self) -> str:
+        from services.choices import Action
+
+        try:
+            return str(Action(self.action).label)
+        except ValueError:
+            return self.action
+
+
+def photo_path(instance: CasePhoto, filename: str) -> str:
+    return f"cases/{instance.case.created_at:%Y/%m}/{instance.case.number}-{filename}"
+
+
+class CasePhoto(models.Model):
+    """A photo of the problem or of the result: re-encoded JPEG, resized, EXIF (GPS) removed."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="photos")
+    kind = models.CharField(_("kind"), max_length=8, choices=PhotoKind.choices, default="intake")
+    image = models.ImageField(
+        _("image"), upload_to=photo_path, width_field="width", height_field="height"
+    )
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("case photo")
+        verbose_name_plural = _("case photos")
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return self.image.name
+
+
+class JointUnit(TimeStampedModel):
+    """A unit handling a case jointly (主办 lead or 协办 supporting): "吹哨报到" — each reports
+    in and adds its part."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="joint_units")
+    role = models.CharField(_("role"), max_length=8, choices=JointRole.choices)
+    department = models.ForeignKey(
+        "grids.Department",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="joint_cases",
+        verbose_name=_("department"),
+    )
+    area = models.ForeignKey(
+        "grids.Area",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="joint_cases",
+        verbose_name=_("area unit"),
+    )
+    reported_in_at = models.DateTimeField(_("reported in at"), null=True, blank=True)
+    report = models.TextField(_("its part"), blank=True)
+
+    class Meta:
+        verbose_name = _("joint unit")
+        verbose_name_plural = _("joint units")
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(department__isnull=False, area__isnull=True)
+                    | Q(department__isnull=True, area__isnull=False)
+                ),
+                name="services_jointunit_one_target",
+                violation_error_message=_("A joint unit is either a department or an area unit."),
+            ),
+            models.UniqueConstraint(
+                fields=["case", "department"],
+                name="services_jointunit_unique_department",
+                violation_error_message=_("This department already handles the case."),
+            ),
+            models.UniqueConstraint(
+                fields=["case", "area"],
+                name="services_jointunit_unique_area",
+                violation_error_message=_("This unit already handles the case."),
+            ),
+            models.UniqueConstraint(
+                fields=["case"],
+                condition=Q(role="lead"),
+                name="services_jointunit_one_lead",
+                violation_error_message=_("A case has one lead unit."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_role_display()}: {self.department or self.area}"
+
+
+class ExtensionRequest(TimeStampedModel):
+    """A request, made before the resolve deadline, to move it (延期); approved or refused."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="extensions")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    working_days = models.PositiveSmallIntegerField(_("extra working days"))
+    reason = models.TextField(_("reason"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=ExtensionStatus.choices, default="pending"
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.TextField(_("decision note"), blank=True)
+    old_due = models.DateTimeField(null=True, blank=True)
+    new_due = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("extension request")
+        verbose_name_plural = _("extension requests")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case"],
+                condition=Q(status="pending"),
+                name="services_extension_one_pending",
+                violation_error_message=_("This case already has an extension request pending."),
+            ),
+            models.CheckConstraint(
+                condition=Q(working_days__gte=1, working_days__lte=30),
+                name="services_extension_days_range",
+                violation_error_message=_("An extension is 1 to 30 working days."),
+            ),
+        ]
+
+
+class Callback(models.Model):
+    """The 回访: was it solved, and how satisfied is the resident (five-level scale)."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="callbacks")
+    method = models.CharField(_("how"), max_length=10, choices=CallbackMethod.choices)
+    solved = models.BooleanField(_("solved"), null=True, blank=True)
+    rating = models.PositiveSmallIntegerField(
+        _("rating"), choices=Rating.choices, null=True, blank=True
+    )
+    comment = models.TextField(_("comment"), blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    at = models.DateTimeField(_("at"))
+    led_to_redo = models.BooleanField(_("sent back for redo"), default=False)
+
+    class Meta:
+        verbose_name = _("callback")
+        verbose_name_plural = _("callbacks")
+        ordering = ["at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(rating__isnull=True) | Q(rating__gte=1, rating__lte=5),
+                name="services_callback_rating_scale",
+                violation_error_message=_("Ratings run from 1 to 5."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(method="no_answer") | Q(solved__isnull=True, rating__isnull=True),
+                name="services_callback_no_answer_empty",
+                violation_error_message=_("A callback with no answer records no rating."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.get_method_display()} {self.at:%Y-%m-%d}"

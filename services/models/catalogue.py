@@ -1,0 +1,234 @@
+"""What staff maintain: the category tree, time limits, holidays, routing rules, KPI settings."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from portal.models import TimeStampedModel
+from services.choices import CaseType, ClockUnit, Level
+
+
+class Category(TimeStampedModel):
+    """A node of the category tree staff maintain (市容环境 › 垃圾清运 …).
+
+    A plain parent link: the tree is small (tens to hundreds of rows) and read whole."""
+
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name=_("parent"),
+    )
+    name = models.CharField(_("name"), max_length=60)
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    sort = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+        ordering = ["sort", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["parent", "name"],
+                name="services_category_unique_name",
+                violation_error_message=_("This category already has a child of that name."),
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(parent=models.F("pk")),
+                name="services_category_not_own_parent",
+                violation_error_message=_("A category cannot be its own parent."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.parent.name} › {self.name}" if self.parent_id and self.parent else self.name
+
+    def lineage_ids(self) -> list[int]:
+        """This category and its ancestors, nearest first (a few queries; the tree is shallow)."""
+        ids, node, seen = [], self, set()
+        while node is not None and node.pk not in seen:
+            seen.add(node.pk)
+            ids.append(node.pk)
+            node = node.parent
+        return ids
+
+
+class TimeLimit(TimeStampedModel):
+    """The three clocks for a category × type: sign for, first contact, resolve.
+
+    A row with no category is the default for its type. The most specific row wins: the
+    case's category, then its ancestors, then the type default, then DEFAULT_LIMITS."""
+
+    category = models.ForeignKey(
+        Category,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="time_limits",
+        verbose_name=_("category"),
+        help_text=_("Empty: the default for every category."),
+    )
+    case_type = models.CharField(_("type"), max_length=16, choices=CaseType.choices)
+    sign_amount = models.PositiveSmallIntegerField(_("sign for within"), default=1)
+    sign_unit = models.CharField(
+        _("sign-for unit"), max_length=16, choices=ClockUnit.choices, default="working_days"
+    )
+    contact_amount = models.PositiveSmallIntegerField(_("contact resident within"), default=2)
+    contact_unit = models.CharField(
+        _("contact unit"), max_length=16, choices=ClockUnit.choices, default="working_days"
+    )
+    resolve_amount = models.PositiveSmallIntegerField(_("resolve within"), default=10)
+    resolve_unit = models.CharField(
+        _("resolve unit"), max_length=16, choices=ClockUnit.choices, default="working_days"
+    )
+
+    class Meta:
+        verbose_name = _("time limit")
+        verbose_name_plural = _("time limits")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["category", "case_type"],
+                name="services_timelimit_unique",
+                violation_error_message=_("This category and type already have a time limit."),
+            ),
+            models.UniqueConstraint(
+                fields=["case_type"],
+                condition=models.Q(category__isnull=True),
+                name="services_timelimit_unique_default",
+                violation_error_message=_("This type already has a default time limit."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.category or _('all categories')} · {self.get_case_type_display()}"
+
+
+# The defaults from real rules (Guangdong 12345 管理办法 2022 and the 红黄灯 rules): sign for
+# within 1 working day (emergency 2 hours), contact within 2 working days (emergency 2 hours),
+# resolve 咨询 2, 求助/建议 10, 投诉/举报 15 working days, emergency the same day.
+DEFAULT_LIMITS: dict[str, tuple[tuple[int, str], tuple[int, str], tuple[int, str]]] = {
+    CaseType.CONSULTATION: ((1, "working_days"), (1, "working_days"), (2, "working_days")),
+    CaseType.HELP: ((1, "working_days"), (2, "working_days"), (10, "working_days")),
+    CaseType.SUGGESTION: ((1, "working_days"), (2, "working_days"), (10, "working_days")),
+    CaseType.COMPLAINT: ((1, "working_days"), (2, "working_days"), (15, "working_days")),
+    CaseType.REPORT: ((1, "working_days"), (2, "working_days"), (15, "working_days")),
+    CaseType.EMERGENCY: ((2, "hours"), (2, "hours"), (0, "same_day")),
+}
+
+
+class Holiday(models.Model):
+    """One day whose working status differs from chinesecalendar (or that it does not know):
+    a statutory holiday (is_workday=False) or an adjusted working weekend (is_workday=True)."""
+
+    date = models.DateField(_("date"), unique=True)
+    is_workday = models.BooleanField(
+        _("is a working day"),
+        default=False,
+        help_text=_("Tick for an adjusted working weekend (调休上班); leave empty for a holiday."),
+    )
+    name = models.CharField(_("name"), max_length=40, blank=True)
+
+    class Meta:
+        verbose_name = _("holiday or adjusted day")
+        verbose_name_plural = _("holidays and adjusted days")
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.name}"
+
+
+class RoutingRule(TimeStampedModel):
+    """Category × area subtree → the level that handles it, or a named department.
+
+    The most specific rule wins (deepest category, then deepest area, then priority); with no
+    rule the case goes to the place's grid (小事不出网格)."""
+
+    category = models.ForeignKey(
+        Category,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="routing_rules",
+        verbose_name=_("category"),
+        help_text=_("Empty: every category."),
+    )
+    area = models.ForeignKey(
+        "grids.Area",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="routing_rules",
+        verbose_name=_("area"),
+        help_text=_("Applies to places in this subtree; empty: everywhere."),
+    )
+    level = models.CharField(_("handled at"), max_length=16, choices=Level.choices)
+    department = models.ForeignKey(
+        "grids.Department",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="routing_rules",
+        verbose_name=_("department"),
+    )
+    priority = models.SmallIntegerField(_("priority"), default=0)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("routing rule")
+        verbose_name_plural = _("routing rules")
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(level="department", department__isnull=False)
+                    | (~models.Q(level="department") & models.Q(department__isnull=True))
+                ),
+                name="services_routingrule_department_iff_level",
+                violation_error_message=_(
+                    "Department-level rules name a department; other levels name none."
+                ),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        target = self.department or self.get_level_display()
+        return f"{self.category or _('all categories')} @ {self.area or _('everywhere')} → {target}"
+
+
+class KpiConfig(TimeStampedModel):
+    """Weights and exclusion rules for the three KPIs (三率). One row; staff edit it."""
+
+    response_weight = models.PositiveSmallIntegerField(_("response weight (%)"), default=30)
+    resolution_weight = models.PositiveSmallIntegerField(_("resolution weight (%)"), default=35)
+    satisfaction_weight = models.PositiveSmallIntegerField(_("satisfaction weight (%)"), default=35)
+    exclude_not_accepted = models.BooleanField(_("exclude not accepted"), default=True)
+    exclude_merged = models.BooleanField(_("exclude merged"), default=True)
+    exclude_malicious = models.BooleanField(_("exclude malicious"), default=True)
+    callback_wait_days = models.PositiveSmallIntegerField(
+        _("days to wait for a callback answer"), default=3
+    )
+
+    class Meta:
+        verbose_name = _("KPI settings")
+        verbose_name_plural = _("KPI settings")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(
+                    response_weight__lte=100,
+                    resolution_weight__lte=100,
+                    satisfaction_weight__lte=100,
+                ),
+                name="services_kpiconfig_weights_percent",
+                violation_error_message=_("Weights are percentages (0-100)."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return str(_("KPI settings"))
+
+    @classmethod
+    def current(cls) -> KpiConfig:
+        return cls.objects.order_by("pk").first() or cls()

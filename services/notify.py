@@ -1,0 +1,217 @@
+"""Notifications through one interface with several channels.
+
+`queue(...)` is called inside an action's transaction: it writes NotificationOutbox rows (one
+per recipient and channel) and, on commit, sends one Celery task to deliver them. Delivery
+(services.tasks.deliver_notifications) calls `channel(name).send(row)`; a ChannelError is
+retried with backoff. Channels: inbox (in-site), email (Django mail), sms and wechat (HTTP
+clients posting JSON to settings.LINLI endpoints), log. Tests register fakes with `register`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import urllib.error
+import urllib.request
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+
+logger = logging.getLogger("services.notify")
+
+
+class ChannelError(Exception):
+    """A delivery that may succeed if tried again later."""
+
+
+class Channel:
+    name = "base"
+
+    def address_for(self, user) -> str:
+        return ""
+
+    def send(self, row) -> None:  # pragma: no cover - interface
+        raise NotImplementedError
+
+
+class InboxChannel(Channel):
+    name = "inbox"
+
+    def send(self, row) -> None:
+        from services.models import Notification
+
+        if row.recipient_id is None:
+            return
+        # One inbox message per outbox row, however often delivery is retried.
+        Notification.objects.get_or_create(
+            outbox=row,
+            defaults={
+                "recipient_id": row.recipient_id,
+                "case_id": row.case_id,
+                "title": row.title,
+                "body": row.body,
+            },
+        )
+
+
+class EmailChannel(Channel):
+    name = "email"
+
+    def address_for(self, user) -> str:
+        return getattr(user, "email", "") or ""
+
+    def send(self, row) -> None:
+        if not row.address:
+            return
+        try:
+            send_mail(row.title, row.body, settings.DEFAULT_FROM_EMAIL, [row.address])
+        except OSError as exc:
+            raise ChannelError(str(exc)) from exc
+
+
+class HttpJsonChannel(Channel):
+    """POSTs {"to", "title", "body", "case"} as JSON with the key in a header."""
+
+    url_setting = ""
+    key_setting = ""
+    timeout = 10
+
+    def address_for(self, user) -> str:
+        return getattr(user, "phone", "") or ""
+
+    def payload(self, row) -> dict:
+        return {"to": row.address, "title": row.title, "body": row.body, "case": row.case_id}
+
+    def send(self, row) -> None:
+        url = settings.LINLI.get(self.url_setting, "")
+        if not url or not row.address:
+            return
+        request = urllib.request.Request(
+            url,
+            data=json.dumps(self.payload(row), ensure_ascii=False).encode(),
+            headers={
+                "Content-Type": "application/json; charset=utf-8",
+                "Authorization": f"Bearer {settings.LINLI.get(self.key_setting, '')}",
+            },
+            method="POST",
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:
+                if response.status >= 300:
+                    raise ChannelError(f"{self.name}: HTTP {response.status}")
+        except urllib.error.HTTPError as exc:
+            raise ChannelError(f"{self.name}: HTTP {exc.code}") from exc
+        except (urllib.error.URLError, OSError) as exc:
+            raise ChannelError(f"{self.name}: {exc}") from exc
+
+
+class SmsChannel(HttpJsonChannel):
+    name = "sms"
+    url_setting, key_setting = "SMS_URL", "SMS_KEY"
+
+
+class WeChatChannel(HttpJsonChannel):
+    name = "wechat"
+    url_setting, key_setting = "WECHAT_TEMPLATE_URL", "WECHAT_TEMPLATE_KEY"
+
+    def payload(self, row) -> dict:
+        return {
+            "touser": row.address,
+            "template": "case_update",
+            "data": {"title": row.title, "body": row.body, "case": row.case_id},
+        }
+
+
+class LogChannel(Channel):
+    name = "log"
+
+    def send(self, row) -> None:
+        logger.info("notify %s → %s: %s", row.kind, row.recipient_id or row.address, row.title)
+
+
+class FakeChannel(Channel):
+    """Records what it was asked to send (tests, and development without gateways)."""
+
+    def __init__(self, name: str, fail_times: int = 0):
+        self.name = name
+        self.sent: list[tuple[int | None, str, str]] = []
+        self.fail_times = fail_times
+
+    def address_for(self, user) -> str:
+        return getattr(user, "phone", "") or getattr(user, "username", "")
+
+    def send(self, row) -> None:
+        if self.fail_times > 0:
+            self.fail_times -= 1
+            raise ChannelError("fake failure")
+        self.sent.append((row.recipient_id, row.address, row.title))
+
+
+_CHANNELS: dict[str, Channel] = {
+    c.name: c for c in (InboxChannel(), EmailChannel(), SmsChannel(), WeChatChannel(), LogChannel())
+}
+
+
+def register(channel: Channel) -> None:
+    _CHANNELS[channel.name] = channel
+
+
+def channel(name: str) -> Channel:
+    try:
+        return _CHANNELS[name]
+    except KeyError as exc:
+        raise ChannelError(f"unknown channel {name}") from exc
+
+
+def enabled_channels() -> list[str]:
+    return list(settings.LINLI.get("NOTIFY_CHANNELS", ["inbox", "log"]))
+
+
+def build_rows(*, users: Iterable, case=None, kind: str, title: str, body: str = "") -> list:
+    """Outbox rows (unsaved) for these users on every enabled channel."""
+    from services.models import NotificationOutbox
+
+    rows = []
+    for user in users:
+        if user is None:
+            continue
+        for name in enabled_channels():
+            ch = _CHANNELS.get(name)
+            address = ch.address_for(user) if ch else ""
+            rows.append(
+                NotificationOutbox(
+                    channel=name,
+                    recipient_id=user.pk,
+                    address=address[:200],
+                    case_id=getattr(case, "pk", case),
+                    kind=kind,
+                    title=str(title)[:120],
+                    body=str(body),
+                )
+            )
+    return rows
+
+
+def save_and_send(rows: list) -> None:
+    """Insert outbox rows and send one delivery task after commit."""
+    from services.models import NotificationOutbox
+
+    if not rows:
+        return
+    created = NotificationOutbox.objects.bulk_create(rows, batch_size=2000)
+    ids = [r.pk for r in created if r.pk is not None]
+
+    def send() -> None:
+        from services.tasks import deliver_notifications
+
+        for start in range(0, len(ids), 500):
+            deliver_notifications.delay(ids[start : start + 500])
+
+    if ids:
+        transaction.on_commit(send)
+
+
+def queue(*, users: Iterable, case=None, kind: str, title: str, body: str = "") -> None:
+    save_and_send(build_rows(users=users, case=case, kind=kind, title=title, body=body))

@@ -1,0 +1,193 @@
+"""Where a case goes: routing rules, the handling unit at each level, and who is in it.
+
+`grid_worker_for` is the one place that names a grid's current full-time worker; switch it to
+the grids team roster (grids.teams / GridTeamMember) when that exists."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Q
+from django.utils import timezone
+
+from grids.models import Area, Department, Role, RoleAssignment
+from services.choices import LEVEL_ORDER, Level
+from services.models import Case, Category, RoutingRule
+
+STEPLEN = Area.steplen
+
+
+@dataclass(frozen=True)
+class Target:
+    """A handling unit: a level plus either an area (grid/community/street/city) or a
+    department, and optionally the person who handles it."""
+
+    level: str
+    area: Area | None = None
+    department: Department | None = None
+    assignee_id: int | None = None
+
+    @property
+    def label(self) -> str:
+        return str(self.department or self.area or "—")
+
+
+def path_prefixes(path: str) -> list[str]:
+    return [path[:i] for i in range(STEPLEN, len(path) + 1, STEPLEN)]
+
+
+def place_chain(case: Case, cache: dict | None = None) -> dict[str, Area]:
+    """The place's ancestors by kind (city, district, street, community, grid = deepest)."""
+    key = case.place_path
+    if cache is not None and key in cache:
+        return cache[key]
+    chain: dict[str, Area] = {}
+    for area in Area.objects.filter(path__in=path_prefixes(case.place_path)).order_by("depth"):
+        chain[area.kind] = area  # deeper grids overwrite shallower ones
+    if cache is not None:
+        cache[key] = chain
+    return chain
+
+
+def grid_of(place: Area) -> Area | None:
+    """The deepest grid at or above a place."""
+    grids = Area.objects.filter(path__in=path_prefixes(place.path), kind="grid").order_by("-depth")
+    return grids.first()
+
+
+def grid_worker_for(grid: Area) -> int | None:
+    """The grid's current full-time worker (user id), or None.
+
+    Uses the grids team roster when that module exists, else the grid_worker role on the grid."""
+    try:
+        from grids.teams import current_full_time_worker  # type: ignore[import-not-found]
+    except ImportError:
+        current_full_time_worker = None
+    if current_full_time_worker is not None:
+        user = current_full_time_worker(grid)
+        return getattr(user, "pk", user)
+    today = timezone.localdate()
+    return (
+        RoleAssignment.objects.filter(role=Role.GRID_WORKER, area=grid)
+        .filter(Q(starts_on__isnull=True) | Q(starts_on__lte=today))
+        .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=today))
+        .order_by("pk")
+        .values_list("user_id", flat=True)
+        .first()
+    )
+
+
+def matching_rule(case: Case) -> RoutingRule | None:
+    """The most specific active rule: deepest category, then deepest area, then priority."""
+    lineage = Category.objects.get(pk=case.category_id).lineage_ids()
+    rules = list(
+        RoutingRule.objects.filter(is_active=True)
+        .filter(Q(category__isnull=True) | Q(category_id__in=lineage))
+        .filter(Q(area__isnull=True) | Q(area__path__in=path_prefixes(case.place_path)))
+        .select_related("area", "department")
+    )
+    if not rules:
+        return None
+
+    def specificity(rule: RoutingRule):
+        cat = lineage.index(rule.category_id) if rule.category_id else len(lineage)
+        depth = rule.area.depth if rule.area_id else 0
+        return (cat, -depth, -rule.priority, rule.pk)
+
+    return min(rules, key=specificity)
+
+
+def target_at(case: Case, level: str, cache: dict | None = None, rule=None) -> Target | None:
+    """The unit at `level` for this case's place, or None if there is none."""
+    chain = place_chain(case, cache)
+    if level == Level.GRID:
+        grid = chain.get("grid")
+        if grid is None:
+            return None
+        return Target(Level.GRID, area=grid, assignee_id=grid_worker_for(grid))
+    if level in (Level.COMMUNITY, Level.STREET, Level.CITY):
+        area = chain.get(level)
+        return Target(level, area=area) if area else None
+    if level == Level.DEPARTMENT:
+        department = rule.department if rule is not None and rule.department_id else None
+        if department is None:
+            department = department_for(case, chain)
+        return Target(Level.DEPARTMENT, department=department) if department else None
+    return None
+
+
+def department_for(case: Case, chain: dict[str, Area]) -> Department | None:
+    """The department for a department-level step: a department rule for the category, else
+    the first active department of the place's district."""
+    rule = (
+        RoutingRule.objects.filter(is_active=True, level=Level.DEPARTMENT)
+        .filter(Q(category__isnull=True) | Q(category_id=case.category_id))
+        .filter(Q(area__isnull=True) | Q(area__path__in=path_prefixes(case.place_path)))
+        .select_related("department")
+        .order_by("category_id", "-priority")
+        .first()
+    )
+    if rule is not None:
+        return rule.department
+    district = chain.get("district")
+    if district is None:
+        return None
+    return Department.objects.filter(area=district, is_active=True).order_by("pk").first()
+
+
+def route(case: Case) -> Target:
+    """Where a new case goes: the matching rule's level, with fallbacks upward
+    (no grid → community → street → department → city)."""
+    rule = matching_rule(case)
+    level = rule.level if rule else Level.GRID
+    start = LEVEL_ORDER.index(level)
+    for candidate in LEVEL_ORDER[start:]:
+        target = target_at(case, candidate, rule=rule)
+        if target is not None:
+            return target
+    raise LookupError("no handling unit above this place")
+
+
+def next_level_target(case: Case, cache: dict | None = None) -> Target | None:
+    """One level above the case's current level (grid → community → street → department →
+    city 12345), skipping levels the place lacks; None at the top."""
+    try:
+        start = LEVEL_ORDER.index(case.level) + 1
+    except ValueError:
+        start = 0
+    for candidate in LEVEL_ORDER[start:]:
+        target = target_at(case, candidate, cache)
+        if target is not None:
+            return target
+    return None
+
+
+_LEVEL_ROLES = {
+    Level.GRID: Role.GRID_WORKER,
+    Level.COMMUNITY: Role.COMMUNITY_STAFF,
+    Level.STREET: Role.STREET_STAFF,
+    Level.CITY: Role.CITY_STAFF,
+}
+
+
+def unit_user_ids(case: Case, cache: dict | None = None) -> list[int]:
+    """Who should hear about the case at its current unit: the assignee, else the unit's
+    staff (department handlers, or the level's role on the handling area)."""
+    if case.assignee_id:
+        return [case.assignee_id]
+    key = (case.level, case.handling_area_id, case.handling_department_id)
+    if cache is not None and key in cache:
+        return cache[key]
+    qs = RoleAssignment.objects.none()
+    if case.handling_department_id:
+        qs = RoleAssignment.objects.filter(
+            role=Role.DEPARTMENT_HANDLER, department_id=case.handling_department_id
+        )
+    elif case.handling_area_id and case.level in _LEVEL_ROLES:
+        qs = RoleAssignment.objects.filter(
+            role=_LEVEL_ROLES[case.level], area_id=case.handling_area_id
+        )
+    ids = sorted(set(qs.values_list("user_id", flat=True)))
+    if cache is not None:
+        cache[key] = ids
+    return ids

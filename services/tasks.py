@@ -1,0 +1,134 @@
+"""Celery tasks: dispatch on submit, the deadline sweep, notification delivery.
+
+The database is the source of truth: tasks take ids, every step checks the stored state, so
+a task run twice, a lost message or a killed worker never does a step twice or loses one."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.utils import timezone
+
+from services import actions, notify
+from services.models import Case, NotificationOutbox, OutboxStatus
+
+logger = logging.getLogger("services.tasks")
+
+SWEEP_BATCH = 500
+MAX_ATTEMPTS = 6
+
+
+@shared_task(acks_late=True)
+def dispatch_case(case_id: int) -> str:
+    """Route a submitted case by the routing rules and notify the unit. A case no longer
+    waiting for dispatch (someone dispatched it by hand, or this message came twice) is left
+    alone."""
+    if not Case.objects.filter(pk=case_id, state="submitted").exists():
+        return "skipped"
+    try:
+        actions.dispatch(case_id, actor=None)
+    except ValidationError as exc:
+        logger.info("dispatch of case %s skipped: %s", case_id, exc.messages)
+        return "skipped"
+    return "dispatched"
+
+
+def _lock_due(now, limit: int) -> list[Case]:
+    qs = Case.objects.filter(next_check_at__lte=now).order_by("next_check_at")
+    if connection.vendor == "postgresql":
+        # Two sweeps at once share the work instead of waiting for (or repeating) each other.
+        qs = qs.select_for_update(skip_locked=True, of=("self",))
+    else:
+        qs = qs.select_for_update()
+    return list(qs[:limit])
+
+
+def sweep_once(now=None, batch_size: int = SWEEP_BATCH) -> int:
+    """One batch of due cases, in one transaction. Returns how many cases were taken."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        cases = _lock_due(now, batch_size)
+        if not cases:
+            return 0
+        batch = actions.TimerBatch()
+        changed = [case for case in cases if actions.advance_timers(case, now, batch)]
+        # A case whose check time came with nothing to do just gets its next time.
+        for case in cases:
+            if case not in changed:
+                actions.schedule(case, now)
+        Case.objects.bulk_update(cases, actions.TIMER_FIELDS, batch_size=1000)
+        batch.flush()
+        return len(cases)
+
+
+@shared_task(acks_late=True)
+def sweep_deadlines(batch_size: int = SWEEP_BATCH, max_batches: int = 200) -> int:
+    """Every minute (portal/beat.py): yellow at 80 %, red + escalation at expiry, 催办 the
+    working day after, 督办 5 working days later, callback no-answer. Batches commit one by
+    one; a worker killed mid-batch rolls that batch back and the next sweep takes it again."""
+    total = 0
+    now = timezone.now()
+    for _ in range(max_batches):
+        taken = sweep_once(now, batch_size)
+        total += taken
+        if taken < batch_size:
+            break
+    return total
+
+
+def _deliver(row: NotificationOutbox) -> None:
+    try:
+        notify.channel(row.channel).send(row)
+    except notify.ChannelError as exc:
+        row.attempts += 1
+        row.last_error = str(exc)[:500]
+        if row.attempts >= MAX_ATTEMPTS:
+            row.status = OutboxStatus.FAILED
+        row.save(update_fields=["attempts", "last_error", "status"])
+        if row.status == OutboxStatus.PENDING:
+            deliver_notification.apply_async((row.pk,), countdown=min(2**row.attempts * 5, 3600))
+        return
+    row.status = OutboxStatus.SENT
+    row.sent_at = timezone.now()
+    row.attempts += 1
+    row.save(update_fields=["status", "sent_at", "attempts"])
+
+
+@shared_task(acks_late=True)
+def deliver_notifications(outbox_ids: list[int]) -> int:
+    """Deliver pending outbox rows; a failing channel is retried per row with backoff."""
+    sent = 0
+    for pk in outbox_ids:
+        with transaction.atomic():
+            row = (
+                NotificationOutbox.objects.select_for_update()
+                .select_related("recipient")
+                .filter(pk=pk, status=OutboxStatus.PENDING)
+                .first()
+            )
+            if row is None:
+                continue  # already sent by an earlier run
+            _deliver(row)
+            sent += row.status == OutboxStatus.SENT
+    return sent
+
+
+@shared_task(acks_late=True)
+def deliver_notification(outbox_id: int) -> int:
+    """The retry of one row (backoff: 10 s, 20 s, 40 s … up to an hour)."""
+    return deliver_notifications([outbox_id])
+
+
+@shared_task(acks_late=True)
+def flush_outbox(older_than_seconds: int = 120, limit: int = 2000) -> int:
+    """Pick up rows whose delivery message was lost (broker restart, worker killed)."""
+    cutoff = timezone.now() - timezone.timedelta(seconds=older_than_seconds)
+    ids = list(
+        NotificationOutbox.objects.filter(status=OutboxStatus.PENDING, created_at__lte=cutoff)
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    return deliver_notifications(ids) if ids else 0
