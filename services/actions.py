@@ -940,7 +940,7 @@ def add_joint_unit(
         raise ValidationError({"role": _("Choose lead or support.")})
     target = _target_from(None, area, department, case)
     unit = JointUnit(case=case, role=role, department=target.department, area=target.area)
-    unit.full_clean(exclude=["case"])
+    unit.full_clean()
     unit.save()
     _commit(
         case, Action.ADD_JOINT_UNIT, actor, case.state, note, {"unit": target.label, "role": role}

@@ -1,7 +1,22 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_delete, post_save
 from django.utils.translation import gettext_lazy as _
+
+
+def _holidays_changed(**kwargs) -> None:
+    from services import calendar
+
+    calendar.clear_cache()
 
 
 class ServicesConfig(AppConfig):
     name = "services"
     verbose_name = _("12345 cases")
+
+    def ready(self) -> None:
+        from services.models import Holiday
+
+        # A staff edit of the holiday table is seen at once in this process (others within
+        # the calendar's one-minute cache).
+        post_save.connect(_holidays_changed, sender=Holiday, dispatch_uid="services_holiday_save")
+        post_delete.connect(_holidays_changed, sender=Holiday, dispatch_uid="services_holiday_del")

@@ -9,7 +9,7 @@ import pytest
 from services import actions
 from services.actions import Intake
 from services.models import Category, RoutingRule
-from tests.territory import Territory, build_territory
+from tests.territory import Territory
 
 
 @dataclass
