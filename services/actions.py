@@ -1237,6 +1237,8 @@ def advance_timers(case: Case, now: datetime, batch: TimerBatch) -> bool:
         if getattr(case, stage_attr) >= stage:
             continue
         setattr(case, stage_attr, stage)
+        # The card is sticky: an escalation restarts the sign-for clock, not the record.
+        case.card_level = max(case.card_level, 2 if stage >= Stage.RED else 1)
         changed = True
         from_state = case.state
         title = _STEP_TITLES[step](case, clock) % {

@@ -89,7 +89,10 @@ def _deliver(row: NotificationOutbox) -> None:
             row.status = OutboxStatus.FAILED
         row.save(update_fields=["attempts", "last_error", "status"])
         if row.status == OutboxStatus.PENDING:
-            deliver_notification.apply_async((row.pk,), countdown=min(2**row.attempts * 5, 3600))
+            pk, countdown = row.pk, min(2**row.attempts * 5, 3600)
+            transaction.on_commit(
+                lambda: deliver_notification.apply_async((pk,), countdown=countdown)
+            )
         return
     row.status = OutboxStatus.SENT
     row.sent_at = timezone.now()
@@ -104,7 +107,7 @@ def deliver_notifications(outbox_ids: list[int]) -> int:
     for pk in outbox_ids:
         with transaction.atomic():
             row = (
-                NotificationOutbox.objects.select_for_update()
+                NotificationOutbox.objects.select_for_update(of=("self",))
                 .select_related("recipient")
                 .filter(pk=pk, status=OutboxStatus.PENDING)
                 .first()
