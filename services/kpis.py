@@ -1,0 +1,193 @@
+"""The three KPIs (三率) and friends, by SQL aggregates (one query per report).
+
+The cohort is the cases DISPATCHED in the period [start, end) whose place lies in an area's
+subtree (or that a department handles now). Per case the facts are stored by the actions, so
+the report only counts:
+
+- response rate 响应率   = signed for in time AND resident contacted in time ÷ dispatched
+- resolution rate 解决率 = answered "solved" at callback ÷ callbacks answered
+- satisfaction rate 满意率 = (非常满意 + 满意 + 基本满意) ÷ rated
+- on-time resolution rate = resolved within the resolve deadline ÷ resolved
+- overdue = resolved late, or still open past the resolve deadline
+- mean handling time = mean (resolved − first dispatched), in hours
+- weighted score = response × w1 + resolution × w2 + satisfaction × w3 (KpiConfig, 30/35/35)
+
+Exclusions (KpiConfig): not accepted, merged and malicious cases leave the cohort.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import datetime
+
+from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q, QuerySet
+from django.db.models.functions import Substr
+from django.utils import timezone
+
+from services.choices import SATISFIED_RATINGS, State
+from services.models import Case, KpiConfig
+
+
+@dataclass
+class Kpis:
+    dispatched: int
+    responded: int
+    called_back: int
+    solved: int
+    rated: int
+    satisfied: int
+    resolved: int
+    resolved_on_time: int
+    overdue: int
+    mean_handling_hours: float | None
+    response_rate: float | None
+    resolution_rate: float | None
+    satisfaction_rate: float | None
+    on_time_rate: float | None
+    score: float | None
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def cohort(
+    *,
+    start: datetime,
+    end: datetime,
+    area=None,
+    department=None,
+    config: KpiConfig | None = None,
+    base: QuerySet | None = None,
+) -> QuerySet:
+    """The cases a report counts: dispatched in [start, end), in the area or department,
+    minus the configured exclusions."""
+    config = config or KpiConfig.current()
+    qs = (base if base is not None else Case.objects.all()).filter(
+        dispatched_at__gte=start, dispatched_at__lt=end
+    )
+    if area is not None:
+        qs = qs.filter(place_path__startswith=area.path)
+    if department is not None:
+        qs = qs.filter(handling_department=department)
+    if config.exclude_not_accepted:
+        qs = qs.exclude(state=State.NOT_ACCEPTED)
+    if config.exclude_merged:
+        qs = qs.exclude(state=State.MERGED)
+    if config.exclude_malicious:
+        qs = qs.exclude(is_malicious=True)
+    return qs
+
+
+def _aggregates(now: datetime) -> dict:
+    """The aggregate expressions, keyed k_<name> (plain names would clash with fields)."""
+    open_states = [State.DISPATCHED, State.SIGNED, State.IN_PROGRESS]
+    exprs = {
+        "dispatched": Count("pk"),
+        "responded": Count("pk", filter=Q(sign_on_time=True, contact_on_time=True)),
+        "called_back": Count("pk", filter=Q(callback_solved__isnull=False)),
+        "solved": Count("pk", filter=Q(callback_solved=True)),
+        "rated": Count("pk", filter=Q(rating__isnull=False)),
+        "satisfied": Count("pk", filter=Q(rating__in=[int(r) for r in SATISFIED_RATINGS])),
+        "resolved": Count("pk", filter=Q(resolved_at__isnull=False)),
+        "resolved_on_time": Count("pk", filter=Q(resolved_on_time=True)),
+        "overdue": Count(
+            "pk",
+            filter=Q(resolved_on_time=False)
+            | Q(state__in=open_states, resolved_at__isnull=True, resolve_due__lt=now),
+        ),
+        "mean_handling": Avg(
+            ExpressionWrapper(F("resolved_at") - F("dispatched_at"), output_field=DurationField()),
+            filter=Q(resolved_at__isnull=False),
+        ),
+    }
+    return {f"k_{name}": expr for name, expr in exprs.items()}
+
+
+def _finish(row: dict, config: KpiConfig) -> Kpis:
+    row = {k.removeprefix("k_"): v for k, v in row.items()}
+    mean = row.pop("mean_handling", None)
+    hours = round(mean.total_seconds() / 3600, 2) if mean is not None else None
+    response = _rate(row["responded"], row["dispatched"])
+    resolution = _rate(row["solved"], row["called_back"])
+    satisfaction = _rate(row["satisfied"], row["rated"])
+    parts = [
+        (response, config.response_weight),
+        (resolution, config.resolution_weight),
+        (satisfaction, config.satisfaction_weight),
+    ]
+    known = [(v, w) for v, w in parts if v is not None]
+    score = None
+    if known:
+        # Weights of rates with no data are left out and the rest rescaled to 100.
+        weight = sum(w for _v, w in known)
+        score = round(sum(v * w for v, w in known) * 100 / weight, 2) if weight else None
+    return Kpis(
+        **{
+            k: row[k]
+            for k in (
+                "dispatched",
+                "responded",
+                "called_back",
+                "solved",
+                "rated",
+                "satisfied",
+                "resolved",
+                "resolved_on_time",
+                "overdue",
+            )
+        },
+        mean_handling_hours=hours,
+        response_rate=response,
+        resolution_rate=resolution,
+        satisfaction_rate=satisfaction,
+        on_time_rate=_rate(row["resolved_on_time"], row["resolved"]),
+        score=score,
+    )
+
+
+def kpis(
+    *,
+    start: datetime,
+    end: datetime,
+    area=None,
+    department=None,
+    base: QuerySet | None = None,
+    now: datetime | None = None,
+) -> Kpis:
+    """The KPIs of one area subtree or department for one period: one SQL query."""
+    config = KpiConfig.current()
+    qs = cohort(start=start, end=end, area=area, department=department, config=config, base=base)
+    row = qs.aggregate(**_aggregates(now or timezone.now()))
+    return _finish(row, config)
+
+
+def breakdown(
+    *, area, start: datetime, end: datetime, base: QuerySet | None = None, now=None
+) -> list[tuple[object, Kpis]]:
+    """The KPIs of each child of `area` (each street of a district, each community of a
+    street …), in one grouped query."""
+    from grids.models import Area
+
+    config = KpiConfig.current()
+    children = list(Area.objects.filter(path__startswith=area.path, depth=area.depth + 1))
+    if not children:
+        return []
+    width = len(children[0].path)
+    rows = (
+        cohort(start=start, end=end, area=area, config=config, base=base)
+        .annotate(unit_path=Substr("place_path", 1, width))
+        .values("unit_path")
+        .annotate(**_aggregates(now or timezone.now()))
+        .order_by("unit_path")
+    )
+    by_path = {r.pop("unit_path"): r for r in rows}
+    out = []
+    for child in children:
+        row = by_path.get(child.path)
+        if row is not None:
+            out.append((child, _finish(dict(row), config)))
+    return out
