@@ -1,0 +1,450 @@
+"""The staff inbox: cases scoped by grids/, filters, the state machine's actions as forms on
+the case page, bulk dispatch, the full timeline, and Excel export of any filtered list.
+Plus the catalogue staff maintain: categories, time limits, holidays, routing rules, KPIs."""
+
+from __future__ import annotations
+
+import io
+from datetime import datetime, time, timedelta
+
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from grids.admin_mixins import ScopedAdmin
+from grids.models import Area, Department
+from grids.models.roles import Role
+from grids.scope import scope_for
+from services import actions, transitions
+from services.calendar import TZ
+from services.choices import State
+from services.models import (
+    Case,
+    CaseEvent,
+    Category,
+    ExtensionRequest,
+    Holiday,
+    JointUnit,
+    KpiConfig,
+    RoutingRule,
+    TimeLimit,
+)
+
+CATALOGUE_EDITORS = {Role.CITY_STAFF, Role.DISTRICT_STAFF}
+
+
+class CatalogueAdmin(admin.ModelAdmin):
+    """City-wide settings: every staff member reads them, city and district staff edit."""
+
+    def has_module_permission(self, request):
+        return scope_for(request.user).is_staff
+
+    def has_view_permission(self, request, obj=None):
+        return scope_for(request.user).is_staff
+
+    def _edit(self, request) -> bool:
+        scope = scope_for(request.user)
+        return scope.is_superuser or bool(scope.roles & CATALOGUE_EDITORS)
+
+    def has_add_permission(self, request):
+        return self._edit(request)
+
+    def has_change_permission(self, request, obj=None):
+        return self._edit(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._edit(request)
+
+
+@admin.register(Category)
+class CategoryAdmin(CatalogueAdmin):
+    list_display = ("__str__", "code", "is_active", "sort")
+    list_select_related = ("parent",)
+    list_filter = ("is_active",)
+    search_fields = ("name", "code")
+
+
+@admin.register(TimeLimit)
+class TimeLimitAdmin(CatalogueAdmin):
+    list_display = (
+        "__str__",
+        "sign_amount",
+        "sign_unit",
+        "contact_amount",
+        "contact_unit",
+        "resolve_amount",
+        "resolve_unit",
+    )
+    list_select_related = ("category__parent",)
+    list_filter = ("case_type",)
+
+
+@admin.register(Holiday)
+class HolidayAdmin(CatalogueAdmin):
+    list_display = ("date", "name", "is_workday")
+    date_hierarchy = "date"
+
+
+@admin.register(RoutingRule)
+class RoutingRuleAdmin(CatalogueAdmin):
+    list_display = ("__str__", "level", "department", "priority", "is_active")
+    list_select_related = ("category__parent", "area", "department")
+    raw_id_fields = ("area",)
+    list_filter = ("level", "is_active")
+
+
+@admin.register(KpiConfig)
+class KpiConfigAdmin(CatalogueAdmin):
+    list_display = ("__str__", "response_weight", "resolution_weight", "satisfaction_weight")
+
+
+# --- the case inbox ----------------------------------------------------------------------------
+
+
+class TimerFilter(admin.SimpleListFilter):
+    title = gettext_lazy("deadline")
+    parameter_name = "timer"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("overdue", _("overdue")),
+            ("yellow", _("yellow card")),
+            ("red", _("red card")),
+            ("today", _("due today")),
+        ]
+
+    def queryset(self, request, queryset):
+        now = timezone.now()
+        open_q = Q(state__in=[State.DISPATCHED, State.SIGNED, State.IN_PROGRESS])
+        value = self.value()
+        if value == "overdue":
+            return queryset.filter(open_q, resolve_due__lt=now)
+        if value == "yellow":
+            return queryset.filter(open_q, card_level=1)
+        if value == "red":
+            return queryset.filter(open_q, card_level=2)
+        if value == "today":
+            today = timezone.localdate()
+            start = datetime.combine(today, time.min, tzinfo=TZ)
+            return queryset.filter(
+                open_q, resolve_due__gte=start, resolve_due__lt=start + timedelta(days=1)
+            )
+        return queryset
+
+
+class GridFilter(admin.SimpleListFilter):
+    title = gettext_lazy("grid")
+    parameter_name = "grid"
+
+    def lookups(self, request, model_admin):
+        grids = Area.objects.visible_to(request.user).filter(kind="grid").order_by("path")
+        return [(g.pk, g.name) for g in grids[:300]]
+
+    def queryset(self, request, queryset):
+        if self.value():
+            grid = Area.objects.visible_to(request.user).filter(pk=self.value()).first()
+            if grid is None:
+                return queryset.none()
+            return queryset.filter(place_path__startswith=grid.path)
+        return queryset
+
+
+class CategoryFilter(admin.SimpleListFilter):
+    title = gettext_lazy("category")
+    parameter_name = "category"
+
+    def lookups(self, request, model_admin):
+        return [(c.pk, str(c)) for c in Category.objects.select_related("parent")]
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(
+                Q(category_id=self.value()) | Q(category__parent_id=self.value())
+            )
+        return queryset
+
+
+CARD_BADGE = {1: ("yellow", gettext_lazy("yellow")), 2: ("red", gettext_lazy("red"))}
+
+EXPORT_COLUMNS = [
+    ("number", gettext_lazy("number")),
+    ("get_case_type_display", gettext_lazy("type")),
+    ("category", gettext_lazy("category")),
+    ("get_channel_display", gettext_lazy("channel")),
+    ("place", gettext_lazy("place")),
+    ("get_state_display", gettext_lazy("state")),
+    ("unit_label", gettext_lazy("handling unit")),
+    ("created_at", gettext_lazy("submitted at")),
+    ("resolve_due", gettext_lazy("resolve by")),
+    ("resolved_at", gettext_lazy("resolved at")),
+    ("rating", gettext_lazy("rating")),
+    ("description", gettext_lazy("description")),
+]
+
+
+@admin.register(Case)
+class CaseAdmin(ScopedAdmin):
+    list_display = (
+        "number",
+        "case_type",
+        "category",
+        "place",
+        "state",
+        "unit",
+        "card",
+        "resolve_due",
+        "created_at",
+    )
+    list_select_related = ("category__parent", "place", "handling_area", "handling_department")
+    list_filter = (
+        TimerFilter,
+        "state",
+        "case_type",
+        "channel",
+        "level",
+        CategoryFilter,
+        GridFilter,
+    )
+    search_fields = ("=number", "description", "address")
+    date_hierarchy = None
+    ordering = ("-created_at",)
+    actions = ["bulk_dispatch"]
+    readonly_fields = [f.name for f in Case._meta.fields if f.name != "id"]
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": (
+                    ("number", "state", "version"),
+                    ("case_type", "category", "channel", "urgency"),
+                    "description",
+                    ("place", "grid", "address"),
+                    ("reporter", "reporter_name", "reporter_phone"),
+                    ("raised_before_complaint", "handled_on_spot", "is_malicious"),
+                )
+            },
+        ),
+        (
+            gettext_lazy("Handling"),
+            {
+                "fields": (
+                    ("level", "handling_area", "handling_department", "assignee"),
+                    ("received_by", "master", "escalation_level", "redo_count"),
+                    ("dispatched_at", "signed_at", "contacted_at", "resolved_at"),
+                    ("sign_due", "contact_due", "resolve_due", "card_level"),
+                    "result",
+                    "not_accepted_reason",
+                    ("callback_solved", "rating", "called_back_at"),
+                )
+            },
+        ),
+    ]
+    change_form_template = "admin/services/case/change_form.html"
+    change_list_template = "admin/services/case/change_list.html"
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        match = request.resolver_match
+        if match and match.url_name and match.url_name.endswith("change"):
+            # The read-only case page shows every related object: fetch them in one join.
+            qs = qs.select_related(
+                "category__parent",
+                "place",
+                "grid",
+                "reporter",
+                "handling_area",
+                "handling_department",
+                "assignee",
+                "received_by",
+                "master",
+            )
+        return qs
+
+    def has_add_permission(self, request):
+        return False  # cases come in through submit_case (the API and the phone pages)
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # the record is kept; archive instead
+
+    def _may(self, request, action, obj=None):
+        if obj is None:
+            return super()._may(request, action, obj)
+        # The admin asks several times per page; answer each question once per request.
+        cache = request.__dict__.setdefault("_case_may", {})
+        key = (action == "view", obj.pk)
+        if key not in cache:
+            qs = Case.objects.visible_to if action == "view" else Case.objects.changeable_by
+            cache[key] = qs(request.user).filter(pk=obj.pk).exists()
+        return cache[key]
+
+    def has_change_permission(self, request, obj=None):
+        # The case page is read-only; changes go through the action forms.
+        return self._may(request, "view", obj)
+
+    @admin.display(description=gettext_lazy("handling unit"))
+    def unit(self, obj: Case) -> str:
+        return obj.unit_label
+
+    @admin.display(description=gettext_lazy("card"), ordering="card_level")
+    def card(self, obj: Case):
+        if obj.card_level in CARD_BADGE:
+            css, label = CARD_BADGE[obj.card_level]
+            return format_html('<span class="badge {}">{}</span>', css, label)
+        return ""
+
+    # --- the action forms on the case page ---------------------------------------------------
+    def get_urls(self):
+        info = self.model._meta.app_label, self.model._meta.model_name
+        return [
+            path(
+                "<path:object_id>/transition/",
+                self.admin_site.admin_view(self.transition_view),
+                name=f"{info[0]}_{info[1]}_transition",
+            ),
+            path(
+                "export/",
+                self.admin_site.admin_view(self.export_view),
+                name=f"{info[0]}_{info[1]}_export",
+            ),
+            *super().get_urls(),
+        ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        case = Case.objects.visible_to(request.user).filter(pk=object_id).first()
+        if case is None:
+            raise Http404
+        extra_context = extra_context or {}
+        departments = list(Department.objects.filter(is_active=True).order_by("name")[:200])
+        forms = []
+        for action in actions.allowed_actions(case):
+            fields = []
+            for name, kind, label in transitions.FIELDS[action]:
+                field = {"name": name, "kind": kind.split(":")[0], "label": label}
+                if kind == "fk:department":
+                    field["kind"] = "choice"
+                    field["choices"] = [("", "—")] + [(d.pk, d.name) for d in departments]
+                elif kind.startswith("choice:"):
+                    field["kind"] = "choice"
+                    field["choices"] = [("", "—"), *transitions.CHOICES[kind.split(":")[1]]]
+                elif action == "report_in" and name == "unit":
+                    field["kind"] = "choice"
+                    field["choices"] = [
+                        (u.pk, str(u))
+                        for u in JointUnit.objects.filter(case=case).select_related(
+                            "department", "area"
+                        )
+                    ]
+                fields.append(field)
+            forms.append(
+                {"action": action, "label": transitions.Action(action).label, "fields": fields}
+            )
+        extra_context.update(
+            case_forms=forms,
+            case_version=case.version,
+            transition_url=reverse("admin:services_case_transition", args=[case.pk]),
+            extensions=ExtensionRequest.objects.filter(case=case).select_related("requested_by"),
+            joint_units=JointUnit.objects.filter(case=case).select_related("department", "area"),
+            photos=case.photos.all(),
+            events=CaseEvent.objects.filter(case=case).select_related("actor").order_by("at", "pk"),
+        )
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def transition_view(self, request, object_id):
+        case = Case.objects.visible_to(request.user).filter(pk=object_id).first()
+        if case is None:
+            raise Http404
+        url = reverse("admin:services_case_change", args=[case.pk])
+        if request.method != "POST":
+            return HttpResponseRedirect(url)
+        action = request.POST.get("action", "")
+        try:
+            transitions.perform(
+                case, action, request.user, request.POST, request.FILES.getlist("photos")
+            )
+        except ValidationError as exc:
+            for field, errors in getattr(exc, "message_dict", {"": exc.messages}).items():
+                for error in errors:
+                    self.message_user(
+                        request, f"{field}: {error}" if field else error, messages.ERROR
+                    )
+        else:
+            self.message_user(
+                request, _("Done: %(action)s.") % {"action": transitions.Action(action).label}
+            )
+        return HttpResponseRedirect(url)
+
+    @admin.action(description=gettext_lazy("Dispatch the selected cases by routing rules"))
+    def bulk_dispatch(self, request, queryset):
+        done, refused = 0, []
+        for pk, number in queryset.filter(state=State.SUBMITTED).values_list("pk", "number"):
+            try:
+                actions.dispatch(pk, actor=request.user)
+                done += 1
+            except (ValidationError, LookupError) as exc:
+                refused.append(f"{number}: {'; '.join(getattr(exc, 'messages', [str(exc)]))}")
+        self.message_user(request, _("%(n)s cases dispatched.") % {"n": done})
+        for line in refused[:10]:
+            self.message_user(request, line, messages.WARNING)
+
+    def export_view(self, request):
+        """The current filtered list (the changelist's own filters and search) as .xlsx."""
+        from openpyxl import Workbook
+
+        if not self.has_view_permission(request):
+            raise Http404
+        changelist = self.get_changelist_instance(request)
+        qs = changelist.get_queryset(request).select_related(
+            "category__parent", "place", "handling_area", "handling_department"
+        )
+        wb = Workbook(write_only=True)
+        ws = wb.create_sheet(str(_("cases")))
+        ws.append([str(label) for _attr, label in EXPORT_COLUMNS])
+        for case in qs.iterator(chunk_size=2000):
+            row = []
+            for attr, _label in EXPORT_COLUMNS:
+                value = getattr(case, attr)
+                value = value() if callable(value) else value
+                if isinstance(value, datetime):
+                    value = timezone.localtime(value).replace(tzinfo=None)
+                elif value is not None and not isinstance(value, int | float | str):
+                    value = str(value)
+                row.append(value)
+            ws.append(row)
+        out = io.BytesIO()
+        wb.save(out)
+        response = HttpResponse(
+            out.getvalue(),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+        response["Content-Disposition"] = f'attachment; filename="cases-{stamp}.xlsx"'
+        return response
+
+
+@admin.register(ExtensionRequest)
+class ExtensionRequestAdmin(ScopedAdmin):
+    list_display = ("case", "working_days", "status", "requested_by", "created_at")
+    list_select_related = ("case", "requested_by")
+    list_filter = ("status",)
+    readonly_fields = [f.name for f in ExtensionRequest._meta.fields if f.name != "id"]
+
+    def get_queryset(self, request):
+        visible = Case.objects.visible_to(request.user).values("pk")
+        return ExtensionRequest.objects.filter(case_id__in=visible)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def _may(self, request, action, obj=None):
+        if obj is not None:
+            return Case.objects.visible_to(request.user).filter(pk=obj.case_id).exists()
+        return scope_for(request.user).is_staff

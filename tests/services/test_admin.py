@@ -1,0 +1,109 @@
+"""The staff inbox: scope, constant query count, action forms, bulk dispatch, Excel export."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from services import actions
+from services.models import Case
+
+LIST = "admin:services_case_changelist"
+
+
+def login(client, desk, key):
+    client.force_login(desk.user(key))
+    return client
+
+
+def numbers(response) -> set[str]:
+    return {c.number for c in response.context["cl"].result_list}
+
+
+def test_the_grid_worker_sees_only_their_grid_and_the_department_only_its_own(client, desk):
+    mine = desk.dispatched()
+    other = desk.dispatched(actor=desk.user("resident_b"), place=desk.t.b.buildings[0])
+    water = desk.dispatched(category=desk.water)  # to the other department
+    login(client, desk, "grid_a")
+    assert numbers(client.get(reverse(LIST))) == {mine.number, water.number}
+    assert client.get(reverse("admin:services_case_change", args=[other.pk])).status_code == 404
+    login(client, desk, "dept")
+    assert numbers(client.get(reverse(LIST))) == set()
+    actions.transfer(mine, actor=desk.user("street"), department=desk.t.department)
+    assert numbers(client.get(reverse(LIST))) == {mine.number}
+    assert client.get(reverse("admin:services_case_change", args=[water.pk])).status_code == 404
+
+
+@pytest.mark.parametrize("n", [3, 40])
+def test_changelist_query_count_is_constant(client, desk, n, django_assert_max_num_queries):
+    for _ in range(n):
+        desk.dispatched()
+    login(client, desk, "community_a")
+    with django_assert_max_num_queries(12):
+        response = client.get(reverse(LIST), {"timer": "today"})
+    assert response.status_code == 200
+    with django_assert_max_num_queries(12):
+        response = client.get(reverse(LIST))
+    assert len(response.context["cl"].result_list) == n
+
+
+def test_filters(client, desk):
+    a = desk.dispatched()
+    b = desk.dispatched(category=desk.noise, case_type="complaint")
+    Case.objects.filter(pk=b.pk).update(card_level=1)
+    login(client, desk, "community_a")
+    assert numbers(client.get(reverse(LIST), {"timer": "yellow"})) == {b.number}
+    assert numbers(client.get(reverse(LIST), {"case_type__exact": "help"})) == {a.number}
+    assert numbers(client.get(reverse(LIST), {"category": desk.roads.pk})) == {a.number}
+    assert numbers(client.get(reverse(LIST), {"grid": desk.t.a.grids[0].pk})) == {a.number, b.number}
+    assert numbers(client.get(reverse(LIST), {"grid": desk.t.a.grids[1].pk})) == set()
+
+
+def test_case_page_shows_the_timeline_and_runs_actions(client, desk, django_assert_max_num_queries):
+    case = desk.dispatched()
+    grid = desk.user("grid_a")
+    for i in range(27):
+        actions.add_progress(case, actor=grid, note=f"巡查记录 {i}") if i else actions.sign_for(case, actor=grid)
+    login(client, desk, "grid_a")
+    url = reverse("admin:services_case_change", args=[case.pk])
+    with django_assert_max_num_queries(15):
+        page = client.get(url)
+    html = page.content.decode()
+    assert page.status_code == 200 and "巡查记录 26" in html and 'name="expected_version"' in html
+    version = Case.objects.get(pk=case.pk).version
+    transition = reverse("admin:services_case_transition", args=[case.pk])
+    client.post(transition, {"action": "start", "expected_version": version})
+    assert Case.objects.get(pk=case.pk).state == "in_progress"
+    # A stale form (the version moved on) is refused with a message, nothing changes.
+    response = client.post(
+        transition, {"action": "resolve", "result": "好了", "expected_version": version}, follow=True
+    )
+    assert "Someone else changed" in response.content.decode() or "抢先" in response.content.decode()
+    assert Case.objects.get(pk=case.pk).state == "in_progress"
+
+
+def test_bulk_dispatch(client, desk):
+    cases = [desk.file() for _ in range(3)]
+    login(client, desk, "community_a")
+    client.post(
+        reverse(LIST),
+        {"action": "bulk_dispatch", "_selected_action": [c.pk for c in cases]},
+    )
+    assert set(Case.objects.values_list("state", flat=True)) == {"dispatched"}
+
+
+def test_excel_export_of_the_filtered_list(client, desk):
+    a = desk.dispatched()
+    b = desk.dispatched(case_type="complaint")
+    desk.dispatched(actor=desk.user("resident_b"), place=desk.t.b.buildings[0])
+    login(client, desk, "community_a")
+    response = client.get(reverse("admin:services_case_export"), {"case_type__exact": "complaint"})
+    assert response.status_code == 200
+    rows = list(load_workbook(io.BytesIO(response.content)).active.values)
+    assert [r[0] for r in rows[1:]] == [b.number]
+    response = client.get(reverse("admin:services_case_export"))
+    rows = list(load_workbook(io.BytesIO(response.content)).active.values)
+    assert {r[0] for r in rows[1:]} == {a.number, b.number}  # side b's case is out of scope
