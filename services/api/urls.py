@@ -1,4 +1,14 @@
+from django.urls import path
 from rest_framework.routers import DefaultRouter
 
+from services.api import views
+
 router = DefaultRouter()
-urlpatterns = router.urls
+router.register("cases", views.CaseViewSet, basename="case")
+router.register("categories", views.CategoryViewSet, basename="category")
+router.register("routing-rules", views.RoutingRuleViewSet, basename="routing-rule")
+
+urlpatterns = [
+    path("kpis/", views.KpiView.as_view(), name="services-kpis"),
+    *router.urls,
+]

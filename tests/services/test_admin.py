@@ -58,7 +58,10 @@ def test_filters(client, desk):
     assert numbers(client.get(reverse(LIST), {"timer": "yellow"})) == {b.number}
     assert numbers(client.get(reverse(LIST), {"case_type__exact": "help"})) == {a.number}
     assert numbers(client.get(reverse(LIST), {"category": desk.roads.pk})) == {a.number}
-    assert numbers(client.get(reverse(LIST), {"grid": desk.t.a.grids[0].pk})) == {a.number, b.number}
+    assert numbers(client.get(reverse(LIST), {"grid": desk.t.a.grids[0].pk})) == {
+        a.number,
+        b.number,
+    }
     assert numbers(client.get(reverse(LIST), {"grid": desk.t.a.grids[1].pk})) == set()
 
 
@@ -66,7 +69,9 @@ def test_case_page_shows_the_timeline_and_runs_actions(client, desk, django_asse
     case = desk.dispatched()
     grid = desk.user("grid_a")
     for i in range(27):
-        actions.add_progress(case, actor=grid, note=f"巡查记录 {i}") if i else actions.sign_for(case, actor=grid)
+        actions.add_progress(case, actor=grid, note=f"巡查记录 {i}") if i else actions.sign_for(
+            case, actor=grid
+        )
     login(client, desk, "grid_a")
     url = reverse("admin:services_case_change", args=[case.pk])
     with django_assert_max_num_queries(15):
@@ -79,9 +84,13 @@ def test_case_page_shows_the_timeline_and_runs_actions(client, desk, django_asse
     assert Case.objects.get(pk=case.pk).state == "in_progress"
     # A stale form (the version moved on) is refused with a message, nothing changes.
     response = client.post(
-        transition, {"action": "resolve", "result": "好了", "expected_version": version}, follow=True
+        transition,
+        {"action": "resolve", "result": "好了", "expected_version": version},
+        follow=True,
     )
-    assert "Someone else changed" in response.content.decode() or "抢先" in response.content.decode()
+    assert (
+        "Someone else changed" in response.content.decode() or "抢先" in response.content.decode()
+    )
     assert Case.objects.get(pk=case.pk).state == "in_progress"
 
 

@@ -1,0 +1,198 @@
+"""Serializers for the case API. Writes never go through a serializer's save(): the views
+call services.actions, so the same rules hold for the API, the admin and the phone pages."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from grids.scope import scope_for
+from services.choices import CaseType, Channel, Urgency
+from services.models import Case, CaseEvent, Category, JointUnit, RoutingRule
+
+
+def mask_phone(phone: str) -> str:
+    """138****1234 (grids.privacy will own this once it lands)."""
+    try:
+        from grids.privacy import mask_phone as grids_mask  # type: ignore[import-not-found]
+    except ImportError:
+        grids_mask = None
+    if grids_mask is not None:
+        return grids_mask(phone)
+    return f"{phone[:3]}****{phone[-4:]}" if len(phone) >= 7 else "****"
+
+
+class CategorySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Category
+        fields = ["id", "parent", "name", "code", "is_active", "sort"]
+
+
+class RoutingRuleSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = RoutingRule
+        fields = ["id", "category", "area", "level", "department", "priority", "is_active"]
+
+    def validate(self, attrs):
+        level = attrs.get("level", getattr(self.instance, "level", None))
+        department = attrs.get("department", getattr(self.instance, "department", None))
+        if (level == "department") != (department is not None):
+            raise serializers.ValidationError(
+                {"department": _("Department-level rules name a department; other levels none.")}
+            )
+        return attrs
+
+
+class EventSerializer(serializers.ModelSerializer):
+    actor = serializers.StringRelatedField()
+    action_label = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = CaseEvent
+        fields = [
+            "at",
+            "action",
+            "action_label",
+            "from_state",
+            "to_state",
+            "actor",
+            "note",
+            "payload",
+        ]
+
+
+class JointUnitSerializer(serializers.ModelSerializer):
+    unit = serializers.SerializerMethodField()
+
+    class Meta:
+        model = JointUnit
+        fields = ["id", "role", "unit", "department", "area", "reported_in_at", "report"]
+
+    def get_unit(self, obj) -> str:
+        return str(obj.department or obj.area)
+
+
+class CaseSerializer(serializers.ModelSerializer):
+    category_name = serializers.CharField(source="category.name", read_only=True)
+    place_name = serializers.CharField(source="place.name", read_only=True)
+    state_label = serializers.CharField(source="get_state_display", read_only=True)
+    unit = serializers.CharField(source="unit_label", read_only=True)
+    reporter_phone = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Case
+        fields = [
+            "id",
+            "number",
+            "state",
+            "state_label",
+            "case_type",
+            "channel",
+            "category",
+            "category_name",
+            "description",
+            "place",
+            "place_name",
+            "lat",
+            "lng",
+            "address",
+            "urgency",
+            "raised_before_complaint",
+            "handled_on_spot",
+            "level",
+            "unit",
+            "handling_area",
+            "handling_department",
+            "assignee",
+            "reporter_name",
+            "reporter_phone",
+            "sign_due",
+            "contact_due",
+            "resolve_due",
+            "card_level",
+            "escalation_level",
+            "redo_count",
+            "result",
+            "rating",
+            "callback_solved",
+            "master",
+            "version",
+            "created_at",
+            "dispatched_at",
+            "resolved_at",
+        ]
+        read_only_fields = fields
+
+    def get_reporter_phone(self, obj) -> str:
+        if not obj.reporter_phone:
+            return ""
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        scope = scope_for(user)
+        # Staff whose area covers the place see the number; everybody else a masked one.
+        if scope.is_superuser or (
+            scope.is_staff and any(obj.place_path.startswith(p) for p in scope.area_paths)
+        ):
+            return obj.reporter_phone
+        return mask_phone(obj.reporter_phone)
+
+
+class CaseDetailSerializer(CaseSerializer):
+    events = EventSerializer(many=True, read_only=True)
+    joint_units = JointUnitSerializer(many=True, read_only=True)
+    photos = serializers.SerializerMethodField()
+    allowed_actions = serializers.SerializerMethodField()
+
+    class Meta(CaseSerializer.Meta):
+        fields = [*CaseSerializer.Meta.fields, "events", "joint_units", "photos", "allowed_actions"]
+        read_only_fields = fields
+
+    def get_photos(self, obj) -> list[dict]:
+        return [{"kind": p.kind, "url": p.image.url} for p in obj.photos.all()]
+
+    def get_allowed_actions(self, obj) -> list[str]:
+        from services.actions import allowed_actions
+
+        return allowed_actions(obj)
+
+
+class IntakeSerializer(serializers.Serializer):
+    """A new case. Files go in the multipart field `photos` (up to 9)."""
+
+    case_type = serializers.ChoiceField(choices=CaseType.choices)
+    category = serializers.IntegerField()
+    description = serializers.CharField(max_length=4000)
+    place = serializers.IntegerField(help_text="A grid, estate or building (grids area id).")
+    channel = serializers.ChoiceField(choices=Channel.choices, default=Channel.RESIDENT_WEB)
+    lat = serializers.FloatField(required=False, allow_null=True, min_value=-90, max_value=90)
+    lng = serializers.FloatField(required=False, allow_null=True, min_value=-180, max_value=180)
+    address = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
+    reporter_name = serializers.CharField(
+        required=False, allow_blank=True, max_length=60, default=""
+    )
+    reporter_phone = serializers.CharField(
+        required=False, allow_blank=True, max_length=20, default=""
+    )
+    urgency = serializers.ChoiceField(choices=Urgency.choices, default=Urgency.NORMAL)
+    raised_before_complaint = serializers.BooleanField(default=False)
+    handled_on_spot = serializers.BooleanField(default=False)
+    result = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class TransitionSerializer(serializers.Serializer):
+    """One transition. Other fields depend on the action (see services.transitions.FIELDS):
+    note, reason, result, working_days, approve, uphold, level, department, master, solved,
+    rating, comment, method, role, unit, report."""
+
+    action = serializers.CharField()
+    expected_version = serializers.IntegerField(
+        help_text="The version you saw; a stale one is refused (someone else acted first)."
+    )
+
+
+class KpiQuerySerializer(serializers.Serializer):
+    area = serializers.IntegerField(required=False)
+    department = serializers.IntegerField(required=False)
+    start = serializers.DateField(required=False)
+    end = serializers.DateField(required=False, help_text="Exclusive.")
+    breakdown = serializers.BooleanField(required=False, default=False)

@@ -1,0 +1,187 @@
+"""The case API: cases (list, detail, create through submit_case), transitions, categories,
+routing rules and KPIs. Out-of-scope objects are 404; bad input is a 400 naming the field."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+
+from django.db.models import Prefetch
+from django.http import Http404
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, permissions, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from grids.api.scoped import ScopedViewSetMixin
+from grids.models import Area, Department
+from grids.scope import scope_for
+from services import actions, kpis, transitions
+from services.actions import Intake
+from services.api import serializers as s
+from services.calendar import TZ
+from services.models import Case, CaseEvent, Category, RoutingRule
+
+CATALOGUE_EDITORS = {"city_staff", "district_staff"}
+
+
+class CatalogueAccess(permissions.BasePermission):
+    """Read: any staff. Write: city and district staff (the catalogue is city-wide)."""
+
+    def has_permission(self, request, view):
+        scope = scope_for(request.user)
+        if request.method in permissions.SAFE_METHODS:
+            return scope.is_staff
+        return scope.is_superuser or bool(scope.roles & CATALOGUE_EDITORS)
+
+
+class CategoryViewSet(viewsets.ModelViewSet):
+    queryset = Category.objects.select_related("parent").order_by("sort", "name")
+    serializer_class = s.CategorySerializer
+    permission_classes = [CatalogueAccess]
+    filterset_fields = ["parent", "is_active"]
+    search_fields = ["name", "code"]
+
+
+class RoutingRuleViewSet(viewsets.ModelViewSet):
+    queryset = RoutingRule.objects.select_related("category", "area", "department").order_by("pk")
+    serializer_class = s.RoutingRuleSerializer
+    permission_classes = [CatalogueAccess]
+    filterset_fields = ["category", "level", "department", "is_active"]
+
+
+class CaseViewSet(
+    ScopedViewSetMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Cases the user may see. POST creates one through services.actions.submit_case
+    (multipart with `photos` files, or JSON without)."""
+
+    queryset = Case.objects.select_related(
+        "category", "place", "handling_area", "handling_department"
+    ).order_by("-created_at")
+    filterset_fields = ["state", "case_type", "category", "channel", "level", "card_level", "grid"]
+    search_fields = ["=number", "description"]
+    ordering_fields = ["created_at", "resolve_due", "number"]
+
+    def get_queryset(self):
+        # Reading and acting both start from what the user may SEE; each action then checks
+        # that the user may do that step (a resident answers a callback on their own case).
+        qs = self.queryset.visible_to(self.request.user)
+        if self.action == "retrieve":
+            qs = qs.prefetch_related(
+                Prefetch("events", queryset=CaseEvent.objects.select_related("actor")),
+                "joint_units__department",
+                "joint_units__area",
+                "photos",
+            )
+        return qs
+
+    def get_serializer_class(self):
+        if self.action == "create":
+            return s.IntakeSerializer
+        if self.action == "retrieve":
+            return s.CaseDetailSerializer
+        if self.action == "transitions":
+            return s.TransitionSerializer
+        return s.CaseSerializer
+
+    @extend_schema(request=s.IntakeSerializer, responses={201: s.CaseDetailSerializer})
+    def create(self, request, *args, **kwargs):
+        serializer = s.IntakeSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        case = actions.submit_case(
+            Intake(**serializer.validated_data, photos=request.FILES.getlist("photos")),
+            actor=request.user,
+        )
+        body = s.CaseDetailSerializer(case, context={"request": request}).data
+        return Response(body, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=s.TransitionSerializer, responses={200: s.CaseDetailSerializer})
+    @action(detail=True, methods=["post"])
+    def transitions(self, request, pk=None):
+        """Run one transition: {"action": "sign_for", "expected_version": 3, …}."""
+        case = self.get_object()
+        head = s.TransitionSerializer(data=request.data)
+        head.is_valid(raise_exception=True)
+        data = {k: request.data.get(k) for k in request.data}
+        case = transitions.perform(
+            case, head.validated_data["action"], request.user, data, request.FILES.getlist("photos")
+        )
+        # Re-read with the detail prefetches (a merged case may have left the user's view).
+        case = self.get_queryset().filter(pk=case.pk).first() or case
+        return Response(s.CaseDetailSerializer(case, context={"request": request}).data)
+
+
+def _moment(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=TZ)
+
+
+class KpiView(APIView):
+    """The KPIs (三率 and friends) of an area subtree or a department for a period (default:
+    the current month), optionally broken down by the area's children."""
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("area", OpenApiTypes.INT),
+            OpenApiParameter("department", OpenApiTypes.INT),
+            OpenApiParameter("start", OpenApiTypes.DATE),
+            OpenApiParameter("end", OpenApiTypes.DATE, description="exclusive"),
+            OpenApiParameter("breakdown", OpenApiTypes.BOOL),
+        ],
+        responses={200: OpenApiTypes.OBJECT},
+    )
+    def get(self, request):
+        query = s.KpiQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        params = query.validated_data
+        scope = scope_for(request.user)
+        if not scope.is_staff:
+            raise Http404
+        today = timezone.localdate()
+        start = params.get("start") or today.replace(day=1)
+        end = params.get("end") or (start.replace(day=28) + timezone.timedelta(days=4)).replace(
+            day=1
+        )
+        if end <= start:
+            from rest_framework.exceptions import ValidationError
+
+            raise ValidationError({"end": ["The end must come after the start."]})
+        area = department = None
+        if params.get("area"):
+            area = Area.objects.visible_to(request.user).filter(pk=params["area"]).first()
+            if area is None:
+                raise Http404
+        elif params.get("department"):
+            department = Department.objects.filter(pk=params["department"]).first()
+            if department is None or not (
+                scope.is_superuser
+                or department.pk in scope.department_ids
+                or scope.covers_area(department.area)
+            ):
+                raise Http404
+        elif not scope.is_superuser:
+            paths = scope.area_paths
+            if not paths:
+                raise Http404
+            area = Area.objects.filter(path=paths[0]).first()
+        body = {
+            "start": start,
+            "end": end,
+            "area": getattr(area, "pk", None),
+            "department": getattr(department, "pk", None),
+            "kpis": kpis.kpis(
+                start=_moment(start), end=_moment(end), area=area, department=department
+            ).as_dict(),
+        }
+        if params.get("breakdown") and area is not None:
+            body["breakdown"] = [
+                {"area": child.pk, "name": child.name, "kpis": k.as_dict()}
+                for child, k in kpis.breakdown(area=area, start=_moment(start), end=_moment(end))
+            ]
+        return Response(body)
