@@ -18,6 +18,7 @@ A refused step raises django.core.exceptions.ValidationError with a message for 
 from __future__ import annotations
 
 import secrets
+import time as _time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -245,8 +246,27 @@ def _require(ok: bool, message: str | None = None) -> None:
 # --- clocks -------------------------------------------------------------------------------------
 
 
+_limits_cache: dict[tuple[int, str], tuple[float, tuple]] = {}
+LIMITS_TTL = 60.0  # seconds; a staff edit clears this process's cache at once
+
+
+def clear_limits_cache() -> None:
+    _limits_cache.clear()
+
+
 def limits_for(category_id: int, case_type: str) -> tuple[tuple[int, str], ...]:
-    """The (amount, unit) of the sign, contact and resolve clocks for a category × type."""
+    """The (amount, unit) of the sign, contact and resolve clocks for a category × type,
+    cached for a minute (the sweep re-starts clocks for thousands of cases in a row)."""
+    key = (category_id, case_type)
+    hit = _limits_cache.get(key)
+    if hit is not None and _time.monotonic() - hit[0] < LIMITS_TTL:
+        return hit[1]
+    value = _limits_for(category_id, case_type)
+    _limits_cache[key] = (_time.monotonic(), value)
+    return value
+
+
+def _limits_for(category_id: int, case_type: str) -> tuple[tuple[int, str], ...]:
     category = Category.objects.filter(pk=category_id).first()
     lineage = category.lineage_ids() if category else []
     rows = {

@@ -9,14 +9,27 @@ def _holidays_changed(**kwargs) -> None:
     calendar.clear_cache()
 
 
+def _limits_changed(**kwargs) -> None:
+    from services import actions
+
+    actions.clear_limits_cache()
+
+
 class ServicesConfig(AppConfig):
     name = "services"
     verbose_name = _("12345 cases")
 
     def ready(self) -> None:
-        from services.models import Holiday
+        from services.models import Category, Holiday, TimeLimit
 
         # A staff edit of the holiday table is seen at once in this process (others within
         # the calendar's one-minute cache).
         post_save.connect(_holidays_changed, sender=Holiday, dispatch_uid="services_holiday_save")
         post_delete.connect(_holidays_changed, sender=Holiday, dispatch_uid="services_holiday_del")
+        for model in (TimeLimit, Category):
+            post_save.connect(
+                _limits_changed, sender=model, dispatch_uid=f"services_limits_{model.__name__}"
+            )
+            post_delete.connect(
+                _limits_changed, sender=model, dispatch_uid=f"services_limitsd_{model.__name__}"
+            )

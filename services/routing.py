@@ -49,6 +49,43 @@ def place_chain(case: Case, cache: dict | None = None) -> dict[str, Area]:
     return chain
 
 
+def prefetch_chains(cases, cache: dict) -> None:
+    """Fill `cache` (as place_chain uses it) for many cases with one query."""
+    wanted = {c.place_path for c in cases if c.place_path not in cache}
+    if not wanted:
+        return
+    prefixes = {p for path in wanted for p in path_prefixes(path)}
+    areas = {a.path: a for a in Area.objects.filter(path__in=prefixes)}
+    for path in wanted:
+        chain: dict[str, Area] = {}
+        for prefix in path_prefixes(path):
+            area = areas.get(prefix)
+            if area is not None:
+                chain[area.kind] = area
+        cache[path] = chain
+
+
+def prefetch_unit_users(chains: dict, cache: dict) -> None:
+    """Fill unit_user_ids' cache for every area unit in these chains with one query."""
+    by_area: dict[int, tuple[str, Area]] = {}
+    for chain in chains.values():
+        for kind, area in chain.items():
+            if kind in _LEVEL_ROLES:
+                by_area[area.pk] = (kind, area)
+    missing = [pk for pk, (kind, _a) in by_area.items() if (kind, pk, None) not in cache]
+    if not missing:
+        return
+    found: dict[tuple, set[int]] = {(by_area[pk][0], pk, None): set() for pk in missing}
+    rows = RoleAssignment.objects.filter(
+        area_id__in=missing, role__in=list(_LEVEL_ROLES.values())
+    ).values_list("area_id", "role", "user_id")
+    for area_id, role, user_id in rows:
+        kind = by_area[area_id][0]
+        if _LEVEL_ROLES[kind] == role:
+            found[(kind, area_id, None)].add(user_id)
+    cache.update({k: sorted(v) for k, v in found.items()})
+
+
 def grid_of(place: Area) -> Area | None:
     """The deepest grid at or above a place."""
     grids = Area.objects.filter(path__in=path_prefixes(place.path), kind="grid").order_by("-depth")

@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 
-from services import actions, notify
+from services import actions, notify, routing
 from services.models import Case, NotificationOutbox, OutboxStatus
 
 logger = logging.getLogger("services.tasks")
@@ -54,6 +54,9 @@ def sweep_once(now=None, batch_size: int = SWEEP_BATCH) -> int:
         if not cases:
             return 0
         batch = actions.TimerBatch()
+        # Everything escalation needs for the whole batch, in two queries.
+        routing.prefetch_chains(cases, batch.cache)
+        routing.prefetch_unit_users(batch.cache, batch.user_cache)
         changed = [case for case in cases if actions.advance_timers(case, now, batch)]
         # A case whose check time came with nothing to do just gets its next time.
         for case in cases:

@@ -64,8 +64,10 @@ def transactional_desk(transactional_territory) -> Desk:
 
 @pytest.fixture(autouse=True)
 def _fresh_calendar():
-    from services import calendar
+    from services import actions, calendar
 
     calendar.clear_cache()
+    actions.clear_limits_cache()
     yield
     calendar.clear_cache()
+    actions.clear_limits_cache()

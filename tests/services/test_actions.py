@@ -437,3 +437,29 @@ def test_photos_are_resized_and_lose_their_exif_and_gps(desk, settings, tmp_path
         assert max(stored.size) <= 1600
         assert not stored.getexif() and "exif" not in stored.info
     assert photo.width == stored.size[0]
+
+
+# --- time limits ---------------------------------------------------------------------------------
+
+
+def test_deadlines_follow_the_time_limit_table(desk):
+    from datetime import timedelta
+
+    from services import calendar
+    from services.models import TimeLimit
+
+    # Defaults from the rules: help resolves in 10 working days, sign for within 1.
+    case = desk.dispatched()
+    assert case.resolve_due == calendar.add_working_days(case.dispatched_at, 10)
+    assert case.sign_due == calendar.add_working_days(case.dispatched_at, 1)
+    # An edited limit on the parent category applies to its children.
+    TimeLimit.objects.create(category=desk.roads, case_type="help", resolve_amount=3)
+    case = desk.dispatched()
+    assert case.resolve_due == calendar.add_working_days(case.dispatched_at, 3)
+    # Emergencies: 2 hours round the clock to sign for, resolved the same day.
+    case = desk.dispatched(case_type="emergency")
+    assert case.sign_due == case.dispatched_at + timedelta(hours=2)
+    assert case.resolve_due == calendar.end_of_day(calendar.local(case.dispatched_at).date())
+    # Consultation: 2 working days.
+    case = desk.dispatched(case_type="consultation")
+    assert case.resolve_due == calendar.add_working_days(case.dispatched_at, 2)
