@@ -1,0 +1,162 @@
+"""Case engine benchmarks on the city-scale seed (make seed-city; LINLI_SEED_CASES cases).
+
+Figures: intake through the real API view (cases/s, test client, no photo); the staff inbox
+list (queries, p95); the case page with a 30-step timeline (queries, p95); a sweep escalating
+10,000 due cases; a sweep with nothing due; the KPIs of a district for a month.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from datetime import datetime, timedelta
+
+from bench._util import count_queries, p95, timings
+
+INTAKE_N = int(os.environ.get("BENCH_INTAKE", "400"))
+SWEEP_N = int(os.environ.get("BENCH_SWEEP", "10000"))
+
+
+def _setup():
+    from django.contrib.auth import get_user_model
+
+    from grids.models import Area, Household, Role, RoleAssignment
+    from services.demo import seed_catalogue
+
+    city = Area.objects.filter(code="SCALE", depth=1).first()
+    if city is None:
+        raise RuntimeError("run `make seed-city` first (manage.py seed_demo --scale city)")
+    seed_catalogue()
+    district = Area.objects.filter(path__startswith=city.path, kind="district").order_by("path")[0]
+    User = get_user_model()
+    staff, _ = User.objects.get_or_create(username="bench-district", defaults={"is_staff": True})
+    RoleAssignment.objects.get_or_create(user=staff, role=Role.DISTRICT_STAFF, area=district)
+    resident, _ = User.objects.get_or_create(username="bench-resident")
+    household = Household.objects.filter(building__path__startswith=district.path).first()
+    RoleAssignment.objects.get_or_create(user=resident, role=Role.RESIDENT, household=household)
+    return city, district, staff, resident, household
+
+
+def run(emit) -> None:
+    from django.db import connection
+    from django.test import Client
+    from django.utils import timezone
+
+    from portal.celery import app
+    from services import actions, kpis, tasks
+    from services.calendar import TZ
+    from services.models import Case, Category
+
+    city, district, staff, resident, household = _setup()
+    total = Case.objects.filter(place_path__startswith=city.path).count()
+    sizes = {"cases": total}
+
+    # Tasks sent by the intake go to a queue nobody reads; it is purged at the end.
+    previous_queue = app.conf.task_default_queue
+    app.conf.task_default_queue = "bench-services"
+    try:
+        # --- intake through the real view ---------------------------------------------------
+        client = Client()
+        client.force_login(resident)
+        category = Category.objects.filter(parent__isnull=False).first()
+        body = json.dumps(
+            {
+                "case_type": "help",
+                "category": category.pk,
+                "description": "楼道灯坏了",
+                "place": household.building_id,
+            }
+        )
+        client.post("/api/services/cases/", body, content_type="application/json")
+        start = time.perf_counter()
+        for _ in range(INTAKE_N):
+            response = client.post("/api/services/cases/", body, content_type="application/json")
+            assert response.status_code == 201, response.content[:300]
+        elapsed = time.perf_counter() - start
+        emit("intake_cases_per_s", INTAKE_N / elapsed, "cases/s", **sizes, n=INTAKE_N)
+
+        # --- staff inbox list ------------------------------------------------------------------
+        client = Client()
+        client.force_login(staff)
+        for label, params in (("inbox", ""), ("inbox_overdue", "?timer=overdue")):
+            url = f"/admin/services/case/{params}"
+            assert client.get(url).status_code == 200
+            emit(f"{label}_queries", count_queries(lambda u=url: client.get(u)), "queries", **sizes)
+            emit(
+                f"{label}_p95", p95(timings(lambda u=url: client.get(u), repeat=40)), "ms", **sizes
+            )
+
+        # --- case page with a 30-step timeline ---------------------------------------------------
+        case = Case.objects.filter(place_path__startswith=district.path, state="submitted").last()
+        case = actions.dispatch(case, actor=None)
+        actions.sign_for(case, actor=staff)
+        for i in range(27):
+            actions.add_progress(case, actor=staff, note=f"进展 {i}")
+        url = f"/admin/services/case/{case.pk}/change/"
+        assert client.get(url).status_code == 200
+        steps = case.events.count()
+        emit("case_page_queries", count_queries(lambda: client.get(url)), "queries", steps=steps)
+        emit("case_page_p95", p95(timings(lambda: client.get(url), repeat=40)), "ms", steps=steps)
+
+        # --- sweep with nothing due ----------------------------------------------------------------
+        tasks.sweep_deadlines()  # clear anything really due now
+        emit(
+            "sweep_nothing_due_p95",
+            p95(timings(lambda: tasks.sweep_once(timezone.now()), repeat=50)),
+            "ms",
+            **sizes,
+            open=Case.objects.open().count(),
+        )
+
+        # --- sweep escalating SWEEP_N due cases -----------------------------------------------------
+        now = timezone.now()
+        ids = list(
+            Case.objects.filter(place_path__startswith=city.path, state="signed").values_list(
+                "pk", flat=True
+            )[:SWEEP_N]
+        )
+        # Their sign-for clocks ran out an hour ago (as if dispatched and never signed).
+        Case.objects.filter(pk__in=ids).update(
+            state="dispatched",
+            level="grid",
+            sign_warn_at=now - timedelta(hours=3),
+            sign_due=now - timedelta(hours=1),
+            sign_stage=0,
+            next_check_at=now - timedelta(hours=3),
+        )
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE services_case")
+        start = time.perf_counter()
+        taken = tasks.sweep_deadlines(max_batches=10_000)
+        elapsed = time.perf_counter() - start
+        escalated = Case.objects.filter(pk__in=ids, escalation_level__gte=1).count()
+        emit("sweep_due_s", elapsed, "s", **sizes, due=len(ids), taken=taken, escalated=escalated)
+
+        # --- KPIs of a district for a month -------------------------------------------------------
+        today = timezone.localdate()
+        month = today.replace(day=1) - timedelta(days=1)
+        start_m = datetime(month.year, month.month, 1, tzinfo=TZ)
+        end_m = datetime(today.year, today.month, 1, tzinfo=TZ)
+        result = kpis.kpis(start=start_m, end=end_m, area=district)
+        emit(
+            "kpis_district_month_p95",
+            p95(timings(lambda: kpis.kpis(start=start_m, end=end_m, area=district), repeat=20)),
+            "ms",
+            **sizes,
+            cohort=result.dispatched,
+        )
+        emit(
+            "kpis_city_month_p95",
+            p95(timings(lambda: kpis.kpis(start=start_m, end=end_m, area=city), repeat=10)),
+            "ms",
+            **sizes,
+        )
+    finally:
+        app.conf.task_default_queue = previous_queue
+        try:
+            with app.connection_for_write() as conn:
+                conn.default_channel.queue_purge("bench-services")
+        except Exception:  # the queue may not exist on this broker
+            pass
