@@ -30,6 +30,7 @@ DAY = timedelta(days=1)
 
 _lock = threading.Lock()
 _overrides: dict[date, bool] | None = None
+_days: dict[date, bool] = {}  # answers so far; emptied whenever the overrides are (re)loaded
 _loaded_at = 0.0
 _TTL = 60.0  # other processes see a staff edit of the Holiday table within a minute
 
@@ -44,6 +45,7 @@ def _load_overrides() -> dict[date, bool]:
                 _overrides = dict(Holiday.objects.values_list("date", "is_workday"))
             except Exception:  # table not migrated yet (first migrate, checks)
                 _overrides = {}
+            _days.clear()
             _loaded_at = _time.monotonic()
         return _overrides
 
@@ -53,16 +55,24 @@ def clear_cache() -> None:
     global _overrides
     with _lock:
         _overrides = None
+        _days.clear()
 
 
 def is_workday(day: date) -> bool:
-    override = _load_overrides().get(day)
+    overrides = _load_overrides()
+    known = _days.get(day)
+    if known is not None:
+        return known
+    override = overrides.get(day)
     if override is not None:
-        return override
-    try:
-        return chinese_calendar.is_workday(day)
-    except NotImplementedError:  # a year chinesecalendar does not know yet
-        return day.weekday() < 5
+        value = override
+    else:
+        try:
+            value = chinese_calendar.is_workday(day)
+        except NotImplementedError:  # a year chinesecalendar does not know yet
+            value = day.weekday() < 5
+    _days[day] = value
+    return value
 
 
 def local(moment: datetime) -> datetime:
