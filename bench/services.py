@@ -112,9 +112,10 @@ def run(emit) -> None:
         # --- sweep escalating SWEEP_N due cases -----------------------------------------------------
         now = timezone.now()
         ids = list(
-            Case.objects.filter(place_path__startswith=city.path, state="signed").values_list(
-                "pk", flat=True
-            )[:SWEEP_N]
+            Case.objects.filter(
+                place_path__startswith=city.path,
+                state__in=["dispatched", "signed", "in_progress"],
+            ).values_list("pk", flat=True)[:SWEEP_N]
         )
         # Their sign-for clocks ran out an hour ago (as if dispatched and never signed).
         Case.objects.filter(pk__in=ids).update(
@@ -131,7 +132,7 @@ def run(emit) -> None:
         start = time.perf_counter()
         taken = tasks.sweep_deadlines(max_batches=10_000)
         elapsed = time.perf_counter() - start
-        escalated = Case.objects.filter(pk__in=ids, escalation_level__gte=1).count()
+        escalated = Case.objects.filter(pk__in=ids, level="community").count()
         emit("sweep_due_s", elapsed, "s", **sizes, due=len(ids), taken=taken, escalated=escalated)
 
         # --- KPIs of a district for a month -------------------------------------------------------

@@ -91,7 +91,7 @@ class CaseViewSet(
             return s.TransitionSerializer
         return s.CaseSerializer
 
-    @extend_schema(request=s.IntakeSerializer, responses={201: s.CaseDetailSerializer})
+    @extend_schema(request=s.IntakeSerializer, responses={201: s.CaseSerializer})
     def create(self, request, *args, **kwargs):
         serializer = s.IntakeSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -99,7 +99,8 @@ class CaseViewSet(
             Intake(**serializer.validated_data, photos=request.FILES.getlist("photos")),
             actor=request.user,
         )
-        body = s.CaseDetailSerializer(case, context={"request": request}).data
+        # The summary (no timeline): the new case has one event, and intake must stay cheap.
+        body = s.CaseSerializer(case, context={"request": request}).data
         return Response(body, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=s.TransitionSerializer, responses={200: s.CaseDetailSerializer})

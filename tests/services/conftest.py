@@ -63,6 +63,22 @@ def transactional_desk(transactional_territory) -> Desk:
 
 
 @pytest.fixture(autouse=True)
+def _english():
+    """Tests read the English source messages; test_i18n checks the Chinese ones."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
+def client():
+    from django.test import Client
+
+    return Client(headers={"accept-language": "en"})
+
+
+@pytest.fixture(autouse=True)
 def _fresh_calendar():
     from services import actions, calendar
 

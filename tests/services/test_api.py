@@ -13,7 +13,7 @@ CASES = "/api/services/cases/"
 
 @pytest.fixture
 def api():
-    return APIClient()
+    return APIClient(HTTP_ACCEPT_LANGUAGE="en")
 
 
 def as_(api, desk, key):
@@ -36,8 +36,9 @@ def test_create_with_photos_then_walk_the_transitions(api, desk, settings, tmp_p
     as_(api, desk, "resident_a")
     r = api.post(CASES, {**body(desk), "photos": [jpeg(), jpeg("b.jpg")]}, format="multipart")
     assert r.status_code == 201, r.content
-    assert r.data["state"] == "submitted" and len(r.data["photos"]) == 2
+    assert r.data["state"] == "submitted"
     case = Case.objects.get(pk=r.data["id"])
+    assert case.photos.count() == 2 and len(api.get(f"{CASES}{case.pk}/").data["photos"]) == 2
     from services import actions
 
     actions.dispatch(case, actor=None)
@@ -181,3 +182,29 @@ def test_openapi_schema_lists_the_case_endpoints(api, desk):
     assert r.status_code == 200
     paths = r.json()["paths"] if hasattr(r, "json") else {}
     assert "/api/services/cases/{id}/transitions/" in paths and "/api/services/kpis/" in paths
+
+
+def test_errors_speak_chinese_by_default(desk):
+    case = desk.dispatched()
+    api = APIClient()  # no Accept-Language: the portal's default, zh-hans
+    api.force_authenticate(desk.user("grid_a"))
+    r = api.post(
+        f"{CASES}{case.pk}/transitions/",
+        {"action": "sign_for", "expected_version": case.version - 1},
+        format="json",
+        HTTP_ACCEPT_LANGUAGE="zh-hans",
+    )
+    assert r.status_code == 400 and "抢先" in r.data["expected_version"][0]
+    r = api.post(
+        CASES,
+        {
+            "case_type": "help",
+            "category": desk.potholes.pk,
+            "description": "x",
+            "place": desk.t.b.buildings[0].pk,
+            "channel": "grid_worker",
+        },
+        format="json",
+        HTTP_ACCEPT_LANGUAGE="zh-hans",
+    )
+    assert r.data["place"] == ["该地点不在您的管辖范围内。"]
