@@ -9,10 +9,12 @@ from datetime import datetime, time, timedelta
 
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -37,6 +39,18 @@ from services.models import (
 )
 
 CATALOGUE_EDITORS = {Role.CITY_STAFF, Role.DISTRICT_STAFF}
+
+
+class CappedPaginator(Paginator):
+    """Counts at most CAP rows: a district's inbox may hold hundreds of thousands of cases,
+    and an exact COUNT over them costs more than the page itself. Beyond the cap staff
+    narrow the list with filters and search."""
+
+    CAP = 1000
+
+    @cached_property
+    def count(self) -> int:
+        return self.object_list[: self.CAP].count()
 
 
 class CatalogueAdmin(admin.ModelAdmin):
@@ -245,6 +259,7 @@ class CaseAdmin(ScopedAdmin):
             },
         ),
     ]
+    paginator = CappedPaginator
     change_form_template = "admin/services/case/change_form.html"
     change_list_template = "admin/services/case/change_list.html"
 
