@@ -22,12 +22,18 @@ def main(argv: list[str]) -> int:
     import django
 
     django.setup()
+    from django.conf import settings
     from django.db import connection
+
+    # Settings were read with DEBUG on (embedded defaults: hosts, plain static storage), but
+    # DEBUG also logs every query, which would distort the figures: turn only that off.
+    settings.DEBUG = False
 
     versions = {
         "python": platform.python_version(),
         "django": django.get_version(),
         "database": connection.vendor,
+        "debug": False,
     }
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
