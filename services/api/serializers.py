@@ -6,20 +6,10 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from grids.privacy import mask_phone
 from grids.scope import scope_for
 from services.choices import CaseType, Channel, Urgency
 from services.models import Case, CaseEvent, Category, JointUnit, RoutingRule
-
-
-def mask_phone(phone: str) -> str:
-    """138****1234 (grids.privacy will own this once it lands)."""
-    try:
-        from grids.privacy import mask_phone as grids_mask  # type: ignore[import-not-found]
-    except ImportError:
-        grids_mask = None
-    if grids_mask is not None:
-        return grids_mask(phone)
-    return f"{phone[:3]}****{phone[-4:]}" if len(phone) >= 7 else "****"
 
 
 class CategorySerializer(serializers.ModelSerializer):
