@@ -1,0 +1,99 @@
+"""The case engine's write operations: THE one write path for cases.
+
+Views, admin, API and tasks call these functions; nothing else changes a case. Each
+transition:
+
+1. locks the case row (`select_for_update`) inside a transaction,
+2. checks the optional `expected_version` (someone else acted first → a clear error),
+3. checks the state against TRANSITIONS (the single table of what may follow what),
+4. checks that the actor may act (scope and role),
+5. changes the case, bumps `version`, recomputes its timers, writes a CaseEvent,
+6. queues notifications and tasks with `transaction.on_commit`.
+
+A refused step raises django.core.exceptions.ValidationError with a message for people
+(forms show it, the API turns it into a 400 naming the field). `actor=None` means the system
+(the dispatch task, the sweep).
+
+Modules by concern: core (TRANSITIONS, locking, events, clocks), intake (submit_case),
+dispatch (dispatch, review_return, transfer, escalate), handling (sign_for … resolve, return,
+joint units), review (merge, not_accepted, callback, archive), supervision (extensions, the
+timer ladder). Import from `services.actions`; the split is an internal layout.
+"""
+
+from services.actions.core import (
+    LIMITS_TTL,
+    OPEN,
+    SUPERVISION_AFTER,
+    TRANSITIONS,
+    YELLOW_FRACTION,
+    S,
+    allowed_actions,
+    clear_limits_cache,
+    limits_for,
+    save_photos,
+    schedule,
+    timer_steps,
+)
+from services.actions.dispatch import dispatch, escalate, review_return, transfer
+from services.actions.handling import (
+    add_joint_unit,
+    add_progress,
+    record_contact,
+    report_in,
+    resolve,
+    return_case,
+    sign_for,
+    start,
+)
+from services.actions.intake import PLACE_KINDS, Intake, next_number, submit_case
+from services.actions.review import archive, callback, merge, not_accepted, set_malicious
+from services.actions.supervision import (
+    TIMER_FIELDS,
+    TimerBatch,
+    advance_timers,
+    decide_extension,
+    request_extension,
+    timers_due,
+)
+
+__all__ = [
+    "S",
+    "OPEN",
+    "TRANSITIONS",
+    "YELLOW_FRACTION",
+    "SUPERVISION_AFTER",
+    "allowed_actions",
+    "LIMITS_TTL",
+    "clear_limits_cache",
+    "limits_for",
+    "timer_steps",
+    "schedule",
+    "save_photos",
+    "next_number",
+    "PLACE_KINDS",
+    "Intake",
+    "submit_case",
+    "dispatch",
+    "review_return",
+    "transfer",
+    "escalate",
+    "sign_for",
+    "record_contact",
+    "start",
+    "add_progress",
+    "resolve",
+    "return_case",
+    "add_joint_unit",
+    "report_in",
+    "merge",
+    "not_accepted",
+    "callback",
+    "archive",
+    "set_malicious",
+    "request_extension",
+    "decide_extension",
+    "TimerBatch",
+    "advance_timers",
+    "TIMER_FIELDS",
+    "timers_due",
+]
