@@ -2,9 +2,13 @@ from grids.models.areas import Area, AreaKind, DedicatedKind, GridKind
 from grids.models.organisations import CoBuildingUnit, Department
 from grids.models.people import Household, Resident, ResidentTag
 from grids.models.roles import Role, RoleAssignment
+from grids.models.teams import AuxiliaryKind, GridTeamMember, TeamRole
 
 __all__ = [
     "Area",
+    "AuxiliaryKind",
+    "GridTeamMember",
+    "TeamRole",
     "AreaKind",
     "CoBuildingUnit",
     "DedicatedKind",
