@@ -16,8 +16,32 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from grids.models import Area, GridTeamMember, Role, RoleAssignment, TeamRole
+from grids.models import (
+    Area,
+    CoBuildingUnit,
+    ConcurrentMember,
+    ContactHousehold,
+    CrossPosting,
+    EstateBody,
+    GridTeamMember,
+    Household,
+    MemberKind,
+    PartyMember,
+    PartyOrg,
+    PartyOrgKind,
+    Resident,
+    Role,
+    RoleAssignment,
+    TeamRole,
+)
+from grids.models.party import MAX_CONTACT_HOUSEHOLDS, ORG_PARENT_KIND
 from grids.scope import forget_scope, scope_for
+
+
+def path_prefixes(path: str) -> list[str]:
+    """The paths of a node's ancestors and itself (for one `path IN (...)` query)."""
+    step = Area.steplen
+    return [path[:i] for i in range(step, len(path) + 1, step)]
 
 
 def _check_actor(actor, area: Area, field: str) -> None:
@@ -116,3 +140,148 @@ def end_team_membership(member: GridTeamMember, ends_on: date | None = None, *, 
             if member.user is not None:
                 forget_scope(member.user)
     return member
+
+
+# --- party organisation ----------------------------------------------------------------------
+def create_party_org(
+    area: Area,
+    *,
+    kind: str,
+    name: str,
+    parent: PartyOrg | None = None,
+    secretary: str = "",
+    founded_on: date | None = None,
+    actor=None,
+) -> PartyOrg:
+    """Attach a party organisation to an area (a 大工委 to a street, a 大党委 to a community, a
+    branch to a grid or estate, a party group to a building). Without `parent`, the nearest
+    organisation of the right kind above the area is used."""
+    with transaction.atomic():
+        _check_actor(actor, area, "area")
+        if parent is None and ORG_PARENT_KIND.get(kind):
+            parent = (
+                PartyOrg.objects.filter(
+                    kind=ORG_PARENT_KIND[kind], area__path__in=path_prefixes(area.path)
+                )
+                .order_by("-area__depth")
+                .first()
+            )
+        org = PartyOrg(
+            area=area,
+            kind=kind,
+            name=name,
+            parent=parent,
+            secretary=secretary,
+            founded_on=founded_on,
+        )
+        org.full_clean()
+        org.save()
+    return org
+
+
+def add_party_member(
+    branch: PartyOrg,
+    *,
+    name: str,
+    phone: str = "",
+    resident: Resident | None = None,
+    user=None,
+    actor=None,
+) -> PartyMember:
+    """Enrol a member in a local branch or party group; their area is the branch's."""
+    with transaction.atomic():
+        _check_actor(actor, branch.area, "branch")
+        if branch.kind not in (PartyOrgKind.BRANCH, PartyOrgKind.GROUP):
+            raise ValidationError({"branch": _("Members belong to a branch or a party group.")})
+        member = PartyMember(
+            name=name,
+            kind=MemberKind.LOCAL,
+            branch=branch,
+            area=branch.area,
+            phone=phone,
+            resident=resident,
+            user=user,
+        )
+        member.full_clean()
+        member.save()
+    return member
+
+
+def report_in_service_member(
+    community: Area,
+    *,
+    name: str,
+    workplace: CoBuildingUnit | None = None,
+    workplace_name: str = "",
+    phone: str = "",
+    reported_on: date | None = None,
+    user=None,
+    actor=None,
+) -> PartyMember:
+    """双报到: an in-service party member reports to their home community."""
+    with transaction.atomic():
+        if community.kind != "community":
+            raise ValidationError({"community": _("Members report to a community.")})
+        _check_actor(actor, community, "community")
+        member = PartyMember(
+            name=name,
+            kind=MemberKind.IN_SERVICE,
+            area=community,
+            workplace=workplace,
+            workplace_name=workplace_name or (workplace.name if workplace else ""),
+            phone=phone,
+            reported_on=reported_on or timezone.localdate(),
+            user=user,
+        )
+        member.full_clean()
+        member.save()
+    return member
+
+
+def link_contact_household(member: PartyMember, household: Household, *, actor=None):
+    """Make `household` one of the member's contact households, in the lowest free of the ten
+    slots. The member row is locked, so two links at once cannot take the same slot; the
+    database refuses an eleventh in any case."""
+    with transaction.atomic():
+        member = PartyMember.objects.select_for_update().get(pk=member.pk)
+        _check_actor(actor, household.building, "household")
+        taken = set(ContactHousehold.objects.filter(member=member).values_list("slot", flat=True))
+        if ContactHousehold.objects.filter(member=member, household=household).exists():
+            raise ValidationError({"household": _("This member already keeps in touch with it.")})
+        free = [s for s in range(1, MAX_CONTACT_HOUSEHOLDS + 1) if s not in taken]
+        if not free:
+            raise ValidationError({"household": _("A party member keeps at most 10 households.")})
+        return ContactHousehold.objects.create(member=member, household=household, slot=free[0])
+
+
+def unlink_contact_household(link: ContactHousehold, *, actor=None) -> None:
+    with transaction.atomic():
+        _check_actor(actor, link.household.building, "household")
+        link.delete()
+
+
+def add_concurrent_member(
+    committee: PartyOrg, *, name: str, unit: CoBuildingUnit, position: str = "", actor=None
+) -> ConcurrentMember:
+    """兼职委员: a person from a unit based in the area joins a 大工委 or 大党委."""
+    with transaction.atomic():
+        _check_actor(actor, committee.area, "party_org")
+        if committee.kind not in (PartyOrgKind.WORKING_COMMITTEE, PartyOrgKind.COMMUNITY_COMMITTEE):
+            raise ValidationError(
+                {"party_org": _("Concurrent members sit on a 大工委 or a 大党委.")}
+            )
+        if not unit.home_community.path.startswith(committee.area.path):
+            raise ValidationError({"unit": _("The unit is not based in the committee's area.")})
+        return ConcurrentMember.objects.create(
+            party_org=committee, name=name, unit=unit, position=position
+        )
+
+
+def cross_post(member: PartyMember, body: EstateBody, *, position: str, actor=None):
+    """红色物业 / 红色业委会: record a party member sitting on an estate's owners' committee or in
+    its property company."""
+    with transaction.atomic():
+        _check_actor(actor, body.estate, "body")
+        if CrossPosting.objects.filter(member=member, body=body).exists():
+            raise ValidationError({"member": _("This member already sits there.")})
+        return CrossPosting.objects.create(member=member, body=body, position=position)

@@ -13,7 +13,22 @@ from dataclasses import dataclass, field
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from grids.models import Area, CoBuildingUnit, Department, Household, Resident, Role, RoleAssignment
+from grids import actions
+from grids.models import (
+    Area,
+    CoBuildingUnit,
+    Department,
+    EstateBody,
+    EstateBodyKind,
+    GridTeamMember,
+    Household,
+    PartyOrg,
+    PartyOrgKind,
+    Resident,
+    Role,
+    RoleAssignment,
+    TeamRole,
+)
 
 DEMO_PASSWORD = "linli-demo-2026"
 
@@ -151,6 +166,8 @@ def seed_territory() -> DemoContext:
                 )
     _seed_households(ctx)
     _seed_organisations_and_users(ctx)
+    _seed_teams(ctx)
+    _seed_party(ctx)
     return ctx
 
 
@@ -236,3 +253,116 @@ def _seed_organisations_and_users(ctx: DemoContext) -> None:
     )
     _assign(resident_user, Role.RESIDENT, household=household)
     Resident.objects.filter(household=household, user__isnull=True).update(user=resident_user)
+
+
+def _seed_teams(ctx: DemoContext) -> None:
+    """A 1+1+N+Z team on every level-3 grid; the third street's old lanes use 两长一员."""
+    if GridTeamMember.objects.filter(grid__in=ctx.leaf_grids()).exists():
+        return
+    rng = ctx.rng
+    old_street = ctx.streets[-1].path
+    for grid in ctx.leaf_grids():
+
+        def appoint(role, grid=grid, **kw):
+            actions.appoint_team_member(grid, role=role, name=_person(rng), phone=_phone(rng), **kw)
+
+        appoint(TeamRole.GRID_HEAD)
+        appoint(TeamRole.FULL_TIME)
+        appoint(TeamRole.INSTRUCTOR, organisation="街道干部")
+        appoint(TeamRole.AUXILIARY, auxiliary_kind="police", organisation="城区派出所")
+        appoint(TeamRole.AUXILIARY, auxiliary_kind="volunteer")
+        if grid.path.startswith(old_street):
+            appoint(TeamRole.BUILDING_HEAD)
+            appoint(TeamRole.LANE_HEAD)
+        else:
+            appoint(TeamRole.AUXILIARY, auxiliary_kind="property", organisation="物业服务中心")
+
+
+def _phone(rng: random.Random) -> str:
+    return f"13{rng.randint(500000000, 999999999)}"
+
+
+def _seed_party(ctx: DemoContext) -> None:
+    """大工委 → 大党委 → estate branches (five in six estates) → building party groups, two
+    members per branch each keeping 3-5 households, 双报到 members and units, 兼职委员, and
+    红色物业 cross-postings in the first community."""
+    if PartyOrg.objects.filter(area=ctx.streets[0]).exists():
+        return
+    rng = ctx.rng
+    estate_no = 0
+    for street in ctx.streets:
+        committee = actions.create_party_org(
+            street, kind=PartyOrgKind.WORKING_COMMITTEE, name=f"{street.name}大工委"
+        )
+        for community in Area.objects.filter(
+            path__startswith=street.path, kind="community"
+        ).order_by("path"):
+            big = actions.create_party_org(
+                community,
+                kind=PartyOrgKind.COMMUNITY_COMMITTEE,
+                name=f"{community.name}大党委",
+                parent=committee,
+                secretary=_person(rng),
+            )
+            for unit in CoBuildingUnit.objects.filter(home_community=community):
+                actions.add_concurrent_member(
+                    big, name=unit.contact_name or _person(rng), unit=unit
+                )
+                actions.report_in_service_member(
+                    community, name=_person(rng), workplace=unit, phone=_phone(rng)
+                )
+            actions.report_in_service_member(
+                community, name=_person(rng), workplace_name="市教育局", phone=_phone(rng)
+            )
+            estates = Area.objects.filter(path__startswith=community.path, kind="estate")
+            for estate in estates.order_by("path"):
+                estate_no += 1
+                if estate_no % 6 == 0:
+                    continue  # not every estate has its branch yet: coverage below 100%
+                _seed_branch(ctx, big, estate, first_community=community == ctx.communities[0])
+
+
+def _seed_branch(ctx: DemoContext, big: PartyOrg, estate: Area, first_community: bool) -> None:
+    rng = ctx.rng
+    branch = actions.create_party_org(
+        estate,
+        kind=PartyOrgKind.BRANCH,
+        name=f"{estate.name}党支部",
+        parent=big,
+        secretary=_person(rng),
+    )
+    building = Area.objects.filter(path__startswith=estate.path, kind="building").order_by("path")[
+        0
+    ]
+    actions.create_party_org(
+        building, kind=PartyOrgKind.GROUP, name=f"{estate.name}{building.name}党小组", parent=branch
+    )
+    households = list(
+        Household.objects.filter(building__path__startswith=estate.path).order_by("pk")
+    )
+    residents = {r.household_id: r for r in Resident.objects.filter(household__in=households[:2])}
+    members = []
+    for household in households[:2]:
+        resident = residents.get(household.pk)
+        members.append(
+            actions.add_party_member(
+                branch,
+                name=resident.name if resident else _person(rng),
+                phone=resident.phone if resident else "",
+                resident=resident,
+            )
+        )
+    others = households[2:]
+    for member in members:
+        for household in rng.sample(others, min(len(others), rng.randint(3, 5))):
+            if not member.contacts.filter(household=household).exists():
+                actions.link_contact_household(member, household)
+    if first_community:
+        committee, _ = EstateBody.objects.get_or_create(
+            estate=estate, kind=EstateBodyKind.OWNERS_COMMITTEE, name=f"{estate.name}业委会"
+        )
+        company, _ = EstateBody.objects.get_or_create(
+            estate=estate, kind=EstateBodyKind.PROPERTY_COMPANY, name=f"{estate.name}物业服务中心"
+        )
+        actions.cross_post(members[0], committee, position="业委会主任")
+        actions.cross_post(members[1], company, position="物业党员项目经理")

@@ -1,5 +1,16 @@
 from grids.models.areas import Area, AreaKind, DedicatedKind, GridKind
 from grids.models.organisations import CoBuildingUnit, Department
+from grids.models.party import (
+    ConcurrentMember,
+    ContactHousehold,
+    CrossPosting,
+    EstateBody,
+    EstateBodyKind,
+    MemberKind,
+    PartyMember,
+    PartyOrg,
+    PartyOrgKind,
+)
 from grids.models.people import Household, Resident, ResidentTag
 from grids.models.roles import Role, RoleAssignment
 from grids.models.teams import AuxiliaryKind, GridTeamMember, TeamRole
@@ -11,6 +22,15 @@ __all__ = [
     "TeamRole",
     "AreaKind",
     "CoBuildingUnit",
+    "ConcurrentMember",
+    "ContactHousehold",
+    "CrossPosting",
+    "EstateBody",
+    "EstateBodyKind",
+    "MemberKind",
+    "PartyMember",
+    "PartyOrg",
+    "PartyOrgKind",
     "DedicatedKind",
     "Department",
     "GridKind",

@@ -1,0 +1,83 @@
+"""Coverage figures for an area's subtree, each one SQL aggregate over indexed path ranges.
+
+- estates with a branch: an estate counts when a party branch sits on the estate itself or on
+  the grid directly above it (网格(小区)党支部: one branch may serve its grid's estate);
+- households with a contact party member (党员联系户);
+- party members organised or reported in the subtree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models.functions import Length, Substr
+
+from grids.models import Area, ContactHousehold, Household, PartyMember, PartyOrg, PartyOrgKind
+
+
+@dataclass(frozen=True)
+class Coverage:
+    grids: int
+    estates: int
+    estates_with_branch: int
+    households: int
+    households_with_contact: int
+    party_members: int
+
+    @staticmethod
+    def share(part: int, whole: int) -> float | None:
+        return round(part / whole, 4) if whole else None
+
+    @property
+    def branch_share(self) -> float | None:
+        return self.share(self.estates_with_branch, self.estates)
+
+    @property
+    def contact_share(self) -> float | None:
+        return self.share(self.households_with_contact, self.households)
+
+
+def estate_has_branch():
+    """An Exists() for Area rows that are estates: a branch on it or on its parent grid."""
+    return Exists(
+        PartyOrg.objects.filter(kind=PartyOrgKind.BRANCH).filter(
+            Q(area_id=OuterRef("pk")) | Q(area__path=OuterRef("parent_path"))
+        )
+    )
+
+
+def household_has_contact():
+    return Exists(ContactHousehold.objects.filter(household_id=OuterRef("pk")))
+
+
+def coverage(area: Area) -> Coverage:
+    """Coverage of `area`'s subtree in three aggregate queries."""
+    prefix = area.path
+    areas = (
+        Area.objects.filter(path__startswith=prefix, kind__in=["grid", "estate"])
+        .annotate(parent_path=Substr("path", 1, Length("path") - Area.steplen))
+        .annotate(has_branch=estate_has_branch())
+        .aggregate(
+            grids=Count("pk", filter=Q(kind="grid")),
+            estates=Count("pk", filter=Q(kind="estate")),
+            covered=Count("pk", filter=Q(kind="estate", has_branch=True)),
+        )
+    )
+    households = (
+        Household.objects.filter(building__path__startswith=prefix)
+        .annotate(has_contact=household_has_contact())
+        .aggregate(total=Count("pk"), covered=Count("pk", filter=Q(has_contact=True)))
+    )
+    members = PartyMember.objects.filter(area__path__startswith=prefix).count()
+    return Coverage(
+        grids=areas["grids"],
+        estates=areas["estates"],
+        estates_with_branch=areas["covered"],
+        households=households["total"],
+        households_with_contact=households["covered"],
+        party_members=members,
+    )
+
+
+__all__ = ["Coverage", "coverage", "estate_has_branch", "household_has_contact"]
