@@ -1,0 +1,303 @@
+"""Centres in the admin, every list and form scoped by grids/: community and street staff
+see the centres under their area, a centre's operator staff only their own centre.
+
+Writes that have rules (bookings decided, sign-ups, check-in, appointments) go through
+centres.actions; plain catalogue rows (services, spaces, activities) are edited here."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from centres import actions
+from centres.models import (
+    Activity,
+    AffairItem,
+    Agreement,
+    Appointment,
+    AppointmentSlot,
+    Blackout,
+    Booking,
+    Centre,
+    CentrePhoto,
+    Closure,
+    Function,
+    ListItem,
+    OpeningHours,
+    Operator,
+    OperatorContract,
+    Order,
+    Service,
+    SignUp,
+    Space,
+)
+from grids.admin_mixins import ScopedAdmin
+from grids.models.roles import Role
+from grids.scope import scope_for
+
+CATALOGUE_EDITORS = {Role.CITY_STAFF, Role.DISTRICT_STAFF}
+
+
+class ScopedInline(admin.TabularInline):
+    extra = 0
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        manager = db_field.remote_field.model._default_manager
+        if "queryset" not in kwargs and hasattr(manager, "visible_to"):
+            kwargs["queryset"] = manager.visible_to(request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def _centre_staff(self, request, obj) -> bool:
+        return obj is None or actions.is_centre_staff(request.user, obj)
+
+    def has_view_permission(self, request, obj=None):
+        return scope_for(request.user).is_staff
+
+    def has_change_permission(self, request, obj=None):
+        return self._centre_staff(request, obj)
+
+    has_add_permission = has_change_permission
+    has_delete_permission = has_change_permission
+
+
+class FunctionInline(ScopedInline):
+    model = Function
+    fields = ["code", "name", "description", "sort"]
+
+
+class HoursInline(ScopedInline):
+    model = OpeningHours
+
+
+class ClosureInline(ScopedInline):
+    model = Closure
+
+
+class PhotoInline(ScopedInline):
+    model = CentrePhoto
+
+
+def _run(request, label, fn, queryset) -> None:
+    done = 0
+    for obj in queryset:
+        try:
+            fn(obj)
+            done += 1
+        except ValidationError as exc:
+            messages.error(request, f"{obj}: {' '.join(exc.messages)}")
+    if done:
+        messages.success(request, _("%(label)s: %(n)s done.") % {"label": label, "n": done})
+
+
+@admin.register(Centre)
+class CentreAdmin(ScopedAdmin):
+    list_display = ["name", "community", "kind", "stars", "floor_area", "is_active"]
+    list_filter = ["kind", "stars", "is_active"]
+    search_fields = ["name", "address", "community__name"]
+    list_select_related = ["community"]
+    filter_horizontal = ["served_areas"]
+    inlines = [FunctionInline, HoursInline, ClosureInline, PhotoInline]
+    raw_id_fields = ["community"]
+
+
+@admin.register(Operator)
+class OperatorAdmin(ScopedAdmin):
+    list_display = ["name", "status", "area", "contact_name"]
+    list_filter = ["status"]
+    search_fields = ["name", "credit_code"]
+    list_select_related = ["area"]
+    raw_id_fields = ["area"]
+
+
+@admin.register(OperatorContract)
+class OperatorContractAdmin(ScopedAdmin):
+    list_display = ["operator", "centre", "starts_on", "ends_on", "government_funded"]
+    list_filter = ["government_funded"]
+    list_select_related = ["operator", "centre"]
+    date_hierarchy = "starts_on"
+
+
+@admin.register(Service)
+class ServiceAdmin(ScopedAdmin):
+    list_display = ["name", "centre", "function", "operator", "price_tier", "price", "is_active"]
+    list_filter = ["price_tier", "function__code", "is_active"]
+    search_fields = ["name", "centre__name"]
+    list_select_related = ["centre", "function", "operator"]
+
+
+@admin.register(Space)
+class SpaceAdmin(ScopedAdmin):
+    list_display = ["name", "centre", "kind", "capacity", "needs_approval", "is_active"]
+    list_filter = ["kind", "needs_approval"]
+    search_fields = ["name", "centre__name"]
+    list_select_related = ["centre"]
+
+
+@admin.register(Blackout)
+class BlackoutAdmin(ScopedAdmin):
+    list_display = ["reason", "centre", "space", "starts_at", "ends_at"]
+    list_select_related = ["centre", "space"]
+
+
+@admin.register(Booking)
+class BookingAdmin(ScopedAdmin):
+    list_display = ["space", "starts_at", "ends_at", "status", "purpose", "booked_by", "code"]
+    list_filter = ["status"]
+    search_fields = ["=code", "purpose", "space__name"]
+    list_select_related = ["space__centre", "booked_by"]
+    date_hierarchy = "starts_at"
+    actions = ["approve", "reject"]
+    readonly_fields = ["code", "checked_in_at", "checked_in_by", "decided_by", "reminded_at"]
+
+    def has_add_permission(self, request):
+        return False  # bookings are made through book_space (overlap, blackouts, hours)
+
+    @admin.action(description=_("Approve the selected bookings"))
+    def approve(self, request, queryset):
+        _run(
+            request,
+            _("Approved"),
+            lambda b: actions.decide_booking(b, actor=request.user, approve=True),
+            queryset,
+        )
+
+    @admin.action(description=_("Reject the selected bookings"))
+    def reject(self, request, queryset):
+        _run(
+            request,
+            _("Rejected"),
+            lambda b: actions.decide_booking(b, actor=request.user, approve=False),
+            queryset,
+        )
+
+
+@admin.register(Activity)
+class ActivityAdmin(ScopedAdmin):
+    list_display = [
+        "title",
+        "centre",
+        "function",
+        "starts_at",
+        "capacity",
+        "confirmed_count",
+        "waitlist_count",
+    ]
+    list_filter = ["kind", "function__code", "is_cancelled"]
+    search_fields = ["title", "centre__name"]
+    list_select_related = ["centre", "function"]
+    date_hierarchy = "starts_at"
+    readonly_fields = ["confirmed_count", "waitlist_count"]
+    actions = ["survey"]
+
+    @admin.action(description=_("Send the follow-up survey to those who came"))
+    def survey(self, request, queryset):
+        _run(
+            request,
+            _("Survey sent"),
+            lambda a: actions.send_survey(a, actor=request.user),
+            queryset,
+        )
+
+
+@admin.register(SignUp)
+class SignUpAdmin(ScopedAdmin):
+    list_display = ["name", "activity", "status", "is_priority", "checked_in_at", "code"]
+    list_filter = ["status", "is_priority"]
+    search_fields = ["=code", "name", "activity__title"]
+    list_select_related = ["activity"]
+    actions = ["cancel"]
+
+    def has_add_permission(self, request):
+        return False  # sign-ups go through actions.sign_up (capacity, waitlist)
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description=_("Cancel the selected sign-ups (frees places for the waitlist)"))
+    def cancel(self, request, queryset):
+        _run(
+            request,
+            _("Cancelled"),
+            lambda s: actions.cancel_signup(s, actor=request.user),
+            queryset,
+        )
+
+
+@admin.register(AffairItem)
+class AffairItemAdmin(admin.ModelAdmin):
+    """The affairs catalogue is city-wide: staff read it, city and district staff edit."""
+
+    list_display = ["name", "department", "time_limit_days", "at_centre", "proxy", "home_visit"]
+    search_fields = ["name", "department"]
+    list_filter = ["proxy", "home_visit", "at_centre"]
+
+    def has_module_permission(self, request):
+        return scope_for(request.user).is_staff
+
+    def has_view_permission(self, request, obj=None):
+        return scope_for(request.user).is_staff
+
+    def _edit(self, request) -> bool:
+        scope = scope_for(request.user)
+        return scope.is_superuser or bool(scope.roles & CATALOGUE_EDITORS)
+
+    def has_add_permission(self, request):
+        return self._edit(request)
+
+    def has_change_permission(self, request, obj=None):
+        return self._edit(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._edit(request)
+
+
+@admin.register(AppointmentSlot)
+class AppointmentSlotAdmin(ScopedAdmin):
+    list_display = ["centre", "starts_at", "ends_at", "capacity", "booked_count", "off_hours"]
+    list_filter = ["off_hours"]
+    list_select_related = ["centre"]
+    date_hierarchy = "starts_at"
+
+
+@admin.register(Appointment)
+class AppointmentAdmin(ScopedAdmin):
+    list_display = ["name", "item", "slot", "channel", "status", "handled_by"]
+    list_filter = ["status", "channel"]
+    search_fields = ["=code", "name", "item__name"]
+    list_select_related = ["item", "slot__centre", "handled_by"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Agreement)
+class AgreementAdmin(ScopedAdmin):
+    list_display = ["unit", "centre", "starts_on", "ends_on"]
+    list_select_related = ["unit", "centre"]
+
+
+@admin.register(ListItem)
+class ListItemAdmin(ScopedAdmin):
+    list_display = ["title", "kind", "centre", "unit", "quota", "claimed", "is_open"]
+    list_filter = ["kind", "is_open"]
+    search_fields = ["title"]
+    list_select_related = ["centre", "unit"]
+
+
+@admin.register(Order)
+class OrderAdmin(ScopedAdmin):
+    list_display = ["item", "status", "requested_by", "placed_at", "accepted_at", "completed_at"]
+    list_filter = ["status"]
+    list_select_related = ["item__centre", "requested_by"]
+    actions = ["place"]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.action(description=_("Place the selected orders with the unit (社区下单)"))
+    def place(self, request, queryset):
+        _run(request, _("Placed"), lambda o: actions.place_order(o, actor=request.user), queryset)

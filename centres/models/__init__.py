@@ -1,0 +1,66 @@
+from centres.models.activities import Activity, ActivityKind, Notice, SignUp, SignUpStatus
+from centres.models.affairs import (
+    AffairChannel,
+    AffairItem,
+    Appointment,
+    AppointmentSlot,
+    AppointmentStatus,
+)
+from centres.models.centres import (
+    SIX,
+    Centre,
+    CentreKind,
+    CentrePhoto,
+    Closure,
+    Function,
+    FunctionCode,
+    OpeningHours,
+    Weekday,
+)
+from centres.models.cobuilding import Agreement, ListItem, ListKind, Order, OrderStatus
+from centres.models.operators import (
+    Operator,
+    OperatorContract,
+    OperatorStatus,
+    PriceTier,
+    Service,
+)
+from centres.models.spaces import LIVE_BOOKING, Blackout, Booking, BookingStatus, Space, SpaceKind
+
+__all__ = [
+    "LIVE_BOOKING",
+    "SIX",
+    "Activity",
+    "ActivityKind",
+    "AffairChannel",
+    "AffairItem",
+    "Agreement",
+    "Appointment",
+    "AppointmentSlot",
+    "AppointmentStatus",
+    "Blackout",
+    "Booking",
+    "BookingStatus",
+    "Centre",
+    "CentreKind",
+    "CentrePhoto",
+    "Closure",
+    "Function",
+    "FunctionCode",
+    "ListItem",
+    "ListKind",
+    "Notice",
+    "OpeningHours",
+    "Operator",
+    "OperatorContract",
+    "OperatorStatus",
+    "Order",
+    "OrderStatus",
+    "PriceTier",
+    "Service",
+    "SignUp",
+    "SignUpStatus",
+    "Space",
+    "SpaceKind",
+    "Weekday",
+]
