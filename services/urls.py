@@ -1,4 +1,28 @@
-from django.urls import path  # noqa: F401
+"""Public phone pages under /cases/: residents (file, follow, rate) and grid workers (my grid,
+patrol, act on a case)."""
+
+from django.urls import path
+
+from portal import accounts
+from services.views import common, resident, worker
 
 app_name = "services"
-urlpatterns: list = []
+urlpatterns = [
+    path("", resident.home, name="home"),
+    path("login/", accounts.phone_login, name="login"),
+    path("register/", accounts.register, name="register"),
+    path("new/", resident.file_case, name="file"),
+    path("mine/", resident.mine, name="mine"),
+    path("c/<str:number>/", resident.case_page, name="case"),
+    path("c/<str:number>/callback/", resident.answer_callback, name="callback"),
+    path("c/<str:number>/follow/", resident.follow, name="follow"),
+    path("t/<str:token>/", resident.track, name="track"),
+    path("places/", common.places, name="places"),
+    path("places/locate/", common.locate, name="locate"),
+    path("similar/", common.similar, name="similar"),
+    path("grid/", worker.my_grid, name="grid"),
+    path("grid/new/", worker.new_case, name="worker-new"),
+    path("grid/patrol/", worker.patrol, name="patrol"),
+    path("grid/c/<str:number>/", worker.worker_case, name="worker-case"),
+    path("grid/c/<str:number>/<str:action>/", worker.act, name="worker-act"),
+]

@@ -35,6 +35,7 @@ from services.actions.core import (
     timer_steps,
 )
 from services.actions.dispatch import dispatch, escalate, review_return, transfer
+from services.actions.field import log_patrol
 from services.actions.handling import (
     add_joint_unit,
     add_progress,
@@ -45,7 +46,7 @@ from services.actions.handling import (
     sign_for,
     start,
 )
-from services.actions.intake import PLACE_KINDS, Intake, next_number, submit_case
+from services.actions.intake import PLACE_KINDS, Intake, follow, next_number, submit_case
 from services.actions.review import archive, callback, merge, not_accepted, set_malicious
 from services.actions.supervision import (
     TIMER_FIELDS,
@@ -73,6 +74,8 @@ __all__ = [
     "PLACE_KINDS",
     "Intake",
     "submit_case",
+    "follow",
+    "log_patrol",
     "dispatch",
     "review_return",
     "transfer",

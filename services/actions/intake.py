@@ -27,6 +27,7 @@ from services.choices import (
 from services.models import (
     Case,
     CaseCounter,
+    CaseFollower,
     CasePhoto,
     Category,
 )
@@ -171,3 +172,20 @@ def submit_case(data: Intake, actor=None) -> Case:
 
     transaction.on_commit(dispatch_later)
     return case
+
+
+def follow(case: Case | int, *, actor) -> bool:
+    """Follow an open case instead of filing a duplicate (并单 at intake): the resident is told
+    of its progress and may answer its callback. True when newly following."""
+    case_id = case.pk if isinstance(case, Case) else case
+    if actor is None or not actor.is_authenticated:
+        raise ValidationError({"actor": _("Log in to follow a case.")})
+    target = Case.objects.filter(pk=case_id).only("pk", "state", "reporter_id").first()
+    if target is None:
+        raise ValidationError({"case": _("No such case.")})
+    if target.state not in (S.SUBMITTED, S.DISPATCHED, S.SIGNED, S.IN_PROGRESS, S.RETURNED):
+        raise ValidationError({"case": _("This case is closed; file a new one.")})
+    if target.reporter_id == actor.pk:
+        return False
+    _row, created = CaseFollower.objects.get_or_create(case_id=target.pk, user=actor)
+    return created

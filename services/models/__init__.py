@@ -17,6 +17,7 @@ from services.models.catalogue import (
     RoutingRule,
     TimeLimit,
 )
+from services.models.field import CityLink, CityOutbox, CityStatus, PatrolLog, WebhookNonce
 from services.models.notifications import Notification, NotificationOutbox, OutboxStatus
 
 __all__ = [
@@ -29,6 +30,9 @@ __all__ = [
     "CasePhoto",
     "CaseQuerySet",
     "Category",
+    "CityLink",
+    "CityOutbox",
+    "CityStatus",
     "ExtensionRequest",
     "Holiday",
     "JointUnit",
@@ -36,6 +40,8 @@ __all__ = [
     "Notification",
     "NotificationOutbox",
     "OutboxStatus",
+    "PatrolLog",
     "RoutingRule",
     "TimeLimit",
+    "WebhookNonce",
 ]

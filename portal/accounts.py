@@ -1,0 +1,299 @@
+"""Residents log in with their phone: a one-time code by SMS, or a password; and register as a
+resident of a household (staff verify them before household-only actions).
+
+Codes are six digits, kept only as an HMAC in the shared cache (Redis), valid for five
+minutes, refused after five wrong tries, and sent at most once a minute and five times an hour
+per phone (and twenty an hour per IP). The SMS goes through `sms_sender()`: an HTTP gateway when
+LINLI["SMS_URL"] is set, else the log (development shows the code in the console).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import re
+import secrets
+import urllib.error
+import urllib.request
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import get_user_model, login
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.cache import cache
+from django.db import IntegrityError, transaction
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods
+
+from portal import ratelimit
+
+logger = logging.getLogger("linli.sms")
+
+CODE_TTL = 300  # seconds
+MAX_TRIES = 5
+PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
+
+
+def clean_phone(value: str) -> str:
+    """A mainland mobile number, digits only (spaces, dashes and +86 are dropped)."""
+    digits = re.sub(r"[\s\-]", "", value or "")
+    if digits.startswith("+86"):
+        digits = digits[3:]
+    if not PHONE_RE.match(digits):
+        raise forms.ValidationError(_("Enter an 11-digit mobile number."))
+    return digits
+
+
+# --- SMS ---------------------------------------------------------------------------------------
+
+
+class SmsError(Exception):
+    pass
+
+
+class LogSms:
+    """Development: the message goes to the log (and `sent`, for tests in this process)."""
+
+    sent: list[tuple[str, str]] = []
+
+    def send(self, phone: str, text: str) -> None:
+        logger.info("SMS to %s: %s", phone, text)
+        self.sent.append((phone, text))
+        del self.sent[:-50]
+
+
+class HttpSms:
+    """An SMS gateway taking {"to", "text"} as JSON with a bearer key."""
+
+    def __init__(self, url: str, key: str, timeout: float = 5):
+        self.url, self.key, self.timeout = url, key, timeout
+
+    def send(self, phone: str, text: str) -> None:
+        request = urllib.request.Request(
+            self.url,
+            data=json.dumps({"to": phone, "text": text}, ensure_ascii=False).encode(),
+            headers={"Content-Type": "application/json", "Authorization": f"Bearer {self.key}"},
+            method="POST",
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:
+                if response.status >= 300:
+                    raise SmsError(f"HTTP {response.status}")
+        except (urllib.error.URLError, OSError) as exc:
+            raise SmsError(str(exc)) from exc
+
+
+def sms_sender():
+    url = settings.LINLI.get("SMS_URL", "")
+    return HttpSms(url, settings.LINLI.get("SMS_KEY", "")) if url else LogSms()
+
+
+# --- one-time codes ------------------------------------------------------------------------------
+
+
+def _digest(phone: str, code: str) -> str:
+    return hmac.new(
+        settings.SECRET_KEY.encode(), f"{phone}:{code}".encode(), hashlib.sha256
+    ).hexdigest()
+
+
+def _key(phone: str) -> str:
+    return f"linli:otp:{phone}"
+
+
+def issue_code(phone: str, ip: str) -> None:
+    """Send a fresh code, or raise ValidationError when this phone or address asks too often."""
+    if not ratelimit.hit(f"otp-min:{phone}", 1, 60) or not ratelimit.hit(
+        f"otp-hour:{phone}", 5, 3600
+    ):
+        raise forms.ValidationError(_("A code was sent recently. Wait a minute and try again."))
+    if not ratelimit.hit(f"otp-ip:{ip}", 20, 3600):
+        raise forms.ValidationError(_("Too many codes from this network. Try again later."))
+    code = f"{secrets.randbelow(10**6):06d}"
+    cache.set(_key(phone), {"digest": _digest(phone, code), "tries": 0}, CODE_TTL)
+    text = _("Your Linli login code is %(code)s. It is valid for 5 minutes.") % {"code": code}
+    try:
+        sms_sender().send(phone, text)
+    except SmsError as exc:
+        logger.warning("SMS to %s failed: %s", phone, exc)
+        raise forms.ValidationError(_("The text message could not be sent. Try again.")) from exc
+
+
+def check_code(phone: str, code: str) -> bool:
+    """True once for the right code; wrong tries count, and the fifth burns the code."""
+    entry = cache.get(_key(phone))
+    if not entry:
+        return False
+    if hmac.compare_digest(entry["digest"], _digest(phone, (code or "").strip())):
+        cache.delete(_key(phone))
+        return True
+    entry["tries"] += 1
+    if entry["tries"] >= MAX_TRIES:
+        cache.delete(_key(phone))
+    else:
+        cache.set(_key(phone), entry, CODE_TTL)
+    return False
+
+
+def user_for_phone(phone: str, create: bool = False):
+    User = get_user_model()
+    user = User.objects.filter(phone=phone).first()
+    if user is None and create:
+        try:
+            with transaction.atomic():
+                user = User.objects.create(username=f"p{phone}", phone=phone)
+                user.set_unusable_password()
+                user.save(update_fields=["password"])
+        except IntegrityError:
+            user = User.objects.get(phone=phone)
+    return user
+
+
+# --- forms and views -----------------------------------------------------------------------------
+
+
+class PhoneLoginForm(forms.Form):
+    phone = forms.CharField(label=gettext_lazy("Mobile number"), max_length=20)
+    code = forms.CharField(
+        label=gettext_lazy("Code from the text message"), max_length=6, required=False
+    )
+
+    def __init__(self, *args, request=None, **kwargs):
+        self.request = request
+        self.user = None
+        super().__init__(*args, **kwargs)
+        self.fields["phone"].widget.attrs.update(
+            {"inputmode": "tel", "autocomplete": "tel", "placeholder": "13800000000"}
+        )
+        self.fields["code"].widget.attrs.update(
+            {"inputmode": "numeric", "autocomplete": "one-time-code", "pattern": r"\d{6}"}
+        )
+
+    def clean_phone(self):
+        return clean_phone(self.cleaned_data["phone"])
+
+    def send(self) -> None:
+        issue_code(self.cleaned_data["phone"], ratelimit.client_ip(self.request))
+
+    def clean(self):
+        data = super().clean()
+        phone = data.get("phone")
+        if phone and self.data.get("step") == "login":
+            if not data.get("code"):
+                self.add_error("code", _("Enter the code from the text message."))
+            elif not check_code(phone, data["code"]):
+                self.add_error("code", _("The code is wrong or has expired. Ask for a new one."))
+            else:
+                self.user = user_for_phone(phone, create=True)
+                if not self.user.is_active:
+                    self.add_error("phone", _("This account is disabled."))
+        return data
+
+
+def _next(request) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or "/cases/"
+    if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        return "/cases/"
+    return target
+
+
+@require_http_methods(["GET", "POST"])
+def phone_login(request):
+    """Log in by phone: step "send" texts a code, step "login" checks it. The password form
+    sits beside it for residents who set one."""
+    form = PhoneLoginForm(request.POST or None, request=request)
+    code_sent = False
+    if request.method == "POST" and form.is_valid():
+        if request.POST.get("step") == "send":
+            try:
+                form.send()
+                code_sent = True
+                messages.info(request, _("We sent a code to your phone."))
+            except forms.ValidationError as exc:
+                form.add_error("phone", exc)
+        else:
+            login(request, form.user, backend="django.contrib.auth.backends.ModelBackend")
+            return redirect(_next(request))
+    status = 400 if request.method == "POST" and form.errors else 200
+    return render(
+        request,
+        "registration/phone_login.html",
+        {
+            "form": form,
+            "code_sent": code_sent or bool(request.POST.get("code")),
+            "password_form": AuthenticationForm(request),
+            "next": _next(request),
+        },
+        status=status,
+    )
+
+
+class RegisterForm(forms.Form):
+    name = forms.CharField(label=gettext_lazy("Your name"), max_length=60)
+    building = forms.IntegerField(label=gettext_lazy("Building"), widget=forms.Select)
+    room = forms.CharField(label=gettext_lazy("Room"), max_length=30)
+    relation = forms.CharField(
+        label=gettext_lazy("Relation to the head of household"), max_length=20, required=False
+    )
+
+    def clean(self):
+        from grids.models import Area, Household
+
+        data = super().clean()
+        building = Area.objects.filter(pk=data.get("building"), kind="building").first()
+        if data.get("building") and building is None:
+            self.add_error("building", _("Choose your building."))
+        elif building is not None and data.get("room"):
+            household = Household.objects.filter(
+                building=building, room=data["room"].strip()
+            ).first()
+            if household is None:
+                self.add_error(
+                    "room",
+                    _("This room is not on the community's register. Ask the community office."),
+                )
+            data["household"] = household
+        return data
+
+
+@require_http_methods(["GET", "POST"])
+def register(request):
+    """Register as a resident of a household: a Resident row that staff verify
+    (`verified`); until then household-only actions stay closed."""
+    from django.contrib.auth.views import redirect_to_login
+
+    from grids.models import Area, Resident
+
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path(), "/cases/login/")
+    existing = (
+        Resident.objects.filter(user=request.user).select_related("household__building").first()
+    )
+    form = RegisterForm(request.POST or None)
+    form.fields["building"].widget.choices = [("", "—")] + [
+        (a.pk, a.name) for a in Area.objects.filter(kind="building").order_by("path")[:500]
+    ]
+    if request.method == "POST" and existing is None and form.is_valid():
+        Resident.objects.create(
+            household=form.cleaned_data["household"],
+            user=request.user,
+            name=form.cleaned_data["name"].strip(),
+            phone=request.user.phone or "",
+            relation=form.cleaned_data.get("relation", "").strip(),
+            verified=False,
+        )
+        if not request.user.display_name:
+            request.user.display_name = form.cleaned_data["name"].strip()
+            request.user.save(update_fields=["display_name"])
+        messages.success(request, _("Registered. The community office will verify you."))
+        return redirect("services:mine")
+    status = 400 if request.method == "POST" and form.errors else 200
+    return render(
+        request, "registration/register.html", {"form": form, "existing": existing}, status=status
+    )

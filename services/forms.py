@@ -1,0 +1,211 @@
+"""Forms of the phone pages (residents and grid workers). They only parse and check input;
+every write goes through services.actions, whose ValidationErrors are put back on the form."""
+
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import Count
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from grids.models import Area
+from services.choices import CaseType, Rating
+from services.models import Case, Category
+
+CATEGORY_ORDER_TTL = 600
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class PhotosField(forms.FileField):
+    """Up to 9 photos; services.photos checks type and size when the case is saved."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault(
+            "widget",
+            MultipleFileInput(attrs={"accept": "image/*", "data-shrink": "", "multiple": True}),
+        )
+        kwargs.setdefault("required", False)
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        if isinstance(data, list | tuple):
+            return [super(PhotosField, self).clean(d, initial) for d in data if d]
+        return [super().clean(data, initial)] if data else []
+
+
+def categories_by_use() -> list[Category]:
+    """Active leaf-or-parent categories, the most used of the last cases first (cached ten
+    minutes: the order need not move with every case)."""
+    from django.core.cache import cache
+
+    order = cache.get("linli:services:category-order")
+    if order is None:
+        recent = Case.objects.order_by("-id").values_list("id", flat=True)[5000:5001]
+        floor = recent[0] if recent else 0
+        counts = dict(
+            Case.objects.filter(id__gt=floor)
+            .values_list("category_id")
+            .annotate(n=Count("id"))
+            .values_list("category_id", "n")
+        )
+        order = counts
+        cache.set("linli:services:category-order", order, CATEGORY_ORDER_TTL)
+    cats = list(Category.objects.filter(is_active=True).select_related("parent"))
+    cats.sort(key=lambda c: (-order.get(c.pk, 0), c.sort, c.name))
+    return cats
+
+
+class CaseForm(forms.Form):
+    """随手拍: what a resident (or anyone, with a phone number) files."""
+
+    case_type = forms.ChoiceField(
+        label=gettext_lazy("What kind of request"),
+        choices=[c for c in CaseType.choices if c[0] != CaseType.EMERGENCY],
+        initial=CaseType.HELP,
+    )
+    category = forms.TypedChoiceField(label=gettext_lazy("Category"), coerce=int)
+    description = forms.CharField(
+        label=gettext_lazy("What is the problem"),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    photos = PhotosField(label=gettext_lazy("Photos (up to 9)"))
+    place = forms.IntegerField(label=gettext_lazy("Where"), widget=forms.HiddenInput)
+    lat = forms.FloatField(required=False, widget=forms.HiddenInput)
+    lng = forms.FloatField(required=False, widget=forms.HiddenInput)
+    address = forms.CharField(
+        label=gettext_lazy("Address or landmark (optional)"), max_length=200, required=False
+    )
+    reporter_name = forms.CharField(
+        label=gettext_lazy("Your name (optional)"), max_length=60, required=False
+    )
+    reporter_phone = forms.CharField(
+        label=gettext_lazy("Your mobile number"), max_length=20, required=False
+    )
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.fields["category"].choices = [("", "—")] + [
+            (c.pk, f"{c.parent.name} · {c.name}" if c.parent_id else c.name)
+            for c in categories_by_use()
+        ]
+        self.fields["reporter_phone"].widget.attrs.update(
+            {"inputmode": "tel", "autocomplete": "tel"}
+        )
+        if user is not None and user.is_authenticated:
+            self.fields["reporter_phone"].initial = user.phone or ""
+        self.fields["place"].error_messages["required"] = _(
+            "Choose the place: community, grid, estate and building, or use your location."
+        )
+
+    def clean_reporter_phone(self):
+        from portal.accounts import clean_phone
+
+        value = self.cleaned_data.get("reporter_phone", "").strip()
+        if not value:
+            if self.user is None or not self.user.is_authenticated:
+                raise ValidationError(_("Leave a phone number so we can reach you."))
+            return ""
+        return clean_phone(value)
+
+    def clean_place(self):
+        place = Area.objects.filter(pk=self.cleaned_data["place"]).first()
+        if place is None or place.kind not in ("grid", "estate", "building"):
+            raise ValidationError(
+                _("Choose the place: community, grid, estate and building, or use your location.")
+            )
+        return place
+
+    def add_action_errors(self, exc: ValidationError) -> None:
+        """Put an action's ValidationError on the fields it names (others on the form)."""
+        if hasattr(exc, "error_dict"):
+            for name, errors in exc.error_dict.items():
+                self.add_error(name if name in self.fields else None, errors)
+        else:
+            self.add_error(None, exc)
+
+
+class CallbackForm(forms.Form):
+    solved = forms.TypedChoiceField(
+        label=gettext_lazy("Was the problem solved?"),
+        choices=[("1", gettext_lazy("Yes")), ("0", gettext_lazy("No"))],
+        coerce=lambda v: v == "1",
+        widget=forms.RadioSelect,
+    )
+    rating = forms.TypedChoiceField(
+        label=gettext_lazy("How satisfied are you?"),
+        choices=Rating.choices,
+        coerce=int,
+        widget=forms.RadioSelect,
+    )
+    comment = forms.CharField(
+        label=gettext_lazy("Comment (optional)"),
+        max_length=1000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class WorkerCaseForm(forms.Form):
+    """A grid worker's case in under 30 seconds (未诉先办)."""
+
+    category = forms.TypedChoiceField(label=gettext_lazy("Category"), coerce=int)
+    description = forms.CharField(
+        label=gettext_lazy("What was found"),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    photos = PhotosField(label=gettext_lazy("Photos"))
+    place = forms.TypedChoiceField(label=gettext_lazy("Where"), coerce=int)
+    lat = forms.FloatField(required=False, widget=forms.HiddenInput)
+    lng = forms.FloatField(required=False, widget=forms.HiddenInput)
+    handled_on_spot = forms.BooleanField(label=gettext_lazy("Handled on the spot"), required=False)
+    result = forms.CharField(
+        label=gettext_lazy("How it was handled"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    result_photos = PhotosField(label=gettext_lazy("Photo of the result"))
+
+    def __init__(self, *args, places=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].choices = [("", "—")] + [
+            (c.pk, f"{c.parent.name} · {c.name}" if c.parent_id else c.name)
+            for c in categories_by_use()
+        ]
+        self.fields["place"].choices = [("", "—")] + [(a.pk, a.name) for a in places]
+
+    add_action_errors = CaseForm.add_action_errors
+
+
+class PatrolForm(forms.Form):
+    place = forms.TypedChoiceField(label=gettext_lazy("Where"), coerce=int, required=False)
+    seen = forms.CharField(
+        label=gettext_lazy("What was seen"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    all_well = forms.BooleanField(label=gettext_lazy("All well"), required=False, initial=True)
+    lat = forms.FloatField(required=False, widget=forms.HiddenInput)
+    lng = forms.FloatField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, places=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["place"].choices = [("", "—")] + [(a.pk, a.name) for a in places]
+
+
+class NoteForm(forms.Form):
+    """Progress, resolve, return, escalation or extension: a text and maybe photos."""
+
+    note = forms.CharField(label=gettext_lazy("Note"), max_length=2000, required=False)
+    photos = PhotosField(label=gettext_lazy("Photos"))
+    days = forms.IntegerField(
+        label=gettext_lazy("Extra working days"), min_value=1, max_value=30, required=False
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)

@@ -1,0 +1,167 @@
+"""What both phone audiences share: the place picker, similar cases, the plain-words timeline
+and the tracking-link signature."""
+
+from __future__ import annotations
+
+import math
+
+from django.core import signing
+from django.http import JsonResponse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop as N
+from django.views.decorators.http import require_GET
+
+from grids.models import Area
+from services import routing
+from services.choices import Action, State
+from services.models import Case
+
+PICKER_KINDS = ("community", "grid", "estate", "building")
+OPEN_STATES = (State.SUBMITTED, State.DISPATCHED, State.SIGNED, State.IN_PROGRESS, State.RETURNED)
+TRACK_SALT = "services.track"
+
+
+def tracking_link_token(case: Case) -> str:
+    """The tracking link's token: the case's secret token, signed, so a tampered link is told
+    apart from an unknown one."""
+    return signing.dumps(case.tracking_token, salt=TRACK_SALT, compress=False)
+
+
+def token_from_link(value: str) -> str | None:
+    try:
+        return signing.loads(value, salt=TRACK_SALT)
+    except signing.BadSignature:
+        return None
+
+
+@require_GET
+def places(request):
+    """Children of `parent` (or the communities) for the cascading place picker."""
+    parent_id = request.GET.get("parent")
+    if parent_id:
+        parent = Area.objects.filter(pk=parent_id if parent_id.isdigit() else None).first()
+        if parent is None:
+            return JsonResponse({"errors": {"parent": [_("No such place.")]}}, status=400)
+        qs = Area.objects.filter(
+            path__startswith=parent.path, depth=parent.depth + 1, kind__in=PICKER_KINDS
+        )
+    else:
+        qs = Area.objects.filter(kind="community")
+    rows = [
+        {"id": a.pk, "name": a.name, "kind": a.kind, "pickable": a.kind != "community"}
+        for a in qs.order_by("path").only("pk", "name", "kind")[:500]
+    ]
+    return JsonResponse({"results": rows})
+
+
+def nearest_grid(lat: float, lng: float) -> Area | None:
+    """The grid nearest to a WGS-84 point (areas carry a centre point; the nearest estate or
+    building within the box counts for its grid)."""
+    box = 0.02  # about 2 km: beyond that the phone's position says nothing about the grid
+    candidates = Area.objects.filter(
+        kind__in=("grid", "estate", "building"),
+        lat__range=(lat - box, lat + box),
+        lng__range=(lng - box, lng + box),
+    ).only("pk", "path", "depth", "kind", "lat", "lng", "name")[:2000]
+    best, best_d = None, None
+    for area in candidates:
+        d = math.hypot(area.lat - lat, (area.lng - lng) * math.cos(math.radians(lat)))
+        if best_d is None or d < best_d or (d == best_d and area.depth > best.depth):
+            best, best_d = area, d
+    if best is None:
+        return None
+    return best if best.kind == "grid" else routing.grid_of(best)
+
+
+@require_GET
+def locate(request):
+    """The grid for the phone's position."""
+    try:
+        lat, lng = float(request.GET["lat"]), float(request.GET["lng"])
+    except (KeyError, ValueError):
+        return JsonResponse({"errors": {"lat": [_("Not a WGS-84 coordinate.")]}}, status=400)
+    if not (-90 <= lat <= 90 and -180 <= lng <= 180):
+        return JsonResponse({"errors": {"lat": [_("Not a WGS-84 coordinate.")]}}, status=400)
+    grid = nearest_grid(lat, lng)
+    if grid is None:
+        return JsonResponse(
+            {"errors": {"place": [_("No grid near here. Choose the place.")]}}, status=400
+        )
+    chain = " › ".join(a.name for a in Area.objects.get_ancestors(grid) if a.kind in PICKER_KINDS)
+    return JsonResponse(
+        {"id": grid.pk, "name": grid.name, "label": f"{chain} › {grid.name}".strip(" ›")}
+    )
+
+
+def similar_cases(category_id: int, place: Area, limit: int = 5) -> list[Case]:
+    """Open cases of the same category in the same grid (并单 at intake)."""
+    grid = routing.grid_of(place) or place
+    return list(
+        Case.objects.filter(
+            category_id=category_id, state__in=OPEN_STATES, place_path__startswith=grid.path
+        )
+        .select_related("place")
+        .order_by("-created_at")[:limit]
+    )
+
+
+@require_GET
+def similar(request):
+    try:
+        category_id = int(request.GET.get("category", ""))
+        place = Area.objects.get(pk=int(request.GET.get("place", "")))
+    except (ValueError, Area.DoesNotExist):
+        return JsonResponse({"results": []})
+    rows = [
+        {
+            "number": c.number,
+            "place": c.place.name,
+            "state": State(c.state).label,
+            "description": c.description[:80],
+            "created": c.created_at.date().isoformat(),
+        }
+        for c in similar_cases(category_id, place)
+    ]
+    return JsonResponse({"results": rows})
+
+
+# --- the timeline in plain words -----------------------------------------------------------------
+
+PLAIN = {
+    Action.SUBMIT: N("Reported"),
+    Action.DISPATCH: N("Sent to %(unit)s"),
+    Action.SIGN_FOR: N("%(unit)s took it on"),
+    Action.RECORD_CONTACT: N("The handler contacted the reporter"),
+    Action.START: N("Work started"),
+    Action.ADD_PROGRESS: N("Work update"),
+    Action.RESOLVE: N("Done"),
+    Action.RETURN: N("The unit said it is not theirs; a dispatcher is checking"),
+    Action.REVIEW_RETURN: N("Sent on to %(unit)s"),
+    Action.TRANSFER: N("Passed to %(unit)s"),
+    Action.ESCALATE: N("Passed up to %(unit)s"),
+    Action.REQUEST_EXTENSION: N("The handler asked for more time"),
+    Action.DECIDE_EXTENSION: N("More time was decided on"),
+    Action.ADD_JOINT_UNIT: N("Another unit was called in"),
+    Action.REPORT_IN: N("Another unit reported in"),
+    Action.MERGE: N("Joined with a case about the same problem"),
+    Action.NOT_ACCEPTED: N("Not taken on"),
+    Action.CALLBACK: N("Answer on the result"),
+    Action.ARCHIVE: N("Filed away"),
+    Action.YELLOW: N("Running late (yellow card)"),
+    Action.RED: N("Overdue (red card)"),
+    Action.REMIND: N("Reminder sent to the handler"),
+    Action.SUPERVISE: N("Put under supervision"),
+}
+
+
+def plain_timeline(case: Case, events) -> list[dict]:
+    """Each event as one sentence a resident understands, newest first."""
+    out = []
+    for event in events:
+        template = PLAIN.get(event.action)
+        if template is None:
+            continue
+        payload = event.payload or {}
+        unit = payload.get("to") or payload.get("unit") or case.unit_label
+        out.append({"at": event.at, "text": _(template) % {"unit": unit}, "note": event.note})
+    return out[::-1]

@@ -1,0 +1,200 @@
+"""Residents' phone pages: file a case (随手拍), follow it, answer the callback.
+
+Browsing needs no login; filing works anonymously with a phone number (rate-limited per phone
+and per address) and gives a signed tracking link. Every write is a services.actions call."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from grids.scope import get_visible_or_404
+from portal import ratelimit
+from portal.idempotency import idempotent
+from services import actions
+from services.actions import Intake
+from services.choices import CallbackMethod, Channel, PhotoKind, State
+from services.forms import CallbackForm, CaseForm
+from services.models import Case, CaseFollower, CasePhoto
+from services.views.common import plain_timeline, token_from_link, tracking_link_token
+
+ANON_PER_PHONE = (5, 3600)  # five cases an hour per phone number
+ANON_PER_IP = (20, 3600)
+
+
+def home(request):
+    return render(request, "services/home.html")
+
+
+def _rate_limited(request, form: CaseForm) -> bool:
+    if request.user.is_authenticated:
+        return False
+    phone = form.cleaned_data.get("reporter_phone", "")
+    if not ratelimit.hit(f"file-phone:{phone}", *ANON_PER_PHONE):
+        form.add_error(
+            "reporter_phone", _("Too many cases from this phone number. Try again later.")
+        )
+        return True
+    if not ratelimit.hit(f"file-ip:{ratelimit.client_ip(request)}", *ANON_PER_IP):
+        form.add_error(None, _("Too many cases from this network. Try again later."))
+        return True
+    return False
+
+
+@require_http_methods(["GET", "POST"])
+@idempotent
+def file_case(request):
+    """随手拍: the case lands whole with its photos or not at all; a bad photo is a form error."""
+    user = request.user if request.user.is_authenticated else None
+    form = CaseForm(request.POST or None, request.FILES or None, user=user)
+    if request.method == "POST" and form.is_valid() and not _rate_limited(request, form):
+        d = form.cleaned_data
+        intake = Intake(
+            case_type=d["case_type"],
+            category=d["category"],
+            description=d["description"],
+            place=d["place"],
+            channel=Channel.RESIDENT_WEB,
+            lat=d.get("lat"),
+            lng=d.get("lng"),
+            address=d.get("address", ""),
+            reporter_name=d.get("reporter_name", "") or (user.display_name if user else ""),
+            reporter_phone=d.get("reporter_phone", "") or (user.phone or "" if user else ""),
+            photos=d.get("photos") or [],
+        )
+        try:
+            case = actions.submit_case(intake, actor=user)
+        except ValidationError as exc:
+            form.add_action_errors(exc)
+        else:
+            messages.success(
+                request, _("Thank you. Your case number is %(number)s.") % {"number": case.number}
+            )
+            if user is not None:
+                return redirect("services:case", number=case.number)
+            return redirect("services:track", token=tracking_link_token(case))
+    status = 400 if request.method == "POST" else 200
+    return render(request, "services/file.html", {"form": form}, status=status)
+
+
+def _mine_q(user) -> Q:
+    return Q(reporter=user) | Q(pk__in=CaseFollower.objects.filter(user=user).values("case_id"))
+
+
+@login_required(login_url="services:login")
+def mine(request):
+    """My cases: the ones I reported or follow, newest first (a fixed number of queries)."""
+    qs = (
+        Case.objects.filter(_mine_q(request.user))
+        .select_related("category", "place", "handling_area", "handling_department")
+        .order_by("-created_at")
+    )
+    page = Paginator(qs, 20).get_page(request.GET.get("page"))
+    return render(request, "services/mine.html", {"page": page})
+
+
+def _case_page(request, case: Case, *, can_answer: bool):
+    events = list(case.events.order_by("at", "id"))
+    photos = list(CasePhoto.objects.filter(case=case).order_by("id"))
+    form = CallbackForm(request.POST or None) if can_answer else None
+    return render(
+        request,
+        "services/case.html",
+        {
+            "case": case,
+            "timeline": plain_timeline(case, events),
+            "intake_photos": [p for p in photos if p.kind == PhotoKind.INTAKE],
+            "result_photos": [p for p in photos if p.kind == PhotoKind.RESULT],
+            "callback_form": form,
+            "can_answer": can_answer and case.state == State.RESOLVED,
+        },
+        status=400 if form is not None and form.errors else 200,
+    )
+
+
+def _is_reporter(user, case: Case) -> bool:
+    return user.is_authenticated and (
+        case.reporter_id == user.pk or CaseFollower.objects.filter(case=case, user=user).exists()
+    )
+
+
+@login_required(login_url="services:login")
+def case_page(request, number: str):
+    case = get_visible_or_404(
+        Case.objects.select_related("category", "place", "handling_area", "handling_department"),
+        request.user,
+        number=number,
+    )
+    return _case_page(request, case, can_answer=_is_reporter(request.user, case))
+
+
+def track(request, token: str):
+    """The anonymous tracking link: read-only; a damaged link says so (400), an unknown one 404."""
+    secret = token_from_link(token)
+    if secret is None:
+        return render(request, "services/bad_link.html", status=400)
+    case = get_object_or_404(
+        Case.objects.select_related("category", "place", "handling_area", "handling_department"),
+        tracking_token=secret,
+    )
+    return _case_page(request, case, can_answer=False)
+
+
+@require_POST
+@login_required(login_url="services:login")
+@idempotent
+def answer_callback(request, number: str):
+    """回访 by the resident: solved? and a rating. Not solved or dissatisfied reopens it (重办)."""
+    case = get_visible_or_404(Case.objects.all(), request.user, number=number)
+    if not _is_reporter(request.user, case):
+        return _case_page(request, case, can_answer=False)
+    form = CallbackForm(request.POST)
+    if form.is_valid():
+        d = form.cleaned_data
+        try:
+            record = actions.callback(
+                case,
+                actor=request.user,
+                solved=d["solved"],
+                rating=d["rating"],
+                comment=d["comment"],
+                method=CallbackMethod.RESIDENT,
+            )
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+        else:
+            if record.led_to_redo:
+                messages.success(
+                    request, _("Thank you. The case is reopened and will be handled again.")
+                )
+            else:
+                messages.success(request, _("Thank you for your answer."))
+            return redirect("services:case", number=case.number)
+    case.refresh_from_db()
+    return _case_page(request, case, can_answer=True)
+
+
+@require_POST
+@login_required(login_url="services:login")
+@idempotent
+def follow(request, number: str):
+    """Follow an open case instead of filing the same problem again."""
+    case = get_object_or_404(
+        Case.objects.only("pk", "number", "state", "reporter_id"), number=number
+    )
+    try:
+        actions.follow(case, actor=request.user)
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+        return redirect("services:file")
+    messages.success(request, _("You now follow case %(number)s.") % {"number": case.number})
+    return redirect(reverse("services:case", kwargs={"number": case.number}))

@@ -1,0 +1,283 @@
+"""Grid workers' phone pages: my grid, the patrol log, a new case in 30 seconds, and acting on
+a case. Everything is read through grids scope (a case outside it is a 404) and written through
+services.actions; every POST is idempotent so a resend on poor signal is accepted once."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db.models import Case as When_
+from django.db.models import IntegerField, Q, Value, When
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from grids.models import Area
+from grids.privacy import may_see_private, shown_phone
+from grids.scope import get_visible_or_404, scope_for
+from portal.idempotency import idempotent
+from services import actions, calendar
+from services.actions import Intake
+from services.choices import CaseType, Channel, PhotoKind, State, Urgency
+from services.forms import NoteForm, PatrolForm, WorkerCaseForm
+from services.models import Case, CasePhoto, PatrolLog
+from services.views.common import plain_timeline
+
+OPEN = (State.DISPATCHED, State.SIGNED, State.IN_PROGRESS)
+WORKER_ACTIONS = (
+    "sign_for",
+    "record_contact",
+    "add_progress",
+    "resolve",
+    "return_case",
+    "escalate",
+    "request_extension",
+)
+
+
+def _staff_scope(request):
+    scope = scope_for(request.user)
+    if not (scope.is_superuser or scope.area_paths):
+        raise Http404(_("These pages are for grid and community staff."))
+    return scope
+
+
+def _my_areas(scope, kinds=("grid", "estate", "building"), limit=300) -> list[Area]:
+    q = Q()
+    for path in scope.area_paths:
+        q |= Q(path__startswith=path)
+    if scope.is_superuser and not scope.area_paths:
+        q = Q()
+    return list(
+        Area.objects.filter(q, kind__in=kinds)
+        .order_by("path")
+        .only("pk", "name", "kind", "path", "depth")[:limit]
+    )
+
+
+def _urgency_order():
+    return When_(
+        When(urgency=Urgency.CRITICAL, then=Value(0)),
+        When(urgency=Urgency.URGENT, then=Value(1)),
+        default=Value(2),
+        output_field=IntegerField(),
+    )
+
+
+@login_required
+def my_grid(request):
+    """Open cases by card, urgency and deadline; due today; resolved this week; my places."""
+    scope = _staff_scope(request)
+    visible = Case.objects.visible_to(request.user).select_related("place", "category")
+    now = timezone.now()
+    day_end = calendar.local(now).replace(hour=23, minute=59, second=59)
+    open_cases = list(
+        visible.filter(state__in=OPEN)
+        .annotate(u=_urgency_order())
+        .order_by("-card_level", "u", "resolve_due", "id")[:50]
+    )
+    due_today = [c for c in open_cases if c.resolve_due and c.resolve_due <= day_end]
+    resolved = list(
+        visible.filter(
+            state__in=(State.RESOLVED, State.CALLED_BACK), resolved_at__gte=now - timedelta(days=7)
+        ).order_by("-resolved_at")[:20]
+    )
+    grids = [
+        a for a in _my_areas(scope, kinds=("grid",)) if a.path in scope.area_paths
+    ] or _my_areas(scope, ("grid",), 20)
+    places = _my_areas(scope, kinds=("estate", "building"), limit=100)
+    return render(
+        request,
+        "services/worker/grid.html",
+        {
+            "open_cases": open_cases,
+            "due_today": due_today,
+            "resolved": resolved,
+            "grids": grids,
+            "places": places,
+            "now": now,
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@idempotent
+def new_case(request):
+    """未诉先办 in under 30 seconds: category, photo, place; "handled on the spot" with a result
+    photo resolves it at once."""
+    scope = _staff_scope(request)
+    places = _my_areas(scope)
+    form = WorkerCaseForm(request.POST or None, request.FILES or None, places=places)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        place = next((a for a in places if a.pk == d["place"]), None)
+        intake = Intake(
+            case_type=CaseType.HELP,
+            category=d["category"],
+            description=d["description"],
+            place=place.pk if place else 0,
+            channel=Channel.GRID_WORKER,
+            lat=d.get("lat"),
+            lng=d.get("lng"),
+            reporter_name=request.user.display_name or request.user.get_username(),
+            reporter_phone=request.user.phone or "",
+            raised_before_complaint=True,
+            handled_on_spot=d["handled_on_spot"],
+            result=d.get("result", ""),
+            photos=d.get("photos") or [],
+            result_photos=d.get("result_photos") or [],
+        )
+        try:
+            case = actions.submit_case(intake, actor=request.user)
+        except ValidationError as exc:
+            form.add_action_errors(exc)
+        else:
+            if case.state == State.RESOLVED:
+                messages.success(
+                    request,
+                    _("Case %(number)s recorded and closed on the spot.") % {"number": case.number},
+                )
+            else:
+                messages.success(request, _("Case %(number)s recorded.") % {"number": case.number})
+            return redirect("services:worker-case", number=case.number)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "services/worker/new.html", {"form": form}, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@idempotent
+def patrol(request):
+    """每日巡: log a stop (where, what was seen); today's and recent entries below."""
+    scope = _staff_scope(request)
+    places = _my_areas(scope)
+    form = PatrolForm(request.POST or None, places=places)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        place = next((a for a in places if a.pk == d.get("place")), None)
+        try:
+            actions.log_patrol(
+                actor=request.user,
+                seen=d["seen"],
+                place=place,
+                grid=None if place else next((a for a in places if a.kind == "grid"), None),
+                all_well=d["all_well"],
+                lat=d.get("lat"),
+                lng=d.get("lng"),
+            )
+        except ValidationError as exc:
+            WorkerCaseForm.add_action_errors(form, exc)
+        else:
+            messages.success(request, _("Patrol stop recorded."))
+            return redirect("services:patrol")
+    entries = list(
+        PatrolLog.objects.visible_to(request.user)
+        .filter(worker=request.user)
+        .select_related("place", "grid")
+        .order_by("-at")[:30]
+    )
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request, "services/worker/patrol.html", {"form": form, "entries": entries}, status=status
+    )
+
+
+def _worker_case_page(request, case: Case, form: NoteForm | None = None, status: int = 200):
+    events = list(case.events.order_by("at", "id"))
+    photos = list(CasePhoto.objects.filter(case=case).order_by("id"))
+    allowed = [a for a in actions.allowed_actions(case) if a in WORKER_ACTIONS]
+    phone = case.reporter_phone or (
+        case.reporter.phone if case.reporter_id and case.reporter else ""
+    )
+    return render(
+        request,
+        "services/worker/case.html",
+        {
+            "case": case,
+            "timeline": plain_timeline(case, events),
+            "intake_photos": [p for p in photos if p.kind == PhotoKind.INTAKE],
+            "result_photos": [p for p in photos if p.kind == PhotoKind.RESULT],
+            "allowed": allowed,
+            "phone": shown_phone(request.user, phone, case.place),
+            "may_call": bool(phone) and may_see_private(request.user, case.place),
+            "form": form,
+        },
+        status=status,
+    )
+
+
+def _case_for(request, number: str) -> Case:
+    _staff_scope(request)
+    return get_visible_or_404(
+        Case.objects.select_related(
+            "category", "place", "reporter", "handling_area", "handling_department"
+        ),
+        request.user,
+        number=number,
+    )
+
+
+@login_required
+def worker_case(request, number: str):
+    return _worker_case_page(request, _case_for(request, number))
+
+
+@login_required
+@require_POST
+@idempotent
+def act(request, number: str, action: str):
+    """One step on a case through services.actions; a refused step shows its reason (400)."""
+    if action not in WORKER_ACTIONS:
+        raise Http404
+    case = _case_for(request, number)
+    form = NoteForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _worker_case_page(request, case, form, 400)
+    d = form.cleaned_data
+    note, version, user = d.get("note") or "", d["version"], request.user
+    try:
+        if action == "sign_for":
+            actions.sign_for(case, actor=user, note=note, expected_version=version)
+        elif action == "record_contact":
+            actions.record_contact(case, actor=user, note=note, expected_version=version)
+        elif action == "add_progress":
+            actions.add_progress(
+                case, actor=user, note=note, photos_=d["photos"], expected_version=version
+            )
+        elif action == "resolve":
+            actions.resolve(
+                case, actor=user, result=note, photos_=d["photos"], expected_version=version
+            )
+        elif action == "return_case":
+            actions.return_case(case, actor=user, reason=note, expected_version=version)
+        elif action == "escalate":
+            if not note.strip():
+                raise ValidationError({"note": _("Say why it needs the level above.")})
+            actions.escalate(case, actor=user, note=note, expected_version=version)
+        elif action == "request_extension":
+            actions.request_extension(
+                case,
+                actor=user,
+                working_days=d.get("days") or 0,
+                reason=note,
+                expected_version=version,
+            )
+    except ValidationError as exc:
+        if hasattr(exc, "error_dict"):
+            for name, errors in exc.error_dict.items():
+                target = {"reason": "note", "result": "note", "working_days": "days"}.get(
+                    name, name
+                )
+                form.add_error(target if target in form.fields else None, errors)
+        else:
+            form.add_error(None, exc)
+        case.refresh_from_db()
+        return _worker_case_page(request, case, form, 400)
+    messages.success(request, _("Done."))
+    return redirect("services:worker-case", number=case.number)
