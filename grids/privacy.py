@@ -51,3 +51,76 @@ def shown_phone(user, phone: str | None, area) -> str:
 def shown_id_number(user, id_number: str | None, area) -> str:
     """The ID number as `user` may see it for a record placed in `area`."""
     return (id_number or "") if may_see_private(user, area) else mask_id_number(id_number)
+
+
+# --- audited reveal --------------------------------------------------------------------------
+def reveal(user, resident, field: str, reason: str) -> str:
+    """The full phone or ID number of `resident`, for staff whose scope covers them, written
+    to the append-only AccessLog (who, whose, which number, when, why) in the same transaction.
+
+    Out of the user's sight: Http404 (as if the resident did not exist). Visible but not
+    theirs to reveal (the resident themself, a department handler): PermissionDenied. A
+    missing reason or unknown field: ValidationError naming it."""
+    from django.core.exceptions import PermissionDenied, ValidationError
+    from django.db import transaction
+    from django.http import Http404
+    from django.utils.translation import gettext as _
+
+    from grids.models import AccessLog, PrivateField, Resident
+
+    if field not in PrivateField.values:
+        raise ValidationError({"field": _("Choose the phone or the ID number.")})
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say why you need the full number.")})
+    found = (
+        Resident.objects.visible_to(user)
+        .select_related("household__building")
+        .filter(pk=getattr(resident, "pk", resident))
+        .first()
+    )
+    if found is None:
+        raise Http404
+    building = found.household.building
+    if not may_see_private(user, building):
+        raise PermissionDenied
+    with transaction.atomic():
+        AccessLog.objects.create(
+            viewer=user,
+            viewer_name=getattr(user, "display_name", "") or user.get_username(),
+            resident=found,
+            resident_name=found.name,
+            area=building,
+            field=field,
+            reason=reason[:200],
+        )
+    return getattr(found, field) or ""
+
+
+# --- sensitive tags ---------------------------------------------------------------------------
+# Who may see a resident's sensitive tags (disability, 低保, living alone, minor): the staff who
+# look after them on their territory. Department handlers, centre operators, units and other
+# residents never do.
+SENSITIVE_TAG_ROLES = frozenset(
+    {"city_staff", "district_staff", "street_staff", "community_staff", "grid_worker"}
+)
+
+
+def visible_tags(user, resident) -> list[str]:
+    """The resident's sensitive tags (ResidentTag values) that `user` may see, else []."""
+    scope = scope_for(user)
+    allowed = scope.is_superuser or (
+        bool(scope.roles & SENSITIVE_TAG_ROLES) and scope.covers_area(resident.household.building)
+    )
+    if not allowed:
+        return []
+    tags = []
+    if resident.disabled:
+        tags.append("disabled")
+    if resident.subsistence:
+        tags.append("subsistence")
+    if resident.lives_alone:
+        tags.append("lives_alone")
+    if resident.is_minor:
+        tags.append("minor")
+    return tags

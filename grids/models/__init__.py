@@ -1,3 +1,4 @@
+from grids.models.access import AccessLog, PrivateField
 from grids.models.areas import Area, AreaKind, DedicatedKind, GridKind
 from grids.models.organisations import CoBuildingUnit, Department
 from grids.models.party import (
@@ -16,6 +17,8 @@ from grids.models.roles import Role, RoleAssignment
 from grids.models.teams import AuxiliaryKind, GridTeamMember, TeamRole
 
 __all__ = [
+    "AccessLog",
+    "PrivateField",
     "Area",
     "AuxiliaryKind",
     "GridTeamMember",

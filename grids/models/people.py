@@ -38,6 +38,7 @@ class Household(TimeStampedModel):
 
     objects = ScopedQuerySet.as_manager()
     scope_area_field = "building"
+    scope_household_field = "id"  # a resident reads their own household
 
     class Meta:
         verbose_name = _("household")
@@ -84,6 +85,7 @@ class Resident(TimeStampedModel):
 
     objects = ScopedQuerySet.as_manager()
     scope_area_field = "household__building"
+    scope_household_field = "household"  # ... and who lives in it (numbers masked)
 
     class Meta:
         verbose_name = _("resident")
