@@ -98,3 +98,12 @@ def world(territory) -> World:
 @pytest.fixture
 def transactional_world(transactional_territory) -> World:
     return build_world(transactional_territory)
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Tests read the English source messages; test_i18n checks the Chinese ones."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
