@@ -6,11 +6,19 @@ centres.actions; plain catalogue rows (services, spaces, activities) are edited 
 
 from __future__ import annotations
 
+from datetime import date, datetime, time, timedelta
+
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from centres import actions
+from centres import actions, exports
 from centres.models import (
     Activity,
     AffairItem,
@@ -29,6 +37,7 @@ from centres.models import (
     OperatorContract,
     Order,
     Service,
+    ServiceVisit,
     SignUp,
     Space,
 )
@@ -90,15 +99,103 @@ def _run(request, label, fn, queryset) -> None:
         messages.success(request, _("%(label)s: %(n)s done.") % {"label": label, "n": done})
 
 
+def week_view(admin_site, request, pk: int):
+    """Bookings, activities and appointments of one centre over seven days."""
+    centre = Centre.objects.visible_to(request.user).filter(pk=pk).first()
+    if centre is None or not scope_for(request.user).is_staff:
+        raise Http404
+    try:
+        first = date.fromisoformat(request.GET.get("start", ""))
+    except ValueError:
+        first = timezone.localdate()
+    start = timezone.make_aware(datetime.combine(first, time.min))
+    end = start + timedelta(days=7)
+    days = {first + timedelta(days=i): [] for i in range(7)}
+    activities = Activity.objects.filter(
+        centre=centre, starts_at__gte=start, starts_at__lt=end
+    ).select_related("space")
+    bookings = (
+        Booking.objects.filter(space__centre=centre, starts_at__gte=start, starts_at__lt=end)
+        .exclude(status__in=["cancelled", "rejected"])
+        .select_related("space", "booked_by")
+    )
+    slots = AppointmentSlot.objects.filter(
+        centre=centre, starts_at__gte=start, starts_at__lt=end, booked_count__gt=0
+    )
+    for a in activities:
+        days[timezone.localtime(a.starts_at).date()].append(
+            (
+                a.starts_at,
+                a.ends_at,
+                "activity",
+                a,
+                reverse("admin:centres_activity_change", args=[a.pk]),
+            )
+        )
+    for b in bookings:
+        days[timezone.localtime(b.starts_at).date()].append(
+            (
+                b.starts_at,
+                b.ends_at,
+                "booking",
+                b,
+                reverse("admin:centres_booking_change", args=[b.pk]),
+            )
+        )
+    for s in slots:
+        days[timezone.localtime(s.starts_at).date()].append(
+            (
+                s.starts_at,
+                s.ends_at,
+                "appointments",
+                s,
+                reverse("admin:centres_appointment_changelist") + f"?slot__id__exact={s.pk}",
+            )
+        )
+    for rows in days.values():
+        rows.sort(key=lambda r: r[0])
+    context = {
+        **admin_site.each_context(request),
+        "title": gettext("%(centre)s: the week from %(day)s") % {"centre": centre, "day": first},
+        "centre": centre,
+        "days": days,
+        "previous": first - timedelta(days=7),
+        "next": first + timedelta(days=7),
+        "opts": Centre._meta,
+    }
+    return TemplateResponse(request, "admin/centres/week.html", context)
+
+
 @admin.register(Centre)
 class CentreAdmin(ScopedAdmin):
-    list_display = ["name", "community", "kind", "stars", "floor_area", "is_active"]
+    list_display = ["name", "community", "kind", "stars", "floor_area", "is_active", "week"]
     list_filter = ["kind", "stars", "is_active"]
     search_fields = ["name", "address", "community__name"]
     list_select_related = ["community"]
     filter_horizontal = ["served_areas"]
     inlines = [FunctionInline, HoursInline, ClosureInline, PhotoInline]
     raw_id_fields = ["community"]
+
+    @admin.display(description=_("week"))
+    def week(self, obj):
+        url = reverse("admin:centres_centre_week", args=[obj.pk])
+        return format_html('<a href="{}">{}</a>', url, gettext("week at a glance"))
+
+    def get_urls(self):
+        site = self.admin_site
+        return [
+            path(
+                "<int:pk>/week/",
+                site.admin_view(lambda request, pk: week_view(site, request, pk)),
+                name="centres_centre_week",
+            ),
+            path(
+                "figures/",
+                site.admin_view(lambda request: exports.figures_view(site, request)),
+                name="centres_figures",
+            ),
+            *super().get_urls(),
+        ]
 
 
 @admin.register(Operator)
@@ -182,6 +279,7 @@ class ActivityAdmin(ScopedAdmin):
         "capacity",
         "confirmed_count",
         "waitlist_count",
+        "attendees",
     ]
     list_filter = ["kind", "function__code", "is_cancelled"]
     search_fields = ["title", "centre__name"]
@@ -189,6 +287,21 @@ class ActivityAdmin(ScopedAdmin):
     date_hierarchy = "starts_at"
     readonly_fields = ["confirmed_count", "waitlist_count"]
     actions = ["survey"]
+
+    @admin.display(description=_("attendees"))
+    def attendees(self, obj):
+        url = reverse("admin:centres_activity_attendees", args=[obj.pk])
+        return format_html('<a href="{}">{}</a>', url, gettext("Excel"))
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:pk>/attendees.xlsx",
+                self.admin_site.admin_view(exports.attendees_xlsx),
+                name="centres_activity_attendees",
+            ),
+            *super().get_urls(),
+        ]
 
     @admin.action(description=_("Send the follow-up survey to those who came"))
     def survey(self, request, queryset):
@@ -301,3 +414,15 @@ class OrderAdmin(ScopedAdmin):
     @admin.action(description=_("Place the selected orders with the unit (社区下单)"))
     def place(self, request, queryset):
         _run(request, _("Placed"), lambda o: actions.place_order(o, actor=request.user), queryset)
+
+
+@admin.register(ServiceVisit)
+class ServiceVisitAdmin(ScopedAdmin):
+    list_display = ["service", "at", "quantity", "resident_name", "recorded_by"]
+    list_select_related = ["service__centre", "recorded_by"]
+    date_hierarchy = "at"
+    exclude = ["recorded_by"]
+
+    def save_model(self, request, obj, form, change):
+        obj.recorded_by = obj.recorded_by or request.user
+        super().save_model(request, obj, form, change)

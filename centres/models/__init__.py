@@ -24,6 +24,7 @@ from centres.models.operators import (
     OperatorStatus,
     PriceTier,
     Service,
+    ServiceVisit,
 )
 from centres.models.spaces import LIVE_BOOKING, Blackout, Booking, BookingStatus, Space, SpaceKind
 
@@ -58,6 +59,7 @@ __all__ = [
     "OrderStatus",
     "PriceTier",
     "Service",
+    "ServiceVisit",
     "SignUp",
     "SignUpStatus",
     "Space",

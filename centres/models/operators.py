@@ -185,3 +185,43 @@ class Service(Eligibility, TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ServiceVisit(models.Model):
+    """One time a service was given (a meal served, a blood-pressure check, a bath at home):
+    what the figures count as "services given". Staff or the operator record it."""
+
+    service = models.ForeignKey(
+        Service, on_delete=models.PROTECT, related_name="visits", verbose_name=_("service")
+    )
+    at = models.DateTimeField(_("when"), db_index=True)
+    quantity = models.PositiveIntegerField(_("times"), default=1)
+    resident_name = models.CharField(_("for"), max_length=60, blank=True)
+    recorded_by = models.ForeignKey(
+        "portal.User",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+
+    objects = ScopedQuerySet.as_manager()
+    scope_area_field = "service__centre__community"
+    scope_centre_field = "service__centre"
+    scope_roles = CENTRE_SCOPE_ROLES
+
+    class Meta:
+        verbose_name = _("service given")
+        verbose_name_plural = _("services given")
+        ordering = ["-at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(quantity__gte=1),
+                name="centres_visit_quantity",
+                violation_error_message=_("Record at least one."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.service} {self.at:%Y-%m-%d}"

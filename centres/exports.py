@@ -1,0 +1,113 @@
+"""Staff downloads and pages: attendees of an activity as Excel, and the figures page."""
+
+from __future__ import annotations
+
+import io
+from datetime import date, datetime, time, timedelta
+
+from django.http import Http404, HttpResponse
+from django.template.response import TemplateResponse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
+
+from centres import figures as fig
+from centres.models import Activity, SignUp
+from grids.privacy import shown_phone
+from grids.scope import scope_for
+
+
+def attendees_xlsx(request, pk: int) -> HttpResponse:
+    """The ledger staff keep of who signed up and who came. Phones masked unless the staff
+    member's area covers the resident (grids.privacy)."""
+    activity = Activity.objects.visible_to(request.user).filter(pk=pk).select_related("centre")
+    activity = activity.first()
+    if activity is None or not scope_for(request.user).is_staff:
+        raise Http404
+    signups = (
+        SignUp.objects.filter(activity=activity)
+        .select_related("user", "resident__household__building", "signed_up_by")
+        .order_by("status", "created_at")
+    )
+    wb = Workbook()
+    ws = wb.active
+    ws.title = _("Attendees")[:31]
+    ws.append([activity.title, timezone.localtime(activity.starts_at).strftime("%Y-%m-%d %H:%M")])
+    ws.append(
+        [
+            _("Name"),
+            _("Phone"),
+            _("Status"),
+            _("Priority group"),
+            _("Signed up at"),
+            _("Signed up by"),
+            _("Checked in at"),
+        ]
+    )
+    for s in signups:
+        phone = (s.resident.phone if s.resident else "") or (s.user.phone if s.user else "")
+        area = s.resident.household.building if s.resident else None
+        ws.append(
+            [
+                s.name,
+                shown_phone(request.user, phone, area),
+                s.get_status_display(),
+                _("yes") if s.is_priority else "",
+                timezone.localtime(s.created_at).strftime("%Y-%m-%d %H:%M"),
+                str(s.signed_up_by) if s.signed_up_by else "",
+                timezone.localtime(s.checked_in_at).strftime("%Y-%m-%d %H:%M")
+                if s.checked_in_at
+                else "",
+            ]
+        )
+    buf = io.BytesIO()
+    wb.save(buf)
+    response = HttpResponse(
+        buf.getvalue(),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = f'attachment; filename="attendees-{activity.pk}.xlsx"'
+    return response
+
+
+def parse_period(params) -> tuple[datetime, datetime, dict]:
+    """start/end dates from a query (default: this month so far, end exclusive next day).
+    Bad dates fall back to the default and are reported in `errors`."""
+    today = timezone.localdate()
+    errors = {}
+
+    def day(name, default):
+        raw = params.get(name)
+        if not raw:
+            return default
+        try:
+            return date.fromisoformat(raw)
+        except ValueError:
+            errors[name] = [_("Enter a date as YYYY-MM-DD.")]
+            return default
+
+    first = day("start", today.replace(day=1))
+    last = day("end", today)
+    if last < first:
+        errors["end"] = [_("The end must be after the start.")]
+    start = timezone.make_aware(datetime.combine(first, time.min))
+    end = timezone.make_aware(datetime.combine(last + timedelta(days=1), time.min))
+    return start, end, errors
+
+
+def figures_view(admin_site, request):
+    if not scope_for(request.user).is_staff:
+        raise Http404
+    start, end, errors = parse_period(request.GET)
+    rows = fig.figures(request.user, start, end) if not errors else []
+    context = {
+        **admin_site.each_context(request),
+        "title": _("Centre figures"),
+        "rows": rows,
+        "totals": fig.totals(rows),
+        "units": fig.unit_evaluation(request.user, start, end) if not errors else [],
+        "start": timezone.localtime(start).date(),
+        "end": (timezone.localtime(end) - timedelta(days=1)).date(),
+        "errors": errors,
+    }
+    return TemplateResponse(request, "admin/centres/figures.html", context)

@@ -1,0 +1,181 @@
+"""Figures per centre and function over a period, by SQL aggregates (GROUP BY in the
+database; nothing is counted in Python). Scoped: only centres the user may see.
+
+- services given: ServiceVisit quantities, by the service's function
+- sign-ups (places taken, not cancelled), attended (checked in), no-shows (confirmed, not
+  checked in, activity over): by the activity's function, for activities starting in the period
+- bookings (live ones starting in the period): by centre (rooms serve every function)
+- appointments handled (事有所办: handled or referred on in the period)
+- co-building orders taken (accepted) and completed in the period, by the item's function
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import asdict, dataclass
+from datetime import datetime
+
+from django.db.models import Count, Q, Sum
+from django.utils import timezone
+
+from centres.models import (
+    LIVE_BOOKING,
+    Appointment,
+    Booking,
+    Centre,
+    FunctionCode,
+    Order,
+    ServiceVisit,
+    SignUp,
+)
+
+FIELDS = (
+    "services_given",
+    "signups",
+    "attended",
+    "no_shows",
+    "bookings",
+    "appointments_handled",
+    "orders_taken",
+    "orders_completed",
+)
+ALL = ""  # the "function" of rows that belong to the whole centre (bookings)
+
+
+@dataclass
+class Row:
+    centre_id: int
+    centre: str
+    function: str
+    function_label: str
+    services_given: int = 0
+    signups: int = 0
+    attended: int = 0
+    no_shows: int = 0
+    bookings: int = 0
+    appointments_handled: int = 0
+    orders_taken: int = 0
+    orders_completed: int = 0
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def figures(user, start: datetime, end: datetime, centre_ids: list[int] | None = None) -> list[Row]:
+    """One row per centre and function with any activity in [start, end)."""
+    centres = Centre.objects.visible_to(user)
+    if centre_ids:
+        centres = centres.filter(pk__in=centre_ids)
+    ids = centres.values("pk")
+    now = timezone.now()
+    cells: dict[tuple[int, str], dict[str, int]] = defaultdict(lambda: dict.fromkeys(FIELDS, 0))
+
+    def add(rows, centre_key: str, function_key: str | None, mapping: dict[str, str]):
+        for r in rows:
+            cell = cells[(r[centre_key], r[function_key] if function_key else ALL)]
+            for field, column in mapping.items():
+                cell[field] += r[column] or 0
+
+    add(
+        ServiceVisit.objects.filter(service__centre__in=ids, at__gte=start, at__lt=end)
+        .values("service__centre_id", "service__function__code")
+        .annotate(n=Sum("quantity")),
+        "service__centre_id",
+        "service__function__code",
+        {"services_given": "n"},
+    )
+    add(
+        SignUp.objects.filter(
+            activity__centre__in=ids,
+            activity__starts_at__gte=start,
+            activity__starts_at__lt=end,
+            status__in=["confirmed", "waitlisted"],
+        )
+        .values("activity__centre_id", "activity__function__code")
+        .annotate(
+            taken=Count("pk", filter=Q(status="confirmed")),
+            came=Count("pk", filter=Q(checked_in_at__isnull=False)),
+            missed=Count(
+                "pk",
+                filter=Q(status="confirmed", checked_in_at__isnull=True, activity__ends_at__lt=now),
+            ),
+        ),
+        "activity__centre_id",
+        "activity__function__code",
+        {"signups": "taken", "attended": "came", "no_shows": "missed"},
+    )
+    add(
+        Booking.objects.filter(
+            space__centre__in=ids, starts_at__gte=start, starts_at__lt=end, status__in=LIVE_BOOKING
+        )
+        .values("space__centre_id")
+        .annotate(n=Count("pk")),
+        "space__centre_id",
+        None,
+        {"bookings": "n"},
+    )
+    for r in (
+        Appointment.objects.filter(
+            slot__centre__in=ids,
+            handled_at__gte=start,
+            handled_at__lt=end,
+            status__in=["done", "referred"],
+        )
+        .values("slot__centre_id")
+        .annotate(n=Count("pk"))
+    ):
+        cells[(r["slot__centre_id"], FunctionCode.AFFAIRS.value)]["appointments_handled"] += r["n"]
+    add(
+        Order.objects.filter(item__centre__in=ids)
+        .filter(
+            Q(accepted_at__gte=start, accepted_at__lt=end)
+            | Q(completed_at__gte=start, completed_at__lt=end)
+        )
+        .values("item__centre_id", "item__function__code")
+        .annotate(
+            taken=Count("pk", filter=Q(accepted_at__gte=start, accepted_at__lt=end)),
+            done=Count(
+                "pk", filter=Q(status="completed", completed_at__gte=start, completed_at__lt=end)
+            ),
+        ),
+        "item__centre_id",
+        "item__function__code",
+        {"orders_taken": "taken", "orders_completed": "done"},
+    )
+    names = dict(Centre.objects.filter(pk__in={c for c, _f in cells}).values_list("pk", "name"))
+    labels = dict(FunctionCode.choices)
+    rows = [
+        Row(
+            centre_id=centre_id,
+            centre=names.get(centre_id, ""),
+            function=function or ALL,
+            function_label=str(labels.get(function, "")) if function else "",
+            **values,
+        )
+        for (centre_id, function), values in cells.items()
+    ]
+    order = {code: i for i, code in enumerate([c.value for c in FunctionCode] + [ALL, None])}
+    rows.sort(key=lambda r: (r.centre, order.get(r.function, 99)))
+    return rows
+
+
+def totals(rows: list[Row]) -> dict[str, int]:
+    return {f: sum(getattr(r, f) for r in rows) for f in FIELDS}
+
+
+def unit_evaluation(user, start: datetime, end: datetime) -> list[dict]:
+    """Co-building units: promises kept (践诺度 = kept / completed) and mean satisfaction
+    (满意度) of orders completed in the period."""
+    from django.db.models import Avg
+
+    return list(
+        Order.objects.visible_to(user)
+        .filter(status="completed", completed_at__gte=start, completed_at__lt=end)
+        .values("item__unit_id", "item__unit__name")
+        .annotate(
+            completed=Count("pk"),
+            kept=Count("pk", filter=Q(promise_kept=True)),
+            satisfaction=Avg("satisfaction"),
+        )
+        .order_by("item__unit__name")
+    )
