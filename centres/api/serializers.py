@@ -1,0 +1,243 @@
+"""Serializers for the centres API. Writes never go through a serializer's save() for
+sign-ups, bookings, check-in and appointments: the views call centres.actions."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from centres.models import (
+    Activity,
+    AffairChannel,
+    AffairItem,
+    Appointment,
+    Booking,
+    Centre,
+    Function,
+    Service,
+    SignUp,
+    Space,
+)
+
+
+class FunctionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Function
+        fields = ["id", "code", "name", "description"]
+
+
+class CentreSerializer(serializers.ModelSerializer):
+    community = serializers.StringRelatedField()
+    functions = FunctionSerializer(many=True, read_only=True)
+    open_now = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Centre
+        fields = [
+            "id",
+            "name",
+            "community",
+            "kind",
+            "stars",
+            "floor_area",
+            "address",
+            "lat",
+            "lng",
+            "phone",
+            "directions",
+            "party_organisation",
+            "functions",
+            "open_now",
+        ]
+
+    def get_open_now(self, obj) -> bool:
+        return obj.is_open_at()
+
+
+class ServiceSerializer(serializers.ModelSerializer):
+    eligibility = serializers.CharField(source="eligibility_text", read_only=True)
+
+    class Meta:
+        model = Service
+        fields = [
+            "id",
+            "centre",
+            "function",
+            "operator",
+            "name",
+            "description",
+            "price_tier",
+            "price",
+            "price_unit",
+            "schedule",
+            "min_age",
+            "max_age",
+            "residents_only",
+            "eligibility",
+            "how_to_get",
+            "is_active",
+        ]
+
+    def validate(self, attrs):
+        centre = attrs.get("centre", getattr(self.instance, "centre", None))
+        function = attrs.get("function", getattr(self.instance, "function", None))
+        if centre and function and function.centre_id != centre.pk:
+            raise serializers.ValidationError({"function": ["Choose a function of this centre."]})
+        tier = attrs.get("price_tier", getattr(self.instance, "price_tier", "free"))
+        price = attrs.get("price", getattr(self.instance, "price", 0))
+        if tier == "free" and price:
+            raise serializers.ValidationError(
+                {"price": ["A free public-good service has a price of 0."]}
+            )
+        return attrs
+
+
+class ActivitySerializer(serializers.ModelSerializer):
+    places_left = serializers.IntegerField(read_only=True)
+    eligibility = serializers.CharField(source="eligibility_text", read_only=True)
+
+    class Meta:
+        model = Activity
+        fields = [
+            "id",
+            "centre",
+            "function",
+            "space",
+            "title",
+            "kind",
+            "description",
+            "starts_at",
+            "ends_at",
+            "capacity",
+            "reserved_places",
+            "confirmed_count",
+            "waitlist_count",
+            "places_left",
+            "signup_opens_at",
+            "signup_closes_at",
+            "cancel_deadline",
+            "eligibility",
+            "is_cancelled",
+        ]
+
+
+class SignUpSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = SignUp
+        fields = [
+            "id",
+            "activity",
+            "name",
+            "status",
+            "is_priority",
+            "code",
+            "promoted_at",
+            "cancelled_at",
+            "checked_in_at",
+            "created_at",
+        ]
+
+
+class SignUpCreateSerializer(serializers.Serializer):
+    activity = serializers.IntegerField()
+    resident = serializers.IntegerField(
+        required=False, help_text="Staff only: sign this resident up on their behalf (代报名)."
+    )
+
+
+class SpaceSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Space
+        fields = ["id", "centre", "name", "kind", "capacity", "needs_approval", "opens", "closes"]
+
+
+class BookingSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Booking
+        fields = [
+            "id",
+            "space",
+            "starts_at",
+            "ends_at",
+            "status",
+            "purpose",
+            "attendees",
+            "series",
+            "code",
+            "checked_in_at",
+        ]
+
+
+class BookingCreateSerializer(serializers.Serializer):
+    space = serializers.IntegerField()
+    starts_at = serializers.DateTimeField()
+    ends_at = serializers.DateTimeField()
+    purpose = serializers.CharField(max_length=200)
+    attendees = serializers.IntegerField(min_value=1, default=1)
+    weeks = serializers.IntegerField(min_value=1, max_value=26, default=1)
+
+
+class DecideSerializer(serializers.Serializer):
+    approve = serializers.BooleanField()
+
+
+class CheckInSerializer(serializers.Serializer):
+    code = serializers.CharField(max_length=20)
+
+
+class AffairItemSerializer(serializers.ModelSerializer):
+    channels = serializers.ListField(child=serializers.CharField(), read_only=True)
+
+    class Meta:
+        model = AffairItem
+        fields = [
+            "id",
+            "name",
+            "department",
+            "materials",
+            "time_limit_days",
+            "channels",
+            "online_url",
+        ]
+
+
+class AppointmentSerializer(serializers.ModelSerializer):
+    channel = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = Appointment
+        fields = [
+            "id",
+            "slot",
+            "item",
+            "channel",
+            "name",
+            "status",
+            "code",
+            "outcome",
+            "handled_at",
+            "acting_for",
+            "consent",
+        ]
+
+
+class AppointmentCreateSerializer(serializers.Serializer):
+    slot = serializers.IntegerField()
+    item = serializers.PrimaryKeyRelatedField(queryset=AffairItem.objects.filter(is_active=True))
+    # A plain string (checked by book_appointment against the item's channels): an enum here
+    # would collide in the OpenAPI schema with the 12345 intake's `channel`.
+    channel = serializers.CharField(
+        default=AffairChannel.AT_CENTRE, help_text="at_centre, proxy or home_visit"
+    )
+
+
+class RecordSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=["done", "referred", "no_show"])
+    outcome = serializers.CharField(required=False, allow_blank=True, default="")
+    acting_for = serializers.CharField(required=False, allow_blank=True, default="")
+    consent = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class FiguresQuerySerializer(serializers.Serializer):
+    start = serializers.DateField(required=False)
+    end = serializers.DateField(required=False, help_text="inclusive")
+    centre = serializers.IntegerField(required=False)
