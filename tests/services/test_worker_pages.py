@@ -1,0 +1,176 @@
+"""Grid workers on their phones: my grid, new case (未诉先办, handled on the spot), acting on a
+case, the patrol log; scope (404 outside), idempotent POSTs, bad input."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.cache import cache
+
+from services import actions
+from services.models import Case, CasePhoto, PatrolLog
+from tests.services.test_resident_pages import jpeg
+
+
+@pytest.fixture(autouse=True)
+def _clean_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def worker(client, desk):
+    client.force_login(desk.user("grid_a"))
+    return desk.user("grid_a")
+
+
+def test_my_grid_lists_own_open_cases_only(client, desk, worker, django_assert_max_num_queries):
+    mine = desk.dispatched()
+    theirs = desk.dispatched(actor=desk.user("resident_b"), place=desk.t.b.buildings[0])
+    with django_assert_max_num_queries(14):
+        body = client.get("/cases/grid/").content.decode()
+    assert mine.number in body and theirs.number not in body
+    for _ in range(10):
+        desk.dispatched()
+    with django_assert_max_num_queries(14):
+        body = client.get("/cases/grid/").content.decode()
+    assert body.count("/cases/grid/c/") >= 11
+
+
+def test_yellow_and_red_marks(client, desk, worker):
+    case = desk.dispatched()
+    Case.objects.filter(pk=case.pk).update(card_level=2)
+    body = client.get("/cases/grid/").content.decode()
+    assert 'class="badge red"' in body
+
+
+def test_new_case_handled_on_the_spot_closes_at_once(client, desk, worker):
+    place = desk.t.a.buildings[0]
+    r = client.post(
+        "/cases/grid/new/",
+        {
+            "category": desk.potholes.pk,
+            "description": "井盖松动",
+            "place": place.pk,
+            "handled_on_spot": "on",
+            "result": "已固定井盖",
+            "photos": [jpeg()],
+            "result_photos": [jpeg("r.jpg")],
+        },
+    )
+    assert r.status_code == 302, r.content.decode()[:3000]
+    case = Case.objects.get()
+    assert case.state == "resolved" and case.raised_before_complaint and case.handled_on_spot
+    assert case.channel == "grid_worker"
+    assert CasePhoto.objects.filter(case=case, kind="result").count() == 1
+
+
+def test_new_case_refuses_a_place_outside_the_grid(client, desk, worker):
+    r = client.post(
+        "/cases/grid/new/",
+        {"category": desk.potholes.pk, "description": "x", "place": desk.t.b.buildings[0].pk},
+    )
+    assert r.status_code == 400 and not Case.objects.exists()
+
+
+def test_on_the_spot_needs_a_result(client, desk, worker):
+    r = client.post(
+        "/cases/grid/new/",
+        {
+            "category": desk.potholes.pk,
+            "description": "x",
+            "place": desk.t.a.buildings[0].pk,
+            "handled_on_spot": "on",
+        },
+    )
+    assert r.status_code == 400 and "Say how it was handled" in r.content.decode()
+    assert not Case.objects.exists()
+
+
+def test_sign_for_progress_and_resolve(client, desk, worker):
+    case = desk.dispatched()
+    page = client.get(f"/cases/grid/c/{case.number}/").content.decode()
+    assert "tel:" in page  # the reporter's phone, unmasked for staff of the grid
+    r = client.post(f"/cases/grid/c/{case.number}/sign_for/", {"version": case.version})
+    assert r.status_code == 302
+    case.refresh_from_db()
+    assert case.state == "signed"
+    r = client.post(
+        f"/cases/grid/c/{case.number}/add_progress/",
+        {"version": case.version, "note": "材料已到", "photos": [jpeg()]},
+    )
+    assert r.status_code == 302
+    case.refresh_from_db()
+    r = client.post(f"/cases/grid/c/{case.number}/resolve/", {"version": case.version, "note": ""})
+    assert r.status_code == 400 and "Describe the result" in r.content.decode()
+    r = client.post(
+        f"/cases/grid/c/{case.number}/resolve/", {"version": case.version, "note": "已填平"}
+    )
+    case.refresh_from_db()
+    assert case.state == "resolved" and case.result == "已填平"
+
+
+def test_a_stale_form_is_refused(client, desk, worker):
+    case = desk.dispatched()
+    r = client.post(f"/cases/grid/c/{case.number}/sign_for/", {"version": case.version - 1})
+    assert r.status_code == 400 and "Someone else changed" in r.content.decode()
+
+
+def test_return_needs_a_reason_and_extension_days(client, desk, worker):
+    case = desk.dispatched()
+    r = client.post(f"/cases/grid/c/{case.number}/return_case/", {"version": case.version})
+    assert r.status_code == 400 and "reason" in r.content.decode()
+    actions.sign_for(case, actor=worker)
+    case.refresh_from_db()
+    r = client.post(
+        f"/cases/grid/c/{case.number}/request_extension/",
+        {"version": case.version, "note": "等材料"},
+    )
+    assert r.status_code == 400 and "1 to 30 working days" in r.content.decode()
+    r = client.post(
+        f"/cases/grid/c/{case.number}/request_extension/",
+        {"version": case.version, "note": "等材料", "days": "3"},
+    )
+    assert r.status_code == 302 and case.extensions.count() == 1
+
+
+def test_out_of_scope_case_is_404(client, desk, worker):
+    theirs = desk.dispatched(actor=desk.user("resident_b"), place=desk.t.b.buildings[0])
+    assert client.get(f"/cases/grid/c/{theirs.number}/").status_code == 404
+    r = client.post(f"/cases/grid/c/{theirs.number}/sign_for/", {"version": theirs.version})
+    assert r.status_code == 404
+    theirs.refresh_from_db()
+    assert theirs.state == "dispatched"
+
+
+def test_residents_do_not_get_the_worker_pages(client, desk):
+    client.force_login(desk.user("resident_a"))
+    assert client.get("/cases/grid/").status_code == 404
+
+
+def test_a_resent_action_is_applied_once(client, desk, worker):
+    case = desk.dispatched()
+    data = {"version": case.version, "idempotency_key": "s" * 24}
+    first = client.post(f"/cases/grid/c/{case.number}/sign_for/", data)
+    second = client.post(f"/cases/grid/c/{case.number}/sign_for/", data)
+    assert first.status_code == second.status_code == 302
+    assert case.events.filter(action="sign_for").count() == 1
+
+
+def test_patrol_log(client, desk, worker, django_assert_max_num_queries):
+    place = desk.t.a.buildings[0]
+    r = client.post(
+        "/cases/grid/patrol/", {"place": place.pk, "seen": "楼道堆物已清", "all_well": "on"}
+    )
+    assert r.status_code == 302
+    entry = PatrolLog.objects.get()
+    assert entry.worker == worker and entry.grid == desk.t.a.grids[0] and entry.place == place
+    r = client.post("/cases/grid/patrol/", {"place": desk.t.b.buildings[0].pk, "seen": "x"})
+    assert r.status_code == 400 and PatrolLog.objects.count() == 1
+    r = client.post("/cases/grid/patrol/", {"place": place.pk, "seen": ""})
+    assert r.status_code == 400
+    for _ in range(5):
+        actions.log_patrol(actor=worker, seen="巡查", place=place)
+    with django_assert_max_num_queries(10):
+        body = client.get("/cases/grid/patrol/").content.decode()
+    assert body.count("巡查") == 5
