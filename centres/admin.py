@@ -206,6 +206,14 @@ class OperatorAdmin(ScopedAdmin):
     list_select_related = ["area"]
     raw_id_fields = ["area"]
 
+    def _may(self, request, action, obj=None):
+        # Operators are seen through contracts as well as by area (OperatorQuerySet), which
+        # the generic per-object check (Scope.covers) does not know about.
+        if obj is None or not super()._may(request, action):
+            return super()._may(request, action, obj)
+        qs = Operator.objects.visible_to if action == "view" else Operator.objects.changeable_by
+        return qs(request.user).filter(pk=obj.pk).exists()
+
 
 @admin.register(OperatorContract)
 class OperatorContractAdmin(ScopedAdmin):
