@@ -6,6 +6,7 @@ a task run twice, a lost message or a killed worker never does a step twice or l
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from celery import shared_task
 from django.core.exceptions import ValidationError
@@ -175,3 +176,65 @@ def flush_outbox(older_than_seconds: int = 120, limit: int = 2000) -> int:
         .values_list("pk", flat=True)[:limit]
     )
     return deliver_notifications(ids) if ids else 0
+
+
+CITY_BATCH = 50
+
+
+@shared_task(acks_late=True)
+def drain_city_outbox() -> int:
+    """Send pending city 12345 events oldest first; returns how many were delivered.
+
+    Rows are locked with SKIP LOCKED, so two drains never send the same row. A failure pauses
+    the queue (every due row waits until the retry time, keeping each case's events in order)
+    with exponential backoff, and this task schedules itself for then; beat runs it too."""
+    from services import city
+    from services.models import CityOutbox, CityStatus, WebhookNonce
+
+    # Nonces older than twice the timestamp window can never be replayed (the window refuses
+    # them first), so the table stays small.
+    WebhookNonce.objects.filter(
+        received_at__lt=timezone.now() - timedelta(seconds=2 * city.WINDOW)
+    ).delete()
+    client = city.client()
+    if client is None:
+        return 0
+    delivered = 0
+    while True:
+        with transaction.atomic():
+            now = timezone.now()
+            rows = list(
+                CityOutbox.objects.select_for_update(skip_locked=True)
+                .filter(status=CityStatus.PENDING, next_attempt_at__lte=now)
+                .order_by("next_attempt_at", "id")[:CITY_BATCH]
+            )
+            if not rows:
+                return delivered
+            for row in rows:
+                try:
+                    client.send({"event_id": str(row.event_id), **row.payload})
+                except city.CityError as exc:
+                    row.attempts += 1
+                    row.last_error = str(exc)[:500]
+                    if exc.permanent:
+                        row.status = CityStatus.FAILED
+                        row.save(update_fields=["attempts", "last_error", "status"])
+                        logger.warning("city 12345 refused event %s: %s", row.event_id, exc)
+                        continue
+                    retry_at = now + city.backoff(row.attempts)
+                    row.next_attempt_at = retry_at
+                    row.save(update_fields=["attempts", "last_error", "next_attempt_at"])
+                    CityOutbox.objects.filter(
+                        status=CityStatus.PENDING, next_attempt_at__lt=retry_at
+                    ).exclude(pk=row.pk).update(next_attempt_at=retry_at)
+                    delay = (retry_at - now).total_seconds()
+                    transaction.on_commit(
+                        lambda d=delay: drain_city_outbox.apply_async(countdown=d)
+                    )
+                    logger.info("city 12345 unavailable (%s); retry in %.0fs", exc, delay)
+                    return delivered
+                row.status = CityStatus.SENT
+                row.sent_at = timezone.now()
+                row.attempts += 1
+                row.save(update_fields=["status", "sent_at", "attempts"])
+                delivered += 1

@@ -35,6 +35,7 @@ from services.actions.core import (
     timer_steps,
 )
 from services.actions.dispatch import dispatch, escalate, review_return, transfer
+from services.actions.external import record_city_update
 from services.actions.field import log_patrol
 from services.actions.handling import (
     add_joint_unit,
@@ -76,6 +77,7 @@ __all__ = [
     "submit_case",
     "follow",
     "log_patrol",
+    "record_city_update",
     "dispatch",
     "review_return",
     "transfer",

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from grids.models import Area
 from grids.models.roles import Role
 from grids.scope import scope_for
-from services import calendar, notify, photos
+from services import calendar, city, notify, photos
 from services.choices import (
     Action,
     CaseType,
@@ -154,6 +154,7 @@ def _commit(
     case.save()
     event = _event(case, action, actor, from_state, note, payload, now)
     event.save()
+    city.note_events([event])  # a change of status is queued for the city 12345 platform
     return event
 
 

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from grids.models import Area
 from grids.models.roles import Role
 from grids.scope import scope_for
-from services import calendar, photos, routing
+from services import calendar, city, photos, routing
 from services.actions.core import S, _event, _now
 from services.actions.handling import _resolve_locked
 from services.choices import (
@@ -159,7 +159,9 @@ def submit_case(data: Intake, actor=None) -> Case:
     CasePhoto.objects.bulk_create(
         [CasePhoto(case=case, kind=PhotoKind.INTAKE, image=f) for f in clean_photos]
     )
-    _event(case, Action.SUBMIT, user, "", payload={"channel": case.channel}, at=now).save()
+    submitted = _event(case, Action.SUBMIT, user, "", payload={"channel": case.channel}, at=now)
+    submitted.save()
+    city.note_events([submitted])  # collected here: the city 12345 platform hears of it
     if data.handled_on_spot:
         _resolve_locked(case, user, data.result, clean_results, now)
         return case

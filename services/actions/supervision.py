@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from services import calendar, notify, routing
+from services import calendar, city, notify, routing
 from services.actions.core import (
     YELLOW_FRACTION,
     S,
@@ -156,6 +156,7 @@ class TimerBatch:
 
     def flush(self) -> None:
         CaseEvent.objects.bulk_create(self.events, batch_size=2000)
+        city.note_events(self.events)
         ids = {u for _c, users, _k, _t in self.notices for u in users}
         users = {u.pk: u for u in _users(ids)}
         rows = []

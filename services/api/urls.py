@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-from services.api import views
+from services.api import city, views
 
 router = DefaultRouter()
 router.register("cases", views.CaseViewSet, basename="case")
@@ -9,6 +9,7 @@ router.register("categories", views.CategoryViewSet, basename="category")
 router.register("routing-rules", views.RoutingRuleViewSet, basename="routing-rule")
 
 urlpatterns = [
+    path("city12345/webhook/", city.webhook, name="services-city-webhook"),
     path("kpis/", views.KpiView.as_view(), name="services-kpis"),
     *router.urls,
 ]
