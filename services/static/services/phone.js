@@ -36,8 +36,7 @@
         if (!rows.length) return;
         var wrap = document.createElement("div"); wrap.className = "field";
         var id = "place-level-" + depth, label = document.createElement("label");
-        label.htmlFor = id; label.textContent = rows[0].kind === "community" ? "社区 / Community" :
-          rows[0].kind === "grid" ? "网格 / Grid" : rows[0].kind === "estate" ? "小区 / Estate" : "楼栋 / Building";
+        label.htmlFor = id; label.textContent = msg("kind_" + rows[0].kind, rows[0].kind);
         var select = document.createElement("select"); select.id = id; select.setAttribute("data-level", depth);
         select.appendChild(new Option(msg("choose", "Choose…"), ""));
         rows.forEach(function (r) { var o = new Option(r.name, r.id); o.setAttribute("data-pickable", r.pickable ? "1" : ""); select.appendChild(o); });
