@@ -107,3 +107,11 @@ def _english():
 
     with translation.override("en"):
         yield
+
+
+@pytest.fixture
+def client():
+    """Pages in English, like the messages the tests read."""
+    from django.test import Client
+
+    return Client(headers={"accept-language": "en"})

@@ -31,7 +31,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def api():
-    return APIClient()
+    return APIClient(headers={"accept-language": "en"})
 
 
 def as_(api, user):

@@ -119,7 +119,7 @@ def test_admin_changelists_render_for_every_staff_role(client, world):
 
 def test_the_api_hides_the_other_side(world):
     objects = _objects_of_b(world)
-    api = APIClient()
+    api = APIClient(headers={"accept-language": "en"})
     for key in OUTSIDERS:
         api.force_authenticate(world.user(key))
         for route, name in (

@@ -64,7 +64,7 @@ class TestCentrePage:
         world.activity(title="今天的合唱", starts_at=now + timedelta(minutes=30), capacity=3)
         body = client.get(reverse("centres:centre", args=[world.a.pk])).content.decode()
         assert "老年助餐" in body and "aged 60 or over" in body
-        assert "今天的合唱" in body and "3 places left" in body
+        assert "今天的合唱" in body and "Places left: 3" in body
         assert "老有所养" in body and ("Open now" in body or "Closed now" in body)
 
     def test_query_count_is_fixed_whatever_the_size(
