@@ -104,7 +104,16 @@ class Area(MP_Node, TimeStampedModel):
         return self.name
 
     def clean(self) -> None:
-        parent = self.get_parent() if self.pk or self.depth else None
+        if self.kind not in AreaKind.values:
+            return  # the kind field reports its own error
+        # A node not yet in the tree is placed by whoever adds it (a form sets
+        # `_pending_parent`); one already in it is checked against its parent.
+        if hasattr(self, "_pending_parent"):
+            parent = self._pending_parent
+        elif self.path:
+            parent = Area.objects.filter(path=self.path[: -self.steplen]).first()
+        else:
+            parent = None
         validate_placement(self.kind, parent, self.grid_level)
 
     def ancestors_and_self(self) -> models.QuerySet:
