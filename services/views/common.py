@@ -8,7 +8,7 @@ import math
 from django.core import signing
 from django.http import JsonResponse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop as N
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_GET
 
 from grids.models import Area
@@ -128,29 +128,29 @@ def similar(request):
 # --- the timeline in plain words -----------------------------------------------------------------
 
 PLAIN = {
-    Action.SUBMIT: N("Reported"),
-    Action.DISPATCH: N("Sent to %(unit)s"),
-    Action.SIGN_FOR: N("%(unit)s took it on"),
-    Action.RECORD_CONTACT: N("The handler contacted the reporter"),
-    Action.START: N("Work started"),
-    Action.ADD_PROGRESS: N("Work update"),
-    Action.RESOLVE: N("Done"),
-    Action.RETURN: N("The unit said it is not theirs; a dispatcher is checking"),
-    Action.REVIEW_RETURN: N("Sent on to %(unit)s"),
-    Action.TRANSFER: N("Passed to %(unit)s"),
-    Action.ESCALATE: N("Passed up to %(unit)s"),
-    Action.REQUEST_EXTENSION: N("The handler asked for more time"),
-    Action.DECIDE_EXTENSION: N("More time was decided on"),
-    Action.ADD_JOINT_UNIT: N("Another unit was called in"),
-    Action.REPORT_IN: N("Another unit reported in"),
-    Action.MERGE: N("Joined with a case about the same problem"),
-    Action.NOT_ACCEPTED: N("Not taken on"),
-    Action.CALLBACK: N("Answer on the result"),
-    Action.ARCHIVE: N("Filed away"),
-    Action.YELLOW: N("Running late (yellow card)"),
-    Action.RED: N("Overdue (red card)"),
-    Action.REMIND: N("Reminder sent to the handler"),
-    Action.SUPERVISE: N("Put under supervision"),
+    Action.SUBMIT: gettext_noop("Reported"),
+    Action.DISPATCH: gettext_noop("Sent to %(unit)s"),
+    Action.SIGN_FOR: gettext_noop("%(unit)s took it on"),
+    Action.RECORD_CONTACT: gettext_noop("The handler contacted the reporter"),
+    Action.START: gettext_noop("Work started"),
+    Action.ADD_PROGRESS: gettext_noop("Work update"),
+    Action.RESOLVE: gettext_noop("Done"),
+    Action.RETURN: gettext_noop("The unit said it is not theirs; a dispatcher is checking"),
+    Action.REVIEW_RETURN: gettext_noop("Sent on to %(unit)s"),
+    Action.TRANSFER: gettext_noop("Passed to %(unit)s"),
+    Action.ESCALATE: gettext_noop("Passed up to %(unit)s"),
+    Action.REQUEST_EXTENSION: gettext_noop("The handler asked for more time"),
+    Action.DECIDE_EXTENSION: gettext_noop("More time was decided on"),
+    Action.ADD_JOINT_UNIT: gettext_noop("Another unit was called in"),
+    Action.REPORT_IN: gettext_noop("Another unit reported in"),
+    Action.MERGE: gettext_noop("Joined with a case about the same problem"),
+    Action.NOT_ACCEPTED: gettext_noop("Not taken on"),
+    Action.CALLBACK: gettext_noop("Answer on the result"),
+    Action.ARCHIVE: gettext_noop("Filed away"),
+    Action.YELLOW: gettext_noop("Running late (yellow card)"),
+    Action.RED: gettext_noop("Overdue (red card)"),
+    Action.REMIND: gettext_noop("Reminder sent to the handler"),
+    Action.SUPERVISE: gettext_noop("Put under supervision"),
 }
 
 
