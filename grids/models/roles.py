@@ -5,6 +5,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from grids.querysets import ScopedQuerySet
 from portal.models import TimeStampedModel
 
 
@@ -78,6 +79,17 @@ class RoleAssignment(TimeStampedModel):
     centre_id = models.BigIntegerField(_("centre"), null=True, blank=True, db_index=True)
     starts_on = models.DateField(_("from"), null=True, blank=True)
     ends_on = models.DateField(_("until"), null=True, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+    # Staff see the roles held on their territory; street staff and above hand them out (only
+    # inside their own subtree: the admin checks the saved object against the scope).
+    scope_area_field = "area"
+    scope_roles = {
+        "view": frozenset({"city_staff", "district_staff", "street_staff", "community_staff"}),
+        "add": frozenset({"city_staff", "district_staff", "street_staff"}),
+        "change": frozenset({"city_staff", "district_staff", "street_staff"}),
+        "delete": frozenset({"city_staff", "district_staff", "street_staff"}),
+    }
 
     class Meta:
         verbose_name = _("role assignment")
