@@ -14,4 +14,18 @@ BEAT_SCHEDULE: dict[str, dict] = {
     # Day-before reminders for activity places, bookings and affairs appointments (hourly:
     # each person is reminded once, whenever tomorrow's entries appear).
     "centres.send_reminders": {"task": "centres.tasks.send_reminders", "schedule": 3600.0},
+    # Time bank: untaken orders flagged to staff, 评单 auto-confirmation, expiry, drift check.
+    "volunteers.flag_untaken_orders": {
+        "task": "volunteers.tasks.flag_untaken_orders",
+        "schedule": 600.0,
+    },
+    "volunteers.auto_confirm_orders": {
+        "task": "volunteers.tasks.auto_confirm_orders",
+        "schedule": 3600.0,
+    },
+    "volunteers.expire_points": {"task": "volunteers.tasks.expire_points", "schedule": 86400.0},
+    "volunteers.nightly_ledger_check": {
+        "task": "volunteers.tasks.nightly_ledger_check",
+        "schedule": 86400.0,
+    },
 }
