@@ -26,3 +26,59 @@ def add_relative(t):
 def family(territory):
     add_relative(territory)
     return territory
+
+
+def make_volunteer(user, community, party: bool = False):
+    from volunteers import actions
+
+    return actions.register_volunteer(
+        user,
+        actions.Registration(
+            community=community,
+            real_name=f"{user.username}真名",
+            phone="13812345678",
+            id_number="350502198001011234",
+            consent=True,
+            is_party_member=party,
+        ),
+    )
+
+
+def place(t, requester=None, actor=None, **extra):
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from volunteers import actions
+    from volunteers.models import ServiceCategory
+
+    category, _ = ServiceCategory.objects.get_or_create(name="助老陪伴")
+    requester = requester or t.user("resident_a")
+    intake = actions.OrderIntake(
+        requester=requester,
+        community=extra.pop("community", t.a.community),
+        category=category,
+        description="陪老人去医院复查",
+        place="甲1号楼101",
+        scheduled_at=timezone.now() + timedelta(days=1),
+        estimated_hours=Decimal(2),
+        **extra,
+    )
+    return actions.place_order(intake, actor or requester)
+
+
+def serve(order, volunteer_user, minutes: int = 80):
+    """Take, check in and out (the check-in moved back by `minutes`)."""
+    from datetime import timedelta
+
+    from volunteers import actions
+    from volunteers.models import ServiceOrder
+
+    actions.take_order(order, volunteer_user)
+    actions.check_in(order, volunteer_user, actions.qr_token(order, "in"))
+    ServiceOrder.objects.filter(pk=order.pk).update(
+        checked_in_at=ServiceOrder.objects.get(pk=order.pk).checked_in_at
+        - timedelta(minutes=minutes)
+    )
+    return actions.check_out(order, volunteer_user, actions.qr_token(order, "out"))

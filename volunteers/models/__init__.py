@@ -25,3 +25,52 @@ __all__ = [
     "from_cents",
     "to_cents",
 ]
+from volunteers.models.orders import OrderStatus, ServiceCategory, ServiceOrder  # noqa: E402
+from volunteers.models.people import (  # noqa: E402
+    MembershipStatus,
+    PartyReport,
+    PostClaim,
+    PostKind,
+    ServicePost,
+    Skill,
+    Talent,
+    Team,
+    TeamKind,
+    TeamMembership,
+    Volunteer,
+    VolunteerStatus,
+)
+from volunteers.models.rewards import Reward, RewardKind, Voucher  # noqa: E402
+from volunteers.models.wishes import (  # noqa: E402
+    DEFAULT_STARS,
+    Certificate,
+    MicroWish,
+    StarScheme,
+    WishStatus,
+)
+
+__all__ += [
+    "DEFAULT_STARS",
+    "Certificate",
+    "MembershipStatus",
+    "MicroWish",
+    "OrderStatus",
+    "PartyReport",
+    "PostClaim",
+    "PostKind",
+    "Reward",
+    "RewardKind",
+    "ServiceCategory",
+    "ServiceOrder",
+    "ServicePost",
+    "Skill",
+    "StarScheme",
+    "Talent",
+    "Team",
+    "TeamKind",
+    "TeamMembership",
+    "Volunteer",
+    "VolunteerStatus",
+    "Voucher",
+    "WishStatus",
+]
