@@ -1,0 +1,106 @@
+"""The permission matrix: every registered scoped model, as every role, across two sibling
+communities and two sibling grids (tests/territory.py).
+
+Each app registers, in `tests/<app>/matrix.py`, a factory per scoped model that builds one
+object at a `Place` (a community, one of its grids, the estate, building, household and
+resident under it). The matrix builds one object at side a's first grid (a0), one at side a's
+second grid (a1) and one at side b's first grid (b0), then for each role asserts:
+
+- the admin change view (GET and POST) and delete view of b0 answer 404 (or 403 when the role
+  may not use that admin at all), and b0 never appears in the changelist;
+- the API detail of b0 is 404 (or 403) and b0 never appears in the API list;
+- the roles named in `viewers` see a0 in the admin and the API; a grid worker does not see a1
+  (the sibling grid) when the object sits on a grid.
+
+A new model gets covered by one `register(...)` call; no new test code.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from grids.models import Area, Household, Resident
+from tests.territory import Side, Territory
+
+
+@dataclass(frozen=True)
+class Place:
+    territory: Territory
+    side: Side
+    key: str  # "a" or "b"
+    community: Area
+    grid: Area
+    estate: Area
+    building: Area
+    household: Household
+    resident: Resident
+    label: str  # unique per place, for names and codes
+
+
+def place(territory: Territory, key: str, index: int) -> Place:
+    side = territory.a if key == "a" else territory.b
+    building = side.buildings[index]
+    household = side.households[index]
+    return Place(
+        territory=territory,
+        side=side,
+        key=key,
+        community=side.community,
+        grid=side.grids[index],
+        estate=Area.objects.get(path=building.path[: -Area.steplen]),
+        building=building,
+        household=household,
+        resident=household.residents.order_by("pk").first(),
+        label=f"矩阵{key}{index}",
+    )
+
+
+@dataclass(frozen=True)
+class Entry:
+    model: type
+    factory: Callable[[Place], object]
+    # Role keys (of tests/territory.py, without the side suffix) that see side a's object.
+    viewers: tuple[str, ...] = ("community", "grid")
+    api: str | None = None  # list URL; the detail is f"{api}{pk}/"
+    admin: bool = True
+    list_params: dict = field(default_factory=dict)
+    grid_level: bool = True  # the object sits on a grid (so the sibling grid must not see it)
+
+    @property
+    def name(self) -> str:
+        return f"{self.model._meta.app_label}.{self.model._meta.model_name}"
+
+
+REGISTRY: list[Entry] = []
+
+
+def register(model: type, factory: Callable[[Place], object], **options) -> None:
+    """Add a scoped model to the matrix (call from tests/<app>/matrix.py)."""
+    REGISTRY.append(Entry(model=model, factory=factory, **options))
+
+
+def load() -> list[Entry]:
+    """Import every tests/<app>/matrix.py once and return the registry."""
+    if not getattr(load, "_done", False):
+        root = Path(__file__).parent
+        for package in pkgutil.iter_modules([str(root)]):
+            if package.ispkg and (root / package.name / "matrix.py").exists():
+                importlib.import_module(f"tests.{package.name}.matrix")
+        load._done = True
+    return REGISTRY
+
+
+ROLES_A = (
+    "superuser",
+    "district",
+    "street",
+    "community_a",
+    "grid_a",
+    "dept",
+    "resident_a",
+    "unit_a",
+)
