@@ -15,7 +15,7 @@ import uuid
 from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -42,6 +42,7 @@ from centres.models import (
     SignUpStatus,
     Space,
 )
+from centres.models.spaces import new_code
 from centres.people import Person, person_for_resident, person_for_user
 from grids.models import Resident
 from grids.scope import may, scope_for
@@ -85,16 +86,47 @@ def _notify(recipient_id: int | None, kind: str, title: str, body: str = "", **a
 
 def _places_for(activity: Activity, priority: bool) -> bool:
     """Is there a place for this person now? Priority groups may take any free place; others
-    may not take the places still held for priority groups. Call with the activity locked."""
+    may not take the places still held for priority groups. Call with the activity locked
+    (the counters are the locked row's). The same rule is written in SQL in _take_place."""
     if activity.confirmed_count >= activity.capacity:
         return False
-    if priority or not activity.reserved_places:
+    if priority:
         return True
-    priority_confirmed = activity.signups.filter(
-        status=SignUpStatus.CONFIRMED, is_priority=True
-    ).count()
-    held = max(activity.reserved_places - priority_confirmed, 0)
+    held = max(activity.reserved_places - activity.priority_confirmed, 0)
     return activity.confirmed_count + held < activity.capacity
+
+
+# PostgreSQL: lock the activity, decide the place, move the counters and insert the sign-up in
+# one statement, so the lock is held for one round trip and the commit (the rule is the one in
+# _places_for). The locked row is re-read after waiting (READ COMMITTED re-checks updated rows),
+# so every input of the decision is current; the unique indexes refuse a second live sign-up.
+TAKE_PLACE_SQL = """
+WITH a AS (
+    SELECT id, capacity, reserved_places, confirmed_count, priority_confirmed
+    FROM centres_activity WHERE id = %(activity)s FOR UPDATE
+), took AS (
+    SELECT a.confirmed_count < a.capacity AND (
+        %(priority)s
+        OR a.confirmed_count + GREATEST(a.reserved_places - a.priority_confirmed, 0) < a.capacity
+    ) AS yes FROM a
+), upd AS (
+    UPDATE centres_activity AS t SET
+        confirmed_count = t.confirmed_count + CASE WHEN took.yes THEN 1 ELSE 0 END,
+        priority_confirmed = t.priority_confirmed
+            + CASE WHEN took.yes AND %(priority)s THEN 1 ELSE 0 END,
+        waitlist_count = t.waitlist_count + CASE WHEN took.yes THEN 0 ELSE 1 END,
+        updated_at = %(now)s
+    FROM took WHERE t.id = %(activity)s
+    RETURNING took.yes
+)
+INSERT INTO centres_signup (created_at, updated_at, activity_id, user_id, resident_id, name,
+                            status, is_priority, signed_up_by_id, code)
+SELECT %(now)s, %(now)s, %(activity)s, %(user)s, %(resident)s, %(name)s,
+       CASE WHEN upd.yes THEN 'confirmed' ELSE 'waitlisted' END,
+       %(priority)s, %(by)s, %(code)s
+FROM upd
+RETURNING id, status, code
+"""
 
 
 def sign_up(
@@ -110,45 +142,93 @@ def sign_up(
     ValidationError outside the sign-up window, for someone ineligible, or a second time."""
     now = now or timezone.now()
     on_behalf = resident is not None
-    with transaction.atomic():
-        activity = (
-            Activity.objects.select_for_update(of=("self",))
-            .select_related("centre__community")
-            .get(pk=getattr(activity, "pk", activity))
+    activity_id = getattr(activity, "pk", activity)
+    # Who is signing up, and whether they may, does not depend on the places left: work it
+    # out before taking the activity's lock, so the lock is held for the few statements that
+    # decide the place (everyone else signing up for this activity waits on it).
+    activity = Activity.objects.select_related("centre__community").get(pk=activity_id)
+    if on_behalf:
+        _require_staff(actor, activity.centre)
+        person = person_for_resident(resident)
+    else:
+        if actor is None or not actor.is_authenticated:
+            raise ValidationError({"user": _("Log in to sign up.")})
+        person = person_for_user(actor)
+    activity.check_eligible(person, activity.centre)
+    # The window and "twice" are checked before the lock too: both change rarely, and a
+    # second live sign-up that slips past the check is refused by the unique indexes.
+    _check_window(activity, now, staff=on_behalf)
+    _check_not_twice(activity, person)
+    by = actor if on_behalf else None
+    try:
+        with transaction.atomic():
+            if not single_statement():
+                return _take_place_locked(activity_id, person, by, now)
+            row = _take_place(activity_id, person, by, now)
+    except IntegrityError as exc:
+        raise ValidationError(
+            {"activity": _("You have already signed up for this activity.")}
+        ) from exc
+    signup_id, status, code = row
+    return SignUp(
+        pk=signup_id,
+        activity=activity,
+        user=person.user,
+        resident_id=person.resident_id,
+        name=person.name,
+        status=status,
+        is_priority=person.is_priority,
+        signed_up_by=by,
+        code=code,
+        created_at=now,
+        updated_at=now,
+    )
+
+
+def single_statement() -> bool:
+    """Take places with TAKE_PLACE_SQL (PostgreSQL) rather than the ORM under a row lock."""
+    return connection.vendor == "postgresql"
+
+
+def _take_place(activity_id: int, person: Person, by, now: datetime) -> tuple[int, str, str]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            TAKE_PLACE_SQL,
+            {
+                "activity": activity_id,
+                "priority": person.is_priority,
+                "now": now,
+                "user": getattr(person.user, "pk", None),
+                "resident": person.resident_id,
+                "name": person.name,
+                "by": getattr(by, "pk", None),
+                "code": new_code(),
+            },
         )
-        if on_behalf:
-            _require_staff(actor, activity.centre)
-            person = person_for_resident(resident)
-        else:
-            if actor is None or not actor.is_authenticated:
-                raise ValidationError({"user": _("Log in to sign up.")})
-            person = person_for_user(actor)
-        _check_window(activity, now, staff=on_behalf)
-        activity.check_eligible(person, activity.centre)
-        _check_not_twice(activity, person)
-        priority = person.is_priority
-        confirmed = _places_for(activity, priority)
-        signup = SignUp(
-            activity=activity,
-            user=person.user,
-            resident=person.resident,
-            name=person.name,
-            status=SignUpStatus.CONFIRMED if confirmed else SignUpStatus.WAITLISTED,
-            is_priority=priority,
-            signed_up_by=actor if on_behalf else None,
-        )
-        try:
-            with transaction.atomic():
-                signup.save()
-        except IntegrityError as exc:  # the unique constraints, should a check above miss
-            raise ValidationError(
-                {"activity": _("You have already signed up for this activity.")}
-            ) from exc
-        if confirmed:
-            activity.confirmed_count += 1
-        else:
-            activity.waitlist_count += 1
-        activity.save(update_fields=["confirmed_count", "waitlist_count", "updated_at"])
+        return cursor.fetchone()
+
+
+def _take_place_locked(activity_id: int, person: Person, by, now: datetime) -> SignUp:
+    """The same decision with the ORM under SELECT … FOR UPDATE (SQLite and others)."""
+    activity = Activity.objects.select_for_update().get(pk=activity_id)
+    confirmed = _places_for(activity, person.is_priority)
+    signup = SignUp.objects.create(
+        activity=activity,
+        user=person.user,
+        resident_id=person.resident_id,
+        name=person.name,
+        status=SignUpStatus.CONFIRMED if confirmed else SignUpStatus.WAITLISTED,
+        is_priority=person.is_priority,
+        signed_up_by=by,
+    )
+    if confirmed:
+        activity.confirmed_count += 1
+        activity.priority_confirmed += int(person.is_priority)
+    else:
+        activity.waitlist_count += 1
+    activity.save(
+        update_fields=["confirmed_count", "priority_confirmed", "waitlist_count", "updated_at"]
+    )
     return signup
 
 
@@ -180,13 +260,13 @@ def _check_not_twice(activity: Activity, person: Person) -> None:
     q = Q(pk__in=[])
     if person.user is not None:
         q |= Q(user=person.user)
-    if person.resident is not None:
-        q |= Q(resident=person.resident)
-    existing = live.filter(q).first()
+    if person.resident_id is not None:
+        q |= Q(resident_id=person.resident_id)
+    existing = live.filter(q).values_list("status", flat=True).first()
     if existing:
         message = (
             _("You are already on the waitlist for this activity.")
-            if existing.status == SignUpStatus.WAITLISTED
+            if existing == SignUpStatus.WAITLISTED
             else _("You have already signed up for this activity.")
         )
         raise ValidationError({"activity": message})
@@ -222,6 +302,8 @@ def cancel_signup(signup: SignUp | int, *, actor, now: datetime | None = None) -
                 }
             )
         was_confirmed = signup.status == SignUpStatus.CONFIRMED
+        if was_confirmed and signup.is_priority:
+            activity.priority_confirmed -= 1
         signup.status = SignUpStatus.CANCELLED
         signup.cancelled_at = now
         signup.save(update_fields=["status", "cancelled_at", "updated_at"])
@@ -231,7 +313,9 @@ def cancel_signup(signup: SignUp | int, *, actor, now: datetime | None = None) -
             activity.waitlist_count -= 1
         if was_confirmed:
             _promote(activity, now)
-        activity.save(update_fields=["confirmed_count", "waitlist_count", "updated_at"])
+        activity.save(
+            update_fields=["confirmed_count", "priority_confirmed", "waitlist_count", "updated_at"]
+        )
     return signup
 
 
@@ -249,6 +333,7 @@ def _promote(activity: Activity, now: datetime) -> list[SignUp]:
         waiting.promoted_at = now
         waiting.save(update_fields=["status", "promoted_at", "updated_at"])
         activity.confirmed_count += 1
+        activity.priority_confirmed += int(waiting.is_priority)
         activity.waitlist_count -= 1
         promoted.append(waiting)
         _notify(

@@ -1,5 +1,8 @@
 """Who is taking part: a resident's account, their resident record (age, priority tags) and
-where they live (for "residents of the centre's communities only")."""
+where they live (for "residents of the centre's communities only").
+
+Read with `values()` queries: a sign-up asks this for every person, and model instances with
+their joins cost more to build than the two rows are worth."""
 
 from __future__ import annotations
 
@@ -12,7 +15,7 @@ from grids.models import Resident, Role, RoleAssignment
 @dataclass
 class Person:
     user: object | None
-    resident: Resident | None
+    resident_id: int | None
     name: str
     birth_date: date | None
     area_path: str | None  # the building (or grid) they live in
@@ -23,41 +26,52 @@ class Person:
         return self.name
 
 
-def _from_resident(resident: Resident, user=None) -> Person:
-    building = resident.household.building
+def person_for_resident(resident: Resident) -> Person:
     return Person(
-        user=user or resident.user,
-        resident=resident,
+        user=resident.user,
+        resident_id=resident.pk,
         name=resident.name,
         birth_date=resident.birth_date,
-        area_path=building.path,
+        area_path=resident.household.building.path,
         is_priority=resident.lives_alone or resident.subsistence or resident.disabled,
     )
-
-
-def person_for_resident(resident: Resident) -> Person:
-    return _from_resident(resident)
 
 
 def person_for_user(user) -> Person:
     """The person behind an account: their resident record when linked, else the household
     their resident role sits on (no age known then)."""
-    resident = (
-        Resident.objects.filter(user=user).select_related("household__building").first()
+    row = (
+        Resident.objects.filter(user=user)
+        .values(
+            "pk",
+            "name",
+            "birth_date",
+            "lives_alone",
+            "subsistence",
+            "disabled",
+            "household__building__path",
+        )
+        .first()
         if user is not None
         else None
     )
-    if resident is not None:
-        return _from_resident(resident, user)
-    assignment = (
+    if row is not None:
+        return Person(
+            user=user,
+            resident_id=row["pk"],
+            name=row["name"],
+            birth_date=row["birth_date"],
+            area_path=row["household__building__path"],
+            is_priority=row["lives_alone"] or row["subsistence"] or row["disabled"],
+        )
+    path = (
         RoleAssignment.objects.filter(user=user, role=Role.RESIDENT)
-        .select_related("household__building")
+        .values_list("household__building__path", flat=True)
         .first()
     )
-    path = assignment.household.building.path if assignment else None
     return Person(
         user=user,
-        resident=None,
+        resident_id=None,
         name=str(user),
         birth_date=None,
         area_path=path,

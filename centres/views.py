@@ -12,13 +12,17 @@ import qrcode
 import qrcode.image.svg
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import F, Prefetch, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -106,21 +110,19 @@ def finder(request):
 
 
 def centre_page(request, pk: int):
-    """Functions, services, today's activities, open now, how to get there: a fixed number
-    of queries whatever the centre's size."""
+    """Functions, services, today's activities, open now, how to get there.
+
+    What changes by the minute (open now, today's activities and places left) is read on
+    every request: three queries. The rest (functions, services, hours, rooms, directions)
+    is rendered once and cached under the centre's `updated_at`, which centres.signals moves
+    whenever any of it changes; a cold cache costs six more queries."""
     today = timezone.localdate()
     start, end = _day_range(today)
     centre = get_object_or_404(
         Centre.objects.filter(is_active=True)
-        .select_related("community", "party_org")
+        .select_related("party_org")
         .prefetch_related(
-            "functions",
-            "hours",
             Prefetch("closures", queryset=Closure.objects.filter(date=today)),
-            Prefetch(
-                "services",
-                queryset=Service.objects.filter(is_active=True).select_related("operator"),
-            ),
             Prefetch(
                 "activities",
                 queryset=Activity.objects.filter(
@@ -128,29 +130,55 @@ def centre_page(request, pk: int):
                 ).select_related("space"),
                 to_attr="today_activities",
             ),
-            "photos",
-            Prefetch("spaces", queryset=Space.objects.filter(bookable=True, is_active=True)),
         ),
         pk=pk,
     )
-    by_function = {f.pk: [] for f in centre.functions.all()}
-    for service in centre.services.all():
-        by_function.setdefault(service.function_id, []).append(service)
-    functions = [(f, by_function.get(f.pk, [])) for f in centre.functions.all()]
-    hours = {}
-    for h in centre.hours.all():
-        hours.setdefault(h.get_weekday_display(), []).append(h)
+    static = _centre_static(centre, get_language())
+    closed_today = bool(centre.closures.all())
+    clock = timezone.localtime()
+    open_now = not closed_today and any(
+        weekday == clock.weekday() and opens <= clock.time() < closes
+        for weekday, opens, closes in static["hours"]
+    )
     return render(
         request,
         "centres/centre.html",
+        {"centre": centre, "open_now": open_now, "static_html": mark_safe(static["html"])},
+    )
+
+
+def _centre_static(centre: Centre, language: str) -> dict:
+    key = f"centres:page:{centre.pk}:{centre.updated_at.timestamp()}:{language}"
+    data = cache.get(key)
+    if data is not None:
+        return data
+    centre = Centre.objects.prefetch_related(
+        "functions",
+        "hours",
+        Prefetch(
+            "services",
+            queryset=Service.objects.filter(is_active=True).select_related("operator"),
+        ),
+        "photos",
+        Prefetch("spaces", queryset=Space.objects.filter(bookable=True, is_active=True)),
+    ).get(pk=centre.pk)
+    by_function = {f.pk: [] for f in centre.functions.all()}
+    for service in centre.services.all():
+        by_function.setdefault(service.function_id, []).append(service)
+    hours = {}
+    for h in centre.hours.all():
+        hours.setdefault(h.get_weekday_display(), []).append(h)
+    html = render_to_string(
+        "centres/_centre_static.html",
         {
             "centre": centre,
-            "functions": functions,
-            "open_now": centre.is_open_at(),
+            "functions": [(f, by_function.get(f.pk, [])) for f in centre.functions.all()],
             "hours": hours,
-            "today": today,
         },
     )
+    data = {"html": html, "hours": [(h.weekday, h.opens, h.closes) for h in centre.hours.all()]}
+    cache.set(key, data, 24 * 3600)
+    return data
 
 
 def centre_activities(request, pk: int):

@@ -72,6 +72,9 @@ class Activity(Eligibility, TimeStampedModel):
     is_cancelled = models.BooleanField(_("cancelled"), default=False)
     confirmed_count = models.PositiveIntegerField(_("confirmed"), default=0, editable=False)
     waitlist_count = models.PositiveIntegerField(_("waiting"), default=0, editable=False)
+    priority_confirmed = models.PositiveIntegerField(
+        _("confirmed from priority groups"), default=0, editable=False
+    )
 
     objects = ScopedQuerySet.as_manager()
     scope_area_field = "centre__community"
@@ -93,6 +96,11 @@ class Activity(Eligibility, TimeStampedModel):
                 condition=Q(confirmed_count__lte=models.F("capacity")),
                 name="centres_activity_not_overbooked",
                 violation_error_message=_("More people confirmed than places."),
+            ),
+            models.CheckConstraint(
+                condition=Q(priority_confirmed__lte=models.F("confirmed_count")),
+                name="centres_activity_priority_within_confirmed",
+                violation_error_message=_("More priority places than confirmed places."),
             ),
             models.CheckConstraint(
                 condition=Q(reserved_places__lte=models.F("capacity")),

@@ -183,8 +183,17 @@ class TestSignUp:
             actions.sign_up(activity, actor=world.user("resident_a"), resident=resident)
 
 
+@pytest.fixture(params=["single-statement", "orm-row-lock"])
+def take_place_path(request, monkeypatch):
+    """Both ways of taking a place: the PostgreSQL single statement and the ORM under
+    SELECT … FOR UPDATE (the path SQLite uses), each raced on PostgreSQL."""
+    if request.param == "orm-row-lock":
+        monkeypatch.setattr(actions, "single_statement", lambda: False)
+    return request.param
+
+
 @pytest.mark.django_db(transaction=True)
-def test_capacity_race_between_concurrent_transactions(transactional_world):
+def test_capacity_race_between_concurrent_transactions(transactional_world, take_place_path):
     """Twelve residents press "sign up" at the same moment for three places: exactly three
     are confirmed, nine wait, and the counters agree with the rows."""
     assert connection.vendor == "postgresql"
@@ -218,7 +227,42 @@ def test_capacity_race_between_concurrent_transactions(transactional_world):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_one_person_pressing_twice_at_once_gets_one_place(transactional_world):
+def test_reserved_places_hold_in_a_race(transactional_world, take_place_path):
+    """Six ordinary residents and two living alone race for four places, two of them held:
+    the two priority residents get in, and only two ordinary ones."""
+    w = transactional_world
+    activity = w.activity(capacity=4, reserved_places=2)
+    users = [w.resident_user(f"plain{i}") for i in range(6)]
+    users += [w.resident_user(f"alone{i}", lives_alone=True) for i in range(2)]
+    barrier = threading.Barrier(len(users))
+
+    def run(user):
+        from django.db import connections
+
+        try:
+            barrier.wait(timeout=10)
+            actions.sign_up(activity.pk, actor=user)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(u,)) for u in users]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    confirmed = SignUp.objects.filter(activity=activity, status="confirmed")
+    assert confirmed.count() == 4
+    assert confirmed.filter(is_priority=True).count() == 2
+    activity.refresh_from_db()
+    assert (activity.confirmed_count, activity.priority_confirmed, activity.waitlist_count) == (
+        4,
+        2,
+        4,
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_one_person_pressing_twice_at_once_gets_one_place(transactional_world, take_place_path):
     w = transactional_world
     activity = w.activity(capacity=5)
     user = w.resident_user("double")

@@ -19,6 +19,7 @@ from centres.models import (
     AppointmentSlot,
     Booking,
     Centre,
+    OpeningHours,
     Service,
     SignUp,
 )
@@ -81,6 +82,28 @@ class TestCentrePage:
         with django_assert_max_num_queries(10):
             response = client.get(reverse("centres:centre", args=[centre.pk]))
         assert response.status_code == 200 and "服务29" in response.content.decode()
+        # Warm: the functions, services, hours and rooms come from the cache.
+        with django_assert_max_num_queries(3):
+            response = client.get(reverse("centres:centre", args=[centre.pk]))
+        assert "服务29" in response.content.decode() and "活动29" in response.content.decode()
+
+    def test_the_cached_part_follows_every_change(self, client, world):
+        centre = world.a
+        url = reverse("centres:centre", args=[centre.pk])
+        service = Service.objects.create(
+            centre=centre, function=world.function(centre), name="书法班"
+        )
+        assert "书法班" in client.get(url).content.decode()
+        service.name = "国画班"
+        service.save()
+        assert "国画班" in client.get(url).content.decode()
+        world.space_a.name = "音乐教室"
+        world.space_a.save()
+        assert "音乐教室" in client.get(url).content.decode()
+        service.delete()
+        assert "国画班" not in client.get(url).content.decode()
+        OpeningHours.objects.filter(centre=centre).delete()
+        assert "Closed now" in client.get(url).content.decode()
 
     def test_inactive_or_missing_centres_are_404(self, client, world):
         Centre.objects.filter(pk=world.b.pk).update(is_active=False)
