@@ -1,4 +1,21 @@
-from django.urls import path  # noqa: F401
+"""Public phone pages of the time bank under /volunteers/."""
+
+from django.urls import path
+
+from volunteers import views
 
 app_name = "volunteers"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("register/", views.register, name="register"),
+    path("orders/", views.open_orders, name="orders"),
+    path("orders/new/", views.new_order, name="new-order"),
+    path("orders/<int:pk>/", views.order_page, name="order"),
+    path("orders/<int:pk>/scan/", views.scan, name="scan"),
+    path("orders/<int:pk>/<str:action>/", views.order_act, name="order-act"),
+    path("points/", views.points, name="points"),
+    path("rewards/", views.rewards, name="rewards"),
+    path("rewards/<int:pk>/redeem/", views.redeem, name="redeem"),
+    path("wishes/", views.wish_wall, name="wishes"),
+    path("certificates/<str:number>/", views.certificate, name="certificate"),
+]

@@ -1,0 +1,163 @@
+"""The public phone pages, through the real views: the whole order flow, refusals shown as
+messages (never a 500), pinned query counts, privacy on the wish wall and certificates."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from tests.volunteers.conftest import add_relative, make_volunteer, place
+from volunteers import actions, ledger
+from volunteers.models import OrderStatus, Reward, ServiceCategory, ServiceOrder, Voucher
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def people(territory):
+    add_relative(territory)  # links resident_a to a Resident row (their community)
+    return territory
+
+
+def login(client, user):
+    client.force_login(user)
+    return client
+
+
+def test_register_needs_consent_then_shows_profile(client, people):
+    t = people
+    login(client, t.user("relative_a"))
+    data = {"real_name": "李四", "phone": "13812345678", "id_number": "35050219800101123X"}
+    r = client.post("/volunteers/register/", data)
+    assert r.status_code == 200
+    assert "consent" in r.context["form"].errors
+    r = client.post("/volunteers/register/", {**data, "consent": "on"}, follow=True)
+    assert r.status_code == 200
+    page = r.content.decode()
+    assert "李四" in page and "138****5678" in page and "13812345678" not in page
+
+
+def test_order_flow_through_the_pages(client, people):
+    t = people
+    helper = make_volunteer(t.user("grid_a"), t.a.community)
+    ServiceCategory.objects.create(name="代买代办")
+    resident = login(client, t.user("resident_a"))
+    when = (timezone.localtime() + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
+    r = resident.post(
+        "/volunteers/orders/new/",
+        {
+            "category": ServiceCategory.objects.get().pk,
+            "description": "帮忙买菜",
+            "place": "甲1号楼",
+            "scheduled_at": when,
+            "estimated_hours": "1",
+        },
+    )
+    order = ServiceOrder.objects.get()
+    assert r.status_code == 302 and r.url == f"/volunteers/orders/{order.pk}/"
+
+    from django.test import Client
+
+    vol = login(Client(), helper.user)
+    assert "帮忙买菜" in vol.get("/volunteers/orders/").content.decode()
+    vol.post(f"/volunteers/orders/{order.pk}/take/")
+    assert ServiceOrder.objects.get().status == OrderStatus.TAKEN
+
+    page = resident.get(f"/volunteers/orders/{order.pk}/")
+    assert "<svg" in page.content.decode()
+    token = page.context["token"]
+    # A tampered code: a clear message, the order unchanged.
+    r = vol.post(f"/volunteers/orders/{order.pk}/scan/", {"t": token[:-2] + "zz"}, follow=True)
+    assert r.status_code == 200 and "not valid" in r.content.decode()
+    assert ServiceOrder.objects.get().status == OrderStatus.TAKEN
+    vol.post(f"/volunteers/orders/{order.pk}/scan/", {"t": token})
+    assert ServiceOrder.objects.get().status == OrderStatus.IN_SERVICE
+    ServiceOrder.objects.filter(pk=order.pk).update(
+        checked_in_at=timezone.now() - timedelta(minutes=50)
+    )
+    out = resident.get(f"/volunteers/orders/{order.pk}/").context["token"]
+    vol.post(f"/volunteers/orders/{order.pk}/scan/", {"t": out, "lat": "", "lng": ""})
+    assert ServiceOrder.objects.get().hours == Decimal("0.75")
+    r = resident.post(f"/volunteers/orders/{order.pk}/confirm/", {"rating": "9"}, follow=True)
+    assert r.status_code == 200 and ServiceOrder.objects.get().status == OrderStatus.SERVED
+    resident.post(f"/volunteers/orders/{order.pk}/confirm/", {"rating": "5"})
+    assert ServiceOrder.objects.get().status == OrderStatus.SETTLED
+    r = resident.post(f"/volunteers/orders/{order.pk}/confirm/", {"rating": "5"}, follow=True)
+    assert "already confirmed" in r.content.decode()
+    assert "0.75" in vol.get("/volunteers/points/").content.decode()
+
+
+def test_order_of_another_community_is_404(client, people):
+    t = people
+    order = place(t)
+    make_volunteer(t.user("resident_b"), t.b.community)
+    login(client, t.user("resident_b"))
+    assert client.get(f"/volunteers/orders/{order.pk}/").status_code == 404
+    assert client.post(f"/volunteers/orders/{order.pk}/take/").status_code == 404
+
+
+def test_points_page_queries_constant(client, people, django_assert_max_num_queries):
+    t = people
+    user = t.user("resident_a")
+    for i in range(30):
+        ledger.award(user, Decimal(1), t.a.community, key=f"a{i}")
+    login(client, user)
+    client.get("/volunteers/points/")
+    with django_assert_max_num_queries(6):
+        r = client.get("/volunteers/points/")
+    assert r.status_code == 200
+    assert len(r.context["entries"]) == 20 and r.context["balance"] == Decimal(30)
+
+
+def test_open_orders_list_queries_constant(client, people, django_assert_max_num_queries):
+    t = people
+    make_volunteer(t.user("grid_a"), t.a.community)
+    for _ in range(12):
+        place(t)
+    login(client, t.user("grid_a"))
+    with django_assert_max_num_queries(7):
+        r = client.get("/volunteers/orders/")
+    assert len(r.context["orders"]) == 12
+
+
+def test_redeem_page_and_refusal(client, people):
+    t = people
+    user = t.user("resident_a")
+    reward = Reward.objects.create(
+        community=t.a.community, name="理发券", kind="discount", cost=200, stock=1
+    )
+    login(client, user)
+    r = client.post(f"/volunteers/rewards/{reward.pk}/redeem/", follow=True)
+    assert "Not enough points" in r.content.decode() and not Voucher.objects.exists()
+    ledger.award(user, Decimal(3), t.a.community, key="a")
+    r = client.post(f"/volunteers/rewards/{reward.pk}/redeem/", follow=True)
+    assert Voucher.objects.get().code in r.content.decode()
+
+
+def test_wish_wall_shows_no_private_details(client, people):
+    t = people
+    actions.post_wish(
+        t.user("community_a"), t.a.community, "想要一副老花镜", "独居王奶奶", "13911112222"
+    )
+    r = client.get("/volunteers/wishes/")
+    page = r.content.decode()
+    assert "想要一副老花镜" in page
+    assert "王奶奶" not in page and "13911112222" not in page
+
+
+def test_certificate_only_for_holder_or_staff(client, people):
+    t = people
+    helper = make_volunteer(t.user("grid_a"), t.a.community)
+    from tests.volunteers.conftest import serve
+
+    order = serve(place(t), helper.user, minutes=60)
+    actions.confirm_order(order, t.user("resident_a"), 5)
+    cert = actions.issue_certificate(helper, t.user("community_a"))
+    login(client, helper.user)
+    r = client.get(f"/volunteers/certificates/{cert.number}/")
+    assert r.status_code == 200 and cert.number in r.content.decode()
+    login(client, t.user("community_b"))
+    assert client.get(f"/volunteers/certificates/{cert.number}/").status_code == 404
