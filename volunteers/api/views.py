@@ -1,0 +1,226 @@
+"""The time-bank API: orders and their steps, my points, rewards and redemption, voucher
+scanning and the wish wall. Every write is an actions call; a refusal is a 400 naming the
+field (portal.api.exception_handler); out-of-scope objects are 404."""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.db.models import Q
+from django.http import Http404
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, permissions, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from volunteers import actions
+from volunteers.api import serializers as s
+from volunteers.models import (
+    AccountKind,
+    LedgerEntry,
+    MicroWish,
+    OrderStatus,
+    Reward,
+    ServiceOrder,
+    Volunteer,
+    Voucher,
+    from_cents,
+)
+from volunteers.models.ledger import Account
+
+
+class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Orders I asked for, orders I serve, open orders in my community, and (for staff)
+    every order in their area."""
+
+    serializer_class = s.OrderSerializer
+    permission_classes = [permissions.IsAuthenticated]
+    filterset_fields = ["status", "category"]
+
+    def get_queryset(self):
+        user = self.request.user
+        volunteer = Volunteer.objects.filter(user=user).first()
+        q = Q(requester=user) | Q(volunteer__user=user)
+        if volunteer:
+            q |= Q(status=OrderStatus.OPEN, community=volunteer.community)
+        staff = ServiceOrder.objects.visible_to(user).values("pk")
+        return (
+            ServiceOrder.objects.filter(q | Q(pk__in=staff))
+            .select_related("category")
+            .order_by("-scheduled_at", "-pk")
+        )
+
+    @extend_schema(request=s.OrderCreateSerializer, responses={201: s.OrderSerializer})
+    def create(self, request):
+        data = s.OrderCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        d = dict(data.validated_data)
+        requester = request.user
+        if "requester" in d:
+            requester = get_user_model().objects.filter(pk=d.pop("requester")).first()
+            if requester is None:
+                return Response({"requester": ["No such resident."]}, status=400)
+        community = actions.community_of(requester)
+        if community is None:
+            return Response(
+                {"requester": ["The resident has no household in a community."]}, status=400
+            )
+        order = actions.place_order(
+            actions.OrderIntake(requester=requester, community=community, **d), request.user
+        )
+        return Response(s.OrderSerializer(order).data, status=status.HTTP_201_CREATED)
+
+    def _done(self, order):
+        order.refresh_from_db()
+        return Response(s.OrderSerializer(order).data)
+
+    @extend_schema(request=None, responses=s.OrderSerializer)
+    @action(detail=True, methods=["post"])
+    def take(self, request, pk=None):
+        order = self.get_object()
+        actions.take_order(order, request.user)
+        return self._done(order)
+
+    @extend_schema(request=s.AssignSerializer, responses=s.OrderSerializer)
+    @action(detail=True, methods=["post"])
+    def assign(self, request, pk=None):
+        order = self.get_object()
+        data = s.AssignSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        volunteer = Volunteer.objects.filter(
+            pk=data.validated_data["volunteer"], community=order.community
+        ).first()
+        if volunteer is None:
+            return Response({"volunteer": ["No such volunteer in this community."]}, status=400)
+        actions.assign_order(order, volunteer, request.user)
+        return self._done(order)
+
+    @extend_schema(request=s.ScanSerializer, responses=s.OrderSerializer)
+    @action(detail=True, methods=["post"], url_path="check-in")
+    def check_in(self, request, pk=None):
+        order = self.get_object()
+        d = self._scan(request)
+        actions.check_in(order, request.user, d["token"], d.get("latitude"), d.get("longitude"))
+        return self._done(order)
+
+    @extend_schema(request=s.ScanSerializer, responses=s.OrderSerializer)
+    @action(detail=True, methods=["post"], url_path="check-out")
+    def check_out(self, request, pk=None):
+        order = self.get_object()
+        d = self._scan(request)
+        actions.check_out(order, request.user, d["token"], d.get("latitude"), d.get("longitude"))
+        return self._done(order)
+
+    def _scan(self, request):
+        data = s.ScanSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        return data.validated_data
+
+    @extend_schema(request=None, responses={200: dict})
+    @action(detail=True, methods=["get"])
+    def qr(self, request, pk=None):
+        """The current check-in (or check-out) code, for the resident or staff to show."""
+        order = self.get_object()
+        if order.requester_id != request.user.pk and not actions._is_staff_for(
+            request.user, order.community
+        ):
+            raise Http404
+        purpose = "out" if order.status == OrderStatus.IN_SERVICE else "in"
+        return Response({"purpose": purpose, "token": actions.qr_token(order, purpose)})
+
+    @extend_schema(request=s.RatingSerializer, responses=s.OrderSerializer)
+    @action(detail=True, methods=["post"])
+    def confirm(self, request, pk=None):
+        order = self.get_object()
+        data = s.RatingSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        d = data.validated_data
+        actions.confirm_order(order, request.user, d["rating"], d.get("comment", ""))
+        return self._done(order)
+
+    @extend_schema(request=None, responses=s.OrderSerializer)
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        order = self.get_object()
+        actions.approve_order(order, request.user)
+        return self._done(order)
+
+    @extend_schema(request=None, responses=s.OrderSerializer)
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        order = self.get_object()
+        actions.cancel_order(order, request.user)
+        return self._done(order)
+
+
+class MyPointsView(APIView):
+    """My 福分 balance and last 20 movements (two queries)."""
+
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(responses=s.PointsSerializer)
+    def get(self, request):
+        account = (
+            Account.objects.filter(
+                owner=request.user, kind=AccountKind.MEMBER, point_type__code="fufen"
+            )
+            .select_related("balance_row")
+            .first()
+        )
+        if account is None:
+            return Response({"balance": "0.00", "history": []})
+        entries = (
+            LedgerEntry.objects.filter(account=account)
+            .select_related("transaction")
+            .order_by("-id")[:20]
+        )
+        body = {"balance": from_cents(account.balance_row.balance), "history": entries}
+        return Response(s.PointsSerializer(body).data)
+
+
+class RewardViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    serializer_class = s.RewardSerializer
+    permission_classes = [permissions.IsAuthenticated]
+
+    def get_queryset(self):
+        volunteer = Volunteer.objects.filter(user=self.request.user).first()
+        community = volunteer.community if volunteer else actions.community_of(self.request.user)
+        return Reward.objects.filter(active=True, community=community).order_by("cost", "pk")
+
+    @extend_schema(request=None, responses={201: s.VoucherSerializer})
+    @action(detail=True, methods=["post"])
+    def redeem(self, request, pk=None):
+        reward = self.get_object()
+        key = request.headers.get("Idempotency-Key") or None
+        voucher = actions.redeem_reward(request.user, reward, key=key)
+        return Response(s.VoucherSerializer(voucher).data, status=status.HTTP_201_CREATED)
+
+
+class VoucherViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """My vouchers; the shop (staff) scans one with POST /vouchers/use/."""
+
+    serializer_class = s.VoucherSerializer
+    permission_classes = [permissions.IsAuthenticated]
+
+    def get_queryset(self):
+        return (
+            Voucher.objects.filter(holder=self.request.user)
+            .select_related("reward")
+            .order_by("-pk")
+        )
+
+    @extend_schema(request=s.VoucherScanSerializer, responses=s.VoucherSerializer)
+    @action(detail=False, methods=["post"])
+    def use(self, request):
+        data = s.VoucherScanSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        voucher = actions.use_voucher(data.validated_data["code"], request.user)
+        return Response(s.VoucherSerializer(voucher).data)
+
+
+class WishWallViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """The public wish wall (no login, no private details)."""
+
+    serializer_class = s.WishSerializer
+    permission_classes = [permissions.AllowAny]
+    queryset = MicroWish.objects.select_related("community").order_by("status", "-created_at")
