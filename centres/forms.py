@@ -10,17 +10,14 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from centres.models import AffairItem, FunctionCode
-from grids.models import Area
 
 
 class FinderForm(forms.Form):
     q = forms.CharField(label=_("Name or address"), required=False, max_length=50)
-    community = forms.ModelChoiceField(
-        label=_("Community"),
-        queryset=Area.objects.filter(kind="community", centres__is_active=True).distinct(),
-        required=False,
-        empty_label=_("Any community"),
-    )
+    # A plain id: the page renders the few hundred options itself (a ModelChoiceField's
+    # widget renders each option through the template engine, which costs more than the
+    # rest of the page).
+    community = forms.IntegerField(label=_("Community"), required=False, min_value=1)
     function = forms.ChoiceField(
         label=_("Service"),
         required=False,

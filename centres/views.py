@@ -21,6 +21,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -41,6 +42,7 @@ from centres.models import (
     SignUpStatus,
     Space,
 )
+from grids.models import Area
 from grids.scope import scope_for
 
 METRES_PER_DEGREE = 111_320
@@ -71,7 +73,7 @@ def finder(request):
             centres = centres.filter(Q(name__icontains=data["q"]) | Q(address__icontains=data["q"]))
         if data["community"]:
             centres = centres.filter(
-                Q(community=data["community"]) | Q(served_areas=data["community"])
+                Q(community_id=data["community"]) | Q(served_areas=data["community"])
             ).distinct()
         if data["function"]:
             centres = centres.filter(
@@ -102,7 +104,31 @@ def finder(request):
     return render(
         request,
         "centres/finder.html",
-        {"form": form, "page": page, "near": lat is not None, "query": query.urlencode()},
+        {
+            "form": form,
+            "page": page,
+            "near": lat is not None,
+            "query": query.urlencode(),
+            "community_options": _community_options(
+                form.cleaned_data.get("community") if form.is_valid() else None
+            ),
+        },
+    )
+
+
+def _community_options(chosen: int | None) -> str:
+    """The <option>s of communities with a centre, built in Python: a template loop over a
+    city's few hundred communities costs more than the rest of the page."""
+    rows = (
+        Area.objects.filter(kind="community", centres__is_active=True)
+        .order_by("path")
+        .values_list("pk", "name")
+        .distinct()
+    )
+    return format_html_join(
+        "",
+        '<option value="{}"{}>{}</option>',
+        ((pk, mark_safe(" selected") if pk == chosen else "", name) for pk, name in rows),
     )
 
 

@@ -13,6 +13,8 @@ from centres.models import (
     Booking,
     Centre,
     Function,
+    ListItem,
+    Order,
     Service,
     SignUp,
     Space,
@@ -241,3 +243,48 @@ class FiguresQuerySerializer(serializers.Serializer):
     start = serializers.DateField(required=False)
     end = serializers.DateField(required=False, help_text="inclusive")
     centre = serializers.IntegerField(required=False)
+
+
+class CoBuildingListItemSerializer(serializers.ModelSerializer):
+    kind = serializers.CharField(read_only=True, help_text="need, resource or service")
+
+    class Meta:
+        model = ListItem
+        fields = [
+            "id",
+            "kind",
+            "centre",
+            "unit",
+            "function",
+            "title",
+            "description",
+            "quota",
+            "claimed",
+            "is_open",
+        ]
+
+
+class CoBuildingOrderSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Order
+        fields = [
+            "id",
+            "item",
+            "status",
+            "note",
+            "placed_at",
+            "accepted_at",
+            "completed_at",
+            "promise_kept",
+            "satisfaction",
+        ]
+
+
+class CoBuildingOrderCreateSerializer(serializers.Serializer):
+    item = serializers.IntegerField()
+    note = serializers.CharField(max_length=1000)
+
+
+class CoBuildingCompleteSerializer(serializers.Serializer):
+    promise_kept = serializers.BooleanField()
+    satisfaction = serializers.IntegerField(min_value=1, max_value=5, required=False)

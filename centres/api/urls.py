@@ -12,6 +12,8 @@ router.register("affairs", views.AffairItemViewSet, basename="affair")
 router.register("signups", views.SignUpViewSet, basename="signup")
 router.register("bookings", views.BookingViewSet, basename="booking")
 router.register("appointments", views.AppointmentViewSet, basename="appointment")
+router.register("lists", views.CoBuildingListViewSet, basename="list-item")
+router.register("orders", views.CoBuildingOrderViewSet, basename="order")
 
 urlpatterns = [
     path("check-in/", views.CheckInView.as_view(), name="centres-check-in"),

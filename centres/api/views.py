@@ -27,6 +27,8 @@ from centres.models import (
     AppointmentSlot,
     Booking,
     Centre,
+    ListItem,
+    Order,
     Service,
     SignUp,
     Space,
@@ -198,6 +200,67 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
             self.get_object(), actor=request.user, **data.validated_data
         )
         return Response(s.AppointmentSerializer(appointment).data)
+
+
+class CoBuildingListViewSet(viewsets.ReadOnlyModelViewSet):
+    """The three lists (三张清单) of the centres: public, so residents can order."""
+
+    serializer_class = s.CoBuildingListItemSerializer
+    queryset = ListItem.objects.filter(is_open=True, centre__is_active=True).order_by("pk")
+    filterset_fields = ["centre", "kind", "unit", "function"]
+
+
+class CoBuildingOrderViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    """Co-building orders: residents order (居民点单), the centre's staff place them
+    (社区下单), the unit accepts within its quota (单位接单), staff complete and rate them."""
+
+    serializer_class = s.CoBuildingOrderSerializer
+    filterset_fields = ["status", "item"]
+
+    def get_queryset(self):
+        return Order.objects.visible_to(self.request.user).order_by("-created_at")
+
+    @extend_schema(
+        request=s.CoBuildingOrderCreateSerializer, responses={201: s.CoBuildingOrderSerializer}
+    )
+    def create(self, request):
+        data = s.CoBuildingOrderCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        item = ListItem.objects.filter(pk=data.validated_data["item"]).first()
+        if item is None:
+            raise ValidationError({"item": ["No such item."]})
+        order = actions.request_order(item, actor=request.user, note=data.validated_data["note"])
+        return Response(s.CoBuildingOrderSerializer(order).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses={200: s.CoBuildingOrderSerializer})
+    @action(detail=True, methods=["post"])
+    def place(self, request, pk=None):
+        return Response(
+            s.CoBuildingOrderSerializer(
+                actions.place_order(self.get_object(), actor=request.user)
+            ).data
+        )
+
+    @extend_schema(request=None, responses={200: s.CoBuildingOrderSerializer})
+    @action(detail=True, methods=["post"])
+    def accept(self, request, pk=None):
+        return Response(
+            s.CoBuildingOrderSerializer(
+                actions.accept_order(self.get_object(), actor=request.user)
+            ).data
+        )
+
+    @extend_schema(
+        request=s.CoBuildingCompleteSerializer, responses={200: s.CoBuildingOrderSerializer}
+    )
+    @action(detail=True, methods=["post"])
+    def complete(self, request, pk=None):
+        data = s.CoBuildingCompleteSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        order = actions.complete_order(self.get_object(), actor=request.user, **data.validated_data)
+        return Response(s.CoBuildingOrderSerializer(order).data)
 
 
 class CheckInView(APIView):

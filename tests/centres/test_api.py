@@ -274,3 +274,28 @@ def test_openapi_schema_lists_the_centre_endpoints(api, world):
         "/api/centres/check-in/",
     ):
         assert p in paths
+
+
+def test_the_order_flow_through_the_api(api, world):
+    unit = CoBuildingUnit.objects.get(name="共建单位a")
+    item = ListItem.objects.create(
+        kind="service", centre=world.a, unit=unit, title="修电路", quota=1
+    )
+    as_(api, world.user("resident_a"))
+    assert api.get("/api/centres/lists/", {"centre": world.a.pk}).json()["count"] == 1
+    r = api.post("/api/centres/orders/", {"item": item.pk, "note": "插座冒火花"})
+    assert r.status_code == 201
+    pk = r.json()["id"]
+    assert api.post("/api/centres/orders/", {"item": item.pk}).status_code == 400
+    assert api.post(f"/api/centres/orders/{pk}/place/").status_code == 400  # not staff
+    as_(api, world.user("community_a"))
+    assert api.post(f"/api/centres/orders/{pk}/place/").json()["status"] == "placed"
+    as_(api, world.user("unit_b"))
+    assert api.post(f"/api/centres/orders/{pk}/accept/").status_code == 404
+    as_(api, world.user("unit_a"))
+    assert api.post(f"/api/centres/orders/{pk}/accept/").json()["status"] == "accepted"
+    as_(api, world.user("community_a"))
+    r = api.post(f"/api/centres/orders/{pk}/complete/", {"promise_kept": True, "satisfaction": 9})
+    assert r.status_code == 400 and "satisfaction" in r.json()
+    r = api.post(f"/api/centres/orders/{pk}/complete/", {"promise_kept": True, "satisfaction": 5})
+    assert r.json()["status"] == "completed"
