@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from grids.models import Area
 from grids.models.roles import Role
 from grids.scope import scope_for
-from services import calendar, city, notify, photos
+from services import calendar, city, notify, photos, routing
 from services.choices import (
     Action,
     CaseType,
@@ -223,8 +223,42 @@ _limits_cache: dict[tuple[int, str], tuple[float, tuple]] = {}
 LIMITS_TTL = 60.0  # seconds; a staff edit clears this process's cache at once
 
 
+_intake_cache: dict[tuple[str, object], tuple[float, object]] = {}
+
+
 def clear_limits_cache() -> None:
     _limits_cache.clear()
+    _intake_cache.clear()
+
+
+def _cached(kind: str, key, load):
+    """A per-process memo for intake's lookups that staff rarely change (active categories by
+    id, the grid above a place path), for LIMITS_TTL seconds; a staff edit of a category
+    clears it at once in this process (services.apps signals)."""
+    hit = _intake_cache.get((kind, key))
+    now = _time.monotonic()
+    if hit is not None and now - hit[0] < LIMITS_TTL:
+        return hit[1]
+    value = load()
+    if len(_intake_cache) > 10_000:
+        _intake_cache.clear()
+    _intake_cache[(kind, key)] = (now, value)
+    return value
+
+
+def active_category(pk) -> Category | None:
+    return _cached("category", pk, lambda: Category.objects.filter(pk=pk, is_active=True).first())
+
+
+def grid_id_for(place: Area) -> int | None:
+    """The id of the deepest grid at or above `place`, memoised by the place's path (a moved
+    place has a new path, so it is looked up afresh)."""
+
+    def load():
+        grid = routing.grid_of(place)
+        return grid.pk if grid else None
+
+    return _cached("grid", place.path, load)
 
 
 def limits_for(category_id: int, case_type: str) -> tuple[tuple[int, str], ...]:

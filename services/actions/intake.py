@@ -14,8 +14,8 @@ from django.utils.translation import gettext as _
 from grids.models import Area
 from grids.models.roles import Role
 from grids.scope import scope_for
-from services import calendar, city, photos, routing
-from services.actions.core import S, _event, _now
+from services import calendar, city, photos
+from services.actions.core import S, _event, _now, active_category, grid_id_for
 from services.actions.handling import _resolve_locked
 from services.choices import (
     Action,
@@ -91,7 +91,7 @@ def _clean_intake(data: Intake, actor) -> tuple[Category, Area]:
         errors["description"] = [_("At most 4,000 characters.")]
     category = data.category
     if not isinstance(category, Category):
-        category = Category.objects.filter(pk=category, is_active=True).first()
+        category = active_category(category)
     if category is None or not category.is_active:
         errors["category"] = [_("Choose a category.")]
     place = data.place
@@ -139,7 +139,7 @@ def submit_case(data: Intake, actor=None) -> Case:
         description=data.description.strip(),
         place=place,
         place_path=place.path,
-        grid=routing.grid_of(place),
+        grid_id=grid_id_for(place),
         lat=data.lat,
         lng=data.lng,
         address=data.address.strip()[:200],

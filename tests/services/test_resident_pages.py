@@ -277,3 +277,14 @@ def test_place_picker_and_location(client, desk):
 def test_password_login_still_works(client, desk):
     r = client.post("/accounts/login/", {"username": "resident_a", "password": PASSWORD})
     assert r.status_code == 302
+
+
+def test_a_deactivated_category_is_refused_at_once(client, desk):
+    desk.file()  # the category is now memoised by intake
+    desk.potholes.is_active = False
+    desk.potholes.save()  # the signal clears this process's memo
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError) as exc:
+        desk.file()
+    assert "category" in exc.value.message_dict
