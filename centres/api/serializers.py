@@ -27,8 +27,13 @@ class FunctionSerializer(serializers.ModelSerializer):
         fields = ["id", "code", "name", "description"]
 
 
+# `kind` fields are plain strings here: as enums they would collide in the OpenAPI schema
+# with grids' area `kind` (drf-spectacular names enums by field name).
+
+
 class CentreSerializer(serializers.ModelSerializer):
     community = serializers.StringRelatedField()
+    kind = serializers.CharField(read_only=True, help_text="concentrated, spread or upgraded")
     functions = FunctionSerializer(many=True, read_only=True)
     open_now = serializers.SerializerMethodField()
 
@@ -94,6 +99,7 @@ class ServiceSerializer(serializers.ModelSerializer):
 
 
 class ActivitySerializer(serializers.ModelSerializer):
+    kind = serializers.CharField(read_only=True, help_text="class, lecture, festival, visit, other")
     places_left = serializers.IntegerField(read_only=True)
     eligibility = serializers.CharField(source="eligibility_text", read_only=True)
 
@@ -147,6 +153,10 @@ class SignUpCreateSerializer(serializers.Serializer):
 
 
 class SpaceSerializer(serializers.ModelSerializer):
+    kind = serializers.CharField(
+        read_only=True, help_text="room, hall, daycare_bed, deliberation, other"
+    )
+
     class Meta:
         model = Space
         fields = ["id", "centre", "name", "kind", "capacity", "needs_approval", "opens", "closes"]
