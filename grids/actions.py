@@ -35,7 +35,7 @@ from grids.models import (
     TeamRole,
 )
 from grids.models.party import MAX_CONTACT_HOUSEHOLDS, ORG_PARENT_KIND
-from grids.scope import forget_scope, scope_for
+from grids.scope import forget_scope, invalidate_scopes, scope_for
 
 
 def path_prefixes(path: str) -> list[str]:
@@ -137,6 +137,7 @@ def end_team_membership(member: GridTeamMember, ends_on: date | None = None, *, 
         member.save(update_fields=["ends_on", "updated_at"])
         if member.role_assignment_id:
             RoleAssignment.objects.filter(pk=member.role_assignment_id).update(ends_on=ends_on)
+            invalidate_scopes()  # an update() sends no signal
             if member.user is not None:
                 forget_scope(member.user)
     return member

@@ -166,7 +166,7 @@ def test_coverage_of_estates_and_households(territory, django_assert_max_num_que
     member = actions.add_party_member(branch, name="党员丙")
     actions.link_contact_household(member, t.a.households[0])
     actions.report_in_service_member(t.b.community, name="在职")
-    with django_assert_max_num_queries(3):
+    with django_assert_max_num_queries(4):
         a = coverage(t.a.community)
     assert (a.estates, a.estates_with_branch, a.branch_share) == (2, 2, 1.0)
     assert (a.households, a.households_with_contact, a.contact_share) == (2, 1, 0.5)
