@@ -30,10 +30,13 @@ from services.models import (
     Case,
     CaseEvent,
     Category,
+    CityOutbox,
+    CityStatus,
     ExtensionRequest,
     Holiday,
     JointUnit,
     KpiConfig,
+    PatrolLog,
     RoutingRule,
     TimeLimit,
 )
@@ -463,3 +466,66 @@ class ExtensionRequestAdmin(ScopedAdmin):
         if obj is not None:
             return Case.objects.visible_to(request.user).filter(pk=obj.case_id).exists()
         return scope_for(request.user).is_staff
+
+
+@admin.register(PatrolLog)
+class PatrolLogAdmin(ScopedAdmin):
+    """Grid workers' rounds (每日巡), read by the staff whose area covers the grid. Entries are
+    written from the phone (actions.log_patrol), not here."""
+
+    list_display = ("at", "grid", "place", "worker", "all_well", "seen")
+    list_filter = ("all_well",)
+    search_fields = ("seen",)
+    date_hierarchy = "at"
+    list_select_related = ("grid", "place", "worker")
+    readonly_fields = ("worker", "grid", "place", "at", "seen", "all_well", "case", "lat", "lng")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(CityOutbox)
+class CityOutboxAdmin(admin.ModelAdmin):
+    """The city 12345 outbox, for the superuser: what is pending, what failed and why. The
+    action puts failed rows back in the queue (after the city fixed what it refused)."""
+
+    list_display = (
+        "created_at",
+        "case",
+        "kind",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "last_error",
+    )
+    list_filter = ("status", "kind")
+    list_select_related = ("case",)
+    readonly_fields = [f.name for f in CityOutbox._meta.fields]
+    actions = ["requeue"]
+
+    def has_module_permission(self, request):
+        return request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description=gettext_lazy("Send the selected failed events again"))
+    def requeue(self, request, queryset):
+        if not request.user.is_superuser:
+            raise Http404
+        n = queryset.filter(status=CityStatus.FAILED).update(
+            status=CityStatus.PENDING, next_attempt_at=timezone.now()
+        )
+        messages.success(request, _("%(n)s events queued again.") % {"n": n})
