@@ -155,17 +155,24 @@ def sign_up(
             raise ValidationError({"user": _("Log in to sign up.")})
         person = person_for_user(actor)
     activity.check_eligible(person, activity.centre)
-    # The window and "twice" are checked before the lock too: both change rarely, and a
-    # second live sign-up that slips past the check is refused by the unique indexes.
+    # The window is checked before the lock too: it changes rarely. "Twice" is left to the
+    # partial unique indexes (one live sign-up per account and per resident); the check runs
+    # only to word the refusal.
     _check_window(activity, now, staff=on_behalf)
-    _check_not_twice(activity, person)
     by = actor if on_behalf else None
     try:
-        with transaction.atomic():
-            if not single_statement():
+        if not single_statement():
+            with transaction.atomic():
                 return _take_place_locked(activity_id, person, by, now)
+        if connection.in_atomic_block:
+            with transaction.atomic():  # a savepoint, so a refusal leaves the caller's intact
+                row = _take_place(activity_id, person, by, now)
+        else:
+            # In autocommit the statement is its own transaction: the activity's lock is held
+            # for this one round trip, commit included.
             row = _take_place(activity_id, person, by, now)
     except IntegrityError as exc:
+        _check_not_twice(activity, person)
         raise ValidationError(
             {"activity": _("You have already signed up for this activity.")}
         ) from exc
