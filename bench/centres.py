@@ -15,6 +15,7 @@ Each sign-up runs the real actions.sign_up (its own transaction), not an HTTP re
 from __future__ import annotations
 
 import os
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
@@ -38,17 +39,36 @@ def _signup_worker(activity_id, user_ids, barrier, results) -> None:
     users = list(get_user_model().objects.filter(pk__in=user_ids))
     connections.close_all()
 
-    def one(user) -> str:
+    connected = threading.Barrier(THREADS + 1)
+    go = threading.Barrier(THREADS + 1)
+
+    def share(chunk) -> list[str]:
+        # One connection per thread, opened before the start and kept for all its sign-ups,
+        # as a web worker keeps its connection (CONN_MAX_AGE); opening one per sign-up would
+        # measure PostgreSQL forking backends instead.
+        from django.db import connection
+
+        connection.ensure_connection()
+        connected.wait(timeout=60)
+        go.wait(timeout=60)
+        out = []
         try:
-            return actions.sign_up(activity_id, actor=user).status
-        except Exception as exc:  # reported, and the check in run() fails
-            return f"error: {exc}"
+            for user in chunk:
+                try:
+                    out.append(actions.sign_up(activity_id, actor=user).status)
+                except Exception as exc:  # reported, and the check in run() fails
+                    out.append(f"error: {exc}")
         finally:
             connections.close_all()
+        return out
 
-    barrier.wait(timeout=60)
+    chunks = [users[i::THREADS] for i in range(THREADS)]
     with ThreadPoolExecutor(max_workers=THREADS) as pool:
-        out = list(pool.map(one, users))
+        futures = [pool.submit(share, chunk) for chunk in chunks]
+        connected.wait(timeout=60)
+        barrier.wait(timeout=60)  # every process is connected: all start together
+        go.wait(timeout=60)
+        out = [status for f in futures for status in f.result()]
     results.put(out)
 
 
