@@ -5,20 +5,32 @@ through grids.actions (the views call them), so the API keeps the same rules as 
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from grids.models import (
     Area,
+    AreaKind,
     CoBuildingUnit,
     ContactHousehold,
     GridTeamMember,
     Household,
+    MemberKind,
     PartyMember,
     PartyOrg,
+    PartyOrgKind,
     Resident,
     TeamRole,
 )
 from grids.privacy import shown_phone
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class KindField(serializers.ChoiceField):
+    """A choice field described as a plain string in the schema: several apps have a field
+    named "kind" with different choices, and drf-spectacular would give them clashing enum
+    names. The allowed values are in the endpoint's description and enforced here."""
 
 
 class ScopedPK(serializers.PrimaryKeyRelatedField):
@@ -37,6 +49,7 @@ class ScopedPK(serializers.PrimaryKeyRelatedField):
 
 class AreaSerializer(serializers.ModelSerializer):
     parent = serializers.SerializerMethodField()
+    kind = KindField(choices=AreaKind.choices, read_only=True)
 
     class Meta:
         model = Area
@@ -125,6 +138,7 @@ class GridSerializer(AreaSerializer):
 
 
 class PartyOrgSerializer(serializers.ModelSerializer):
+    kind = KindField(choices=PartyOrgKind.choices)
     area = ScopedPK(Area)
     parent = ScopedPK(PartyOrg, required=False, allow_null=True)
     members_count = serializers.IntegerField(read_only=True)
@@ -144,6 +158,7 @@ class PartyOrgSerializer(serializers.ModelSerializer):
 
 
 class PartyMemberSerializer(serializers.ModelSerializer):
+    kind = KindField(choices=MemberKind.choices, required=False, default=MemberKind.LOCAL)
     branch = ScopedPK(PartyOrg, required=False, allow_null=True)
     community = ScopedPK(Area, required=False, allow_null=True, write_only=True)
     workplace = ScopedPK(CoBuildingUnit, required=False, allow_null=True)
