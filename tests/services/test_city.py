@@ -200,3 +200,26 @@ def test_webhook_bad_bodies_are_400_and_leave_no_nonce(client, desk, settings):
         },
     )
     assert r.status_code == 400 and "body" in r.json()["errors"]
+
+
+def test_the_sweep_queues_its_status_changes(desk, settings):
+    """A callback with no answer (the sweep closes the case) reaches the city too."""
+    from datetime import timedelta
+
+    from services import calendar
+    from services.models import KpiConfig
+
+    _link(settings)
+    KpiConfig.objects.create(callback_wait_days=2)
+    case = desk.dispatched()
+    grid = desk.user("grid_a")
+    actions.sign_for(case, actor=grid)
+    case = actions.resolve(case, actor=grid, result="已处理")
+    wait = calendar.add_working_days(case.resolved_at, 2)
+    tasks.sweep_once(wait + timedelta(seconds=1))
+    case.refresh_from_db()
+    assert case.state == "called_back"
+    last = CityOutbox.objects.order_by("-id").first()
+    assert last.payload["action"] == "callback" and last.payload["state"] == "called_back"
+    # One row per status change: submit, dispatch, sign, resolve, callback.
+    assert CityOutbox.objects.filter(case=case).count() == 5
