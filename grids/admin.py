@@ -14,8 +14,8 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery, Value
-from django.db.models.functions import Coalesce, Concat, Length, Substr
+from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce, Concat
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -27,7 +27,7 @@ from treebeard.admin import TreeAdmin
 
 from grids import actions, excel
 from grids.admin_mixins import ScopedAdmin, ScopedAdminMixin
-from grids.coverage import household_has_contact
+from grids.coverage import estate_has_branch, household_has_contact
 from grids.models import (
     AccessLog,
     Area,
@@ -42,7 +42,6 @@ from grids.models import (
     Household,
     PartyMember,
     PartyOrg,
-    PartyOrgKind,
     Resident,
     RoleAssignment,
     TeamRole,
@@ -85,19 +84,12 @@ def count_of(queryset, q: Q):
 def annotate_counts(queryset):
     """Per node: grids, estates (and those with a branch), households (and those with a
     contact party member), party members in its subtree; one SELECT for the whole page."""
-    branch_near = Exists(
-        PartyOrg.objects.filter(kind=PartyOrgKind.BRANCH).filter(
-            Q(area_id=OuterRef("pk")) | Q(area__path=OuterRef("parent_path"))
-        )
-    )
-    estates = Area.objects.filter(kind="estate").annotate(
-        parent_path=Substr("path", 1, Length("path") - Area.steplen)
-    )
+    estates = Area.objects.filter(kind="estate")
     households = Household.objects.all()
     return queryset.annotate(
         n_grids=count_of(Area.objects.filter(kind="grid"), subtree_range("")),
         n_estates=count_of(estates, subtree_range("")),
-        n_estates_branch=count_of(estates.filter(branch_near), subtree_range("")),
+        n_estates_branch=count_of(estates.filter(estate_has_branch()), subtree_range("")),
         n_households=count_of(households, subtree_range("building__")),
         n_households_contact=count_of(
             households.filter(household_has_contact()), subtree_range("building__")

@@ -39,10 +39,13 @@ class Coverage:
 
 
 def estate_has_branch():
-    """An Exists() for Area rows that are estates: a branch on it or on its parent grid."""
-    return Exists(
-        PartyOrg.objects.filter(kind=PartyOrgKind.BRANCH).filter(
-            Q(area_id=OuterRef("pk")) | Q(area__path=OuterRef("parent_path"))
+    """For Area rows that are estates: a branch on the estate
+    or on its parent grid. Two EXISTS, each an index lookup (one OR inside a single EXISTS
+    made PostgreSQL probe every branch for every estate)."""
+    branches = PartyOrg.objects.filter(kind=PartyOrgKind.BRANCH)
+    return Exists(branches.filter(area_id=OuterRef("pk"))) | Exists(
+        branches.filter(
+            area__path=Substr(OuterRef("path"), 1, Length(OuterRef("path")) - Area.steplen)
         )
     )
 
@@ -54,15 +57,10 @@ def household_has_contact():
 def coverage(area: Area) -> Coverage:
     """Coverage of `area`'s subtree in four aggregate queries."""
     prefix = area.path
-    areas = (
-        Area.objects.filter(path__startswith=prefix, kind__in=["grid", "estate"])
-        .annotate(parent_path=Substr("path", 1, Length("path") - Area.steplen))
-        .annotate(has_branch=estate_has_branch())
-        .aggregate(
-            grids=Count("pk", filter=Q(kind="grid")),
-            estates=Count("pk", filter=Q(kind="estate")),
-            covered=Count("pk", filter=Q(kind="estate", has_branch=True)),
-        )
+    areas = Area.objects.filter(path__startswith=prefix, kind__in=["grid", "estate"]).aggregate(
+        grids=Count("pk", filter=Q(kind="grid")),
+        estates=Count("pk", filter=Q(kind="estate")),
+        covered=Count("pk", filter=Q(kind="estate") & estate_has_branch()),
     )
     # Two plain counts: a correlated EXISTS per household makes the planner's row estimate
     # for the path range (far too low) expensive; counting distinct contacted households from
