@@ -765,12 +765,6 @@ def record_appointment(
     """Staff record what came of an appointment: handled, referred on or no-show; for proxy
     handling (帮代办) whom they acted for and how that person consented."""
     now = now or timezone.now()
-    if status not in (
-        AppointmentStatus.DONE,
-        AppointmentStatus.REFERRED,
-        AppointmentStatus.NO_SHOW,
-    ):
-        raise ValidationError({"status": _("Choose handled, referred or did not come.")})
     with transaction.atomic():
         appointment = (
             Appointment.objects.select_for_update(of=("self",))
@@ -778,15 +772,7 @@ def record_appointment(
             .get(pk=getattr(appointment, "pk", appointment))
         )
         _require_staff(actor, appointment.slot.centre)
-        if appointment.status != AppointmentStatus.BOOKED:
-            raise ValidationError({"status": _("This appointment has already been recorded.")})
-        if appointment.channel == AffairChannel.PROXY and status == AppointmentStatus.DONE:
-            if not acting_for.strip():
-                raise ValidationError({"acting_for": _("Say whom you acted for.")})
-            if not consent.strip():
-                raise ValidationError({"consent": _("Record how the person consented.")})
-        if status != AppointmentStatus.NO_SHOW and not outcome.strip():
-            raise ValidationError({"outcome": _("Write down the outcome.")})
+        validate_record(appointment, status, outcome, acting_for, consent)
         appointment.status = status
         appointment.outcome = outcome.strip()
         appointment.acting_for = acting_for.strip()
@@ -795,6 +781,27 @@ def record_appointment(
         appointment.handled_at = now
         appointment.save()
     return appointment
+
+
+def validate_record(
+    appointment: Appointment, status: str, outcome: str, acting_for: str, consent: str
+) -> None:
+    """The rules for recording an appointment (the admin form checks them before saving)."""
+    if status not in (
+        AppointmentStatus.DONE,
+        AppointmentStatus.REFERRED,
+        AppointmentStatus.NO_SHOW,
+    ):
+        raise ValidationError({"status": _("Choose handled, referred or did not come.")})
+    if appointment.status != AppointmentStatus.BOOKED:
+        raise ValidationError({"status": _("This appointment has already been recorded.")})
+    if appointment.channel == AffairChannel.PROXY and status == AppointmentStatus.DONE:
+        if not (acting_for or "").strip():
+            raise ValidationError({"acting_for": _("Say whom you acted for.")})
+        if not (consent or "").strip():
+            raise ValidationError({"consent": _("Record how the person consented.")})
+    if status != AppointmentStatus.NO_SHOW and not (outcome or "").strip():
+        raise ValidationError({"outcome": _("Write down the outcome.")})
 
 
 # --- co-building orders (居民点单 → 社区下单 → 单位接单) ------------------------------------------------

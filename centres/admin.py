@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
@@ -381,18 +382,56 @@ class AppointmentSlotAdmin(ScopedAdmin):
     date_hierarchy = "starts_at"
 
 
+class AppointmentRecordForm(forms.ModelForm):
+    """Staff record what came of an appointment; the rules are actions.validate_record's and
+    the write is actions.record_appointment's."""
+
+    class Meta:
+        model = Appointment
+        fields = ["status", "outcome", "acting_for", "consent"]
+
+    def clean(self):
+        data = super().clean()
+        current = Appointment.objects.get(pk=self.instance.pk)
+        try:
+            actions.validate_record(
+                current,
+                data.get("status", ""),
+                data.get("outcome", ""),
+                data.get("acting_for", ""),
+                data.get("consent", ""),
+            )
+        except ValidationError as exc:
+            raise ValidationError(exc.message_dict) from exc
+        return data
+
+
 @admin.register(Appointment)
 class AppointmentAdmin(ScopedAdmin):
     list_display = ["name", "item", "slot", "channel", "status", "handled_by"]
     list_filter = ["status", "channel"]
     search_fields = ["=code", "name", "item__name"]
     list_select_related = ["item", "slot__centre", "handled_by"]
+    form = AppointmentRecordForm
+    readonly_fields = ["name", "item", "slot", "channel", "code", "handled_by", "handled_at"]
+    fields = [*readonly_fields, "status", "outcome", "acting_for", "consent"]
 
     def has_add_permission(self, request):
         return False
 
-    def has_change_permission(self, request, obj=None):
+    def has_delete_permission(self, request, obj=None):
         return False
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        actions.record_appointment(
+            obj.pk,
+            actor=request.user,
+            status=data["status"],
+            outcome=data["outcome"],
+            acting_for=data["acting_for"],
+            consent=data["consent"],
+        )
 
 
 @admin.register(Agreement)

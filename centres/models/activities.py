@@ -7,6 +7,7 @@ database refuses a count above capacity, so a bug can never overbook silently.""
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -115,6 +116,16 @@ class Activity(Eligibility, TimeStampedModel):
     @property
     def places_left(self) -> int:
         return max(self.capacity - self.confirmed_count, 0)
+
+    def clean(self) -> None:
+        if self.function_id and self.centre_id and self.function.centre_id != self.centre_id:
+            raise ValidationError({"function": _("Choose a function of this centre.")})
+        if self.space_id and self.centre_id and self.space.centre_id != self.centre_id:
+            raise ValidationError({"space": _("Choose a space of this centre.")})
+        if self.pk is None and self.capacity is not None and self.reserved_places > self.capacity:
+            raise ValidationError(
+                {"reserved_places": _("Reserved places cannot exceed the places.")}
+            )
 
     def signup_open_at(self, moment=None) -> bool:
         moment = moment or timezone.now()

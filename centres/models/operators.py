@@ -3,6 +3,7 @@ offered at a centre."""
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -185,6 +186,10 @@ class Service(Eligibility, TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        if self.function_id and self.centre_id and self.function.centre_id != self.centre_id:
+            raise ValidationError({"function": _("Choose a function of this centre.")})
 
 
 class ServiceVisit(models.Model):

@@ -270,3 +270,42 @@ class TestStaffPages:
             client.get(reverse("admin:centres_activity_attendees", args=[activity.pk])).status_code
             == 404
         )
+
+
+def test_staff_record_an_appointment_in_the_admin(client, world):
+    item = AffairItem.objects.create(name="高龄津贴申领", department="区民政局", proxy=True)
+    slot = AppointmentSlot.objects.create(
+        centre=world.a, starts_at=at(1, 9), ends_at=at(1, 10), capacity=2
+    )
+    appointment = actions.book_appointment(
+        slot, actor=world.user("resident_a"), item=item, channel="proxy"
+    )
+    url = reverse("admin:centres_appointment_change", args=[appointment.pk])
+    client.force_login(world.user("operator_a"))
+    data = {"status": "done", "outcome": "已代办", "acting_for": "甲居民", "consent": ""}
+    response = client.post(url, data)
+    assert response.status_code == 200 and "consented" in response.content.decode()
+    response = client.post(url, {**data, "consent": "本人签署委托书"})
+    assert response.status_code == 302
+    appointment.refresh_from_db()
+    assert appointment.status == "done" and appointment.handled_by == world.user("operator_a")
+    client.force_login(world.user("operator_b"))
+    assert client.get(url).status_code == 404
+
+
+def test_an_activity_cannot_use_another_centres_function_or_space(world):
+    from django.core.exceptions import ValidationError
+
+    activity = Activity(
+        centre=world.a,
+        function=world.function(world.b),
+        space=world.space_b,
+        title="x",
+        kind="class",
+        starts_at=at(2),
+        ends_at=at(2, 12),
+        capacity=5,
+    )
+    with pytest.raises(ValidationError) as exc:
+        activity.full_clean()
+    assert "function" in exc.value.message_dict
