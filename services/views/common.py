@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET
 
 from grids.models import Area
 from services import routing
-from services.choices import Action, State
+from services.choices import Action, CaseType, State
 from services.models import Case
 
 PICKER_KINDS = ("community", "grid", "estate", "building")
@@ -93,12 +93,20 @@ def locate(request):
     )
 
 
+# Complaints and reports (投诉/举报) may name people: they are never offered to others.
+SHAREABLE_TYPES = (CaseType.HELP, CaseType.SUGGESTION, CaseType.CONSULTATION)
+
+
 def similar_cases(category_id: int, place: Area, limit: int = 5) -> list[Case]:
-    """Open cases of the same category in the same grid (并单 at intake)."""
+    """Open cases of the same category in the same grid (并单 at intake), of the types that
+    are about a shared problem rather than a person."""
     grid = routing.grid_of(place) or place
     return list(
         Case.objects.filter(
-            category_id=category_id, state__in=OPEN_STATES, place_path__startswith=grid.path
+            category_id=category_id,
+            state__in=OPEN_STATES,
+            place_path__startswith=grid.path,
+            case_type__in=SHAREABLE_TYPES,
         )
         .select_related("place")
         .order_by("-created_at")[:limit]

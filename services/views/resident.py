@@ -10,11 +10,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from grids.models import Area
 from grids.scope import get_visible_or_404
 from portal import ratelimit
 from portal.idempotency import idempotent
@@ -23,7 +25,12 @@ from services.actions import Intake
 from services.choices import CallbackMethod, Channel, PhotoKind, State
 from services.forms import CallbackForm, CaseForm
 from services.models import Case, CaseFollower, CasePhoto
-from services.views.common import plain_timeline, token_from_link, tracking_link_token
+from services.views.common import (
+    plain_timeline,
+    similar_cases,
+    token_from_link,
+    tracking_link_token,
+)
 
 ANON_PER_PHONE = (5, 3600)  # five cases an hour per phone number
 ANON_PER_IP = (20, 3600)
@@ -187,9 +194,16 @@ def answer_callback(request, number: str):
 @idempotent
 def follow(request, number: str):
     """Follow an open case instead of filing the same problem again."""
-    case = get_object_or_404(
-        Case.objects.only("pk", "number", "state", "reporter_id"), number=number
-    )
+    # Only a case offered as similar to what the resident was filing (same category, same
+    # grid, a shareable type) may be followed: case numbers are guessable.
+    try:
+        category_id = int(request.POST.get("category", ""))
+        place = Area.objects.get(pk=int(request.POST.get("place", "")))
+    except (ValueError, Area.DoesNotExist):
+        raise Http404 from None
+    case = next((c for c in similar_cases(category_id, place) if c.number == number), None)
+    if case is None:
+        raise Http404
     try:
         actions.follow(case, actor=request.user)
     except ValidationError as exc:

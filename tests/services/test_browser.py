@@ -200,3 +200,24 @@ def test_offline_submit_is_kept_and_sent_once(
     assert Case.objects.count() == 1
     case = Case.objects.get()
     assert case.reporter_phone == "13912345678" and CasePhoto.objects.filter(case=case).count() == 1
+
+
+@pytest.mark.browser
+def test_similar_case_shown_before_submit_and_followed(
+    phone_page, live_server, transactional_territory, tmp_path
+):
+    from services.models import CaseFollower
+
+    desk = build_desk(transactional_territory)
+    existing = desk.dispatched(description="小区门口路面塌了")
+    page = phone_page
+    _login(page, "resident_b")
+    _fill_case(page, desk, tmp_path, "门口有坑")
+    box = page.locator("[data-similar]")
+    box.wait_for(state="visible")
+    assert "小区门口路面塌了" in box.inner_text()
+    _shot(page, "resident-similar.png")
+    box.locator("button").first.click()
+    page.wait_for_url(f"**/cases/c/{existing.number}/")
+    assert CaseFollower.objects.filter(case=existing, user=desk.user("resident_b")).exists()
+    assert Case.objects.count() == 1  # followed instead of filing again

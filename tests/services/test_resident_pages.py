@@ -249,13 +249,21 @@ def test_similar_open_cases_and_follow_instead(client, desk):
     place = desk.t.a.buildings[0]
     r = client.get("/cases/similar/", {"category": desk.potholes.pk, "place": place.pk})
     assert [row["number"] for row in r.json()["results"]] == [case.number]
+    complaint = desk.dispatched(case_type="complaint")
+    r = client.get("/cases/similar/", {"category": desk.potholes.pk, "place": place.pk})
+    assert complaint.number not in str(r.json())  # complaints may name people: never offered
     other_side = client.get(
         "/cases/similar/", {"category": desk.potholes.pk, "place": desk.t.b.buildings[0].pk}
     )
     assert other_side.json()["results"] == []
     follower = desk.user("resident_b")
     client.force_login(follower)
-    r = client.post(f"/cases/c/{case.number}/follow/")
+    # A guessed number, or a case that is not similar to what is being filed: 404.
+    assert client.post(f"/cases/c/{case.number}/follow/").status_code == 404
+    wrong = {"category": desk.noise.pk, "place": place.pk}
+    assert client.post(f"/cases/c/{case.number}/follow/", wrong).status_code == 404
+    right = {"category": desk.potholes.pk, "place": place.pk}
+    r = client.post(f"/cases/c/{case.number}/follow/", right)
     assert r.status_code == 302
     assert CaseFollower.objects.filter(case=case, user=follower).exists()
     assert case.number in client.get("/cases/mine/").content.decode()

@@ -101,6 +101,8 @@
     if (!category || !place) { box.hidden = true; return; }
     getJSON(box.getAttribute("data-url") + "?category=" + category + "&place=" + place).then(function (res) {
       var list = box.querySelector("ul"); list.innerHTML = "";
+      var follow = document.getElementById("follow-form");
+      if (follow) { follow.elements.category.value = category; follow.elements.place.value = place; }
       var rows = (res.body && res.body.results) || [];
       box.hidden = !rows.length;
       rows.forEach(function (r) {
