@@ -176,6 +176,8 @@ def sign_up(
         raise ValidationError(
             {"activity": _("You have already signed up for this activity.")}
         ) from exc
+    if row is None:  # the activity was deleted meanwhile
+        raise ValidationError({"activity": _("This activity is not taking sign-ups.")})
     signup_id, status, code = row
     return SignUp(
         pk=signup_id,

@@ -60,7 +60,7 @@ SERVICES = {
     ],
     FunctionCode.AFFAIRS: [
         ("社保医保业务办理", "free", 0, None, "工作日 9:00-17:00; 周六错时预约", None),
-        ("帮代办", "free", 0, None, "预约", None),
+        ("帮代办", "free", 0, "邻里帮代办服务社", "预约", None),
     ],
 }
 ACTIVITIES = [

@@ -89,6 +89,8 @@ def test_demo_seed_runs_twice_without_changes(db, settings):
     # Each of the six functions of every demo centre has real services and activities use them.
     for centre in Centre.objects.all():
         for code in [c.value for c in SIX]:
-            assert Service.objects.filter(centre=centre, function__code=code).exists(), code
+            services = Service.objects.filter(centre=centre, function__code=code)
+            assert services.exists(), code
+            assert services.filter(operator__status="approved").exists(), code
         assert centre.spaces.exists() and centre.activities.exists()
         assert centre.contracts.filter(operator__status="approved").exists()
