@@ -519,8 +519,9 @@ class GridTeamMemberForm(forms.ModelForm):
 
 
 @admin.register(GridTeamMember)
-class GridTeamMemberAdmin(ScopedAdmin):
+class GridTeamMemberAdmin(ExcelAdminMixin, ScopedAdmin):
     form = GridTeamMemberForm
+    excel_kind = "team_members"
     list_display = ("name", "role", "grid", "organisation", "phone_shown", "starts_on", "ends_on")
     list_select_related = ("grid",)
     list_filter = ("role", "auxiliary_kind", subtree_filter("grid"))

@@ -9,6 +9,7 @@ write under areas their scope covers, and an area outside it reads as "no such c
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass, field
 
 import tablib
@@ -19,7 +20,17 @@ from django.db.models.functions import Length, Substr
 from django.utils.translation import gettext as _
 from import_export import fields, resources, widgets
 
-from grids.models import Area, AreaKind, Household, MemberKind, PartyMember, PartyOrg, PartyOrgKind
+from grids.models import (
+    Area,
+    AreaKind,
+    GridTeamMember,
+    Household,
+    MemberKind,
+    PartyMember,
+    PartyOrg,
+    PartyOrgKind,
+    TeamRole,
+)
 from grids.models.areas import validate_placement
 from grids.scope import scope_for
 
@@ -310,7 +321,120 @@ class PartyMemberResource(ScopedResource):
         )
 
 
+class Day(widgets.Widget):
+    """A date: an Excel date cell or YYYY-MM-DD text."""
+
+    def clean(self, value, row=None, **kwargs):
+        if value in (None, ""):
+            return None
+        if isinstance(value, datetime.datetime):
+            return value.date()
+        if isinstance(value, datetime.date):
+            return value
+        try:
+            return datetime.date.fromisoformat(str(value).strip())
+        except ValueError as exc:
+            raise ValueError(
+                _("Enter a date as YYYY-MM-DD, not %(value)s.") % {"value": value}
+            ) from exc
+
+    def render(self, value, obj=None, **kwargs):
+        return value.isoformat() if value else ""
+
+
+class TeamMemberResource(ScopedResource):
+    """Grid team members (1+1+N+Z and 两长一员). A row whose grid, role, name and start date
+    match an existing member updates its phone, organisation and end date; any other row
+    appoints a new member through grids.actions (one full-time worker per grid at any date)."""
+
+    grid_code = fields.Field(attribute="grid__code", column_name="grid_code", readonly=True)
+    role = fields.Field(attribute="role", column_name="role")
+    name = fields.Field(attribute="name", column_name="name")
+    phone = fields.Field(attribute="phone", column_name="phone")
+    organisation = fields.Field(attribute="organisation", column_name="organisation")
+    auxiliary_kind = fields.Field(attribute="auxiliary_kind", column_name="auxiliary_kind")
+    starts_on = fields.Field(attribute="starts_on", column_name="starts_on", widget=Day())
+    ends_on = fields.Field(attribute="ends_on", column_name="ends_on", widget=Day())
+
+    class Meta:
+        model = GridTeamMember
+        fields = (
+            "grid_code",
+            "role",
+            "name",
+            "phone",
+            "organisation",
+            "auxiliary_kind",
+            "starts_on",
+            "ends_on",
+        )
+        import_id_fields = ("grid_code", "role", "name", "starts_on")
+        skip_diff = True
+
+    def before_import_row(self, row, **kwargs):
+        row["_grid"] = _visible_area(self.user, row.get("grid_code"), (AreaKind.GRID,), "grid_code")
+        for column in ("role", "name"):
+            if not str(row.get(column) or "").strip():
+                raise ValidationError({column: _("This column is required.")})
+        row["role"] = str(row["role"]).strip()
+        if row["role"] not in TeamRole.values:
+            raise ValidationError(
+                {"role": _("Use one of: %(roles)s") % {"roles": ", ".join(TeamRole.values)}}
+            )
+        for column in ("phone", "organisation", "auxiliary_kind"):
+            row[column] = str(row.get(column) or "").strip().removesuffix(".0")
+
+    def get_instance(self, instance_loader, row):
+        try:
+            starts_on = Day().clean(row.get("starts_on"))
+        except ValueError:
+            return None
+        if starts_on is None:
+            return None
+        return GridTeamMember.objects.filter(
+            grid=row.get("_grid"),
+            role=row.get("role"),
+            name=str(row.get("name")).strip(),
+            starts_on=starts_on,
+        ).first()
+
+    def import_instance(self, instance, row, **kwargs):
+        instance.grid = row["_grid"]
+        super().import_instance(instance, row, **kwargs)
+
+    def check(self, instance) -> None:
+        if instance.starts_on is None:
+            raise ValidationError({"starts_on": _("This column is required.")})
+        if instance.ends_on is not None and instance.ends_on < instance.starts_on:
+            raise ValidationError({"ends_on": _("The end date is before the start date.")})
+
+    def save_instance(self, instance, is_create, row, **kwargs):
+        from grids import actions
+
+        if instance.pk is None:
+            created = actions.appoint_team_member(
+                instance.grid,
+                role=instance.role,
+                name=instance.name,
+                starts_on=instance.starts_on,
+                ends_on=instance.ends_on,
+                phone=instance.phone,
+                organisation=instance.organisation,
+                auxiliary_kind=instance.auxiliary_kind,
+                actor=self.user,
+            )
+            instance.pk = created.pk
+        else:
+            instance.save()
+
+    def export(self, queryset=None, **kwargs):
+        if queryset is None:
+            queryset = GridTeamMember.objects.visible_to(self.user)
+        return super().export(queryset=queryset.select_related("grid"), **kwargs)
+
+
 RESOURCES: dict[str, type[ScopedResource]] = {
+    "team_members": TeamMemberResource,
     "grids": GridResource,
     "estates": EstateResource,
     "buildings": BuildingResource,
@@ -361,7 +485,7 @@ def import_xlsx(kind: str, data: bytes, user) -> ImportReport:
     expected = {f.column_name for f in resource.get_import_fields()}
     absent = sorted(
         c
-        for c in ("code", "name", "room", "building_code", "branch_area_code")
+        for c in ("code", "name", "room", "building_code", "branch_area_code", "grid_code")
         if c in expected and c not in (dataset.headers or [])
     )
     if absent:

@@ -168,3 +168,89 @@ def test_export_holds_only_what_the_user_sees(territory):
     grids = load_workbook(io.BytesIO(export_xlsx("grids", territory.user("community_b")))).active
     names = {r[1] for r in list(grids.iter_rows(values_only=True))[1:]}
     assert names == {"乙一级网格", "乙网格1", "乙网格2", "乙网格1-1", "乙网格2-1"}
+
+
+TEAM_HEADER = [
+    "grid_code",
+    "role",
+    "name",
+    "phone",
+    "organisation",
+    "auxiliary_kind",
+    "starts_on",
+    "ends_on",
+]
+
+
+def test_a_sheet_of_grid_team_members(client, territory):
+    import datetime
+
+    from django.urls import reverse
+
+    from grids.models import GridTeamMember
+
+    t = territory
+    Area.objects.filter(pk=t.a.grids[0].pk).update(code="GA")
+    Area.objects.filter(pk=t.a.grids[1].pk).update(code="GA2")
+    Area.objects.filter(pk=t.b.grids[0].pk).update(code="GB")
+    bad = xlsx(
+        TEAM_HEADER,
+        [
+            "GA",
+            "grid_head",
+            "陈网格长",
+            13800001111,
+            None,
+            None,
+            datetime.date(2026, 1, 1),
+            None,
+        ],
+        ["GA", "full_time", "李专职", None, None, None, "2026-01-01", None],
+        ["GA", "full_time", "王专职", None, None, None, "2026-06-01", None],  # 4: overlaps
+        ["GB", "instructor", "越界", None, None, None, "2026-01-01", None],  # 5: other side
+        ["GA", "boss", "谁", None, None, None, "2026-01-01", None],  # 6: unknown role
+        ["GA", "auxiliary", "民警", None, "派出所", "police", "2026-13-01", None],  # 7: date
+    )
+    client.force_login(t.user("community_a"))
+    url = reverse("admin:grids_gridteammember_import_xlsx")
+    response = client.post(url, {"file": io.BytesIO(bad)}, format="multipart")
+    assert response.status_code == 400
+    report = response.context["report"]
+    lines = dict(report.errors)
+    assert sorted(lines) == [4, 5, 6, 7]
+    assert "starts_on" in lines[4] and "grid_code" in lines[5] and "role" in lines[6]
+    assert "starts_on" in lines[7]
+    assert not GridTeamMember.objects.exists()
+    good = xlsx(
+        TEAM_HEADER,
+        [
+            "GA",
+            "grid_head",
+            "陈网格长",
+            13800001111,
+            None,
+            None,
+            datetime.date(2026, 1, 1),
+            None,
+        ],
+        ["GA", "full_time", "李专职", None, None, None, "2026-01-01", "2026-05-31"],
+        ["GA", "full_time", "王专职", None, None, None, "2026-06-01", None],
+        ["GA2", "auxiliary", "民警", None, "派出所", "police", "2026-01-01", None],
+    )
+    response = client.post(url, {"file": io.BytesIO(good)}, format="multipart")
+    assert response.status_code == 200 and response.context["report"].created == 4
+    head = GridTeamMember.objects.get(name="陈网格长")
+    assert head.phone == "13800001111" and head.starts_on == datetime.date(2026, 1, 1)
+    # The same sheet again changes nothing new; an end date can be set by re-import.
+    again = xlsx(
+        TEAM_HEADER, ["GA", "full_time", "王专职", None, None, None, "2026-06-01", "2026-12-31"]
+    )
+    report = import_xlsx("team_members", again, t.user("community_a"))
+    assert (report.created, report.updated) == (0, 1)
+    assert GridTeamMember.objects.get(name="王专职").ends_on == datetime.date(2026, 12, 31)
+    rows = list(
+        load_workbook(io.BytesIO(export_xlsx("team_members", t.user("grid_a")))).active.iter_rows(
+            values_only=True
+        )
+    )
+    assert {r[2] for r in rows[1:]} == {"陈网格长", "李专职", "王专职"}  # not grid a2's
