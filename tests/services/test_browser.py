@@ -221,3 +221,25 @@ def test_similar_case_shown_before_submit_and_followed(
     page.wait_for_url(f"**/cases/c/{existing.number}/")
     assert CaseFollower.objects.filter(case=existing, user=desk.user("resident_b")).exists()
     assert Case.objects.count() == 1  # followed instead of filing again
+
+
+@pytest.mark.browser
+def test_phone_code_login_in_the_browser(phone_page, live_server, transactional_territory):
+    import re
+
+    from django.core.cache import cache
+
+    from portal import accounts
+
+    cache.clear()
+    accounts.LogSms.sent.clear()
+    page = phone_page
+    page.goto("/cases/login/")
+    page.fill("input[name=phone]", "13912345678")
+    page.click("button[value=send]")
+    page.wait_for_load_state("networkidle")
+    code = re.search(r"\d{6}", accounts.LogSms.sent[-1][1]).group(0)
+    page.fill("input[name=code]", code)
+    page.click("button[value=login]")
+    page.wait_for_url("**/cases/")
+    assert page.locator("a[href='/cases/mine/']").count() >= 1
