@@ -434,10 +434,56 @@ class HouseholdAdmin(ExcelAdminMixin, ScopedAdmin):
     inlines = [ResidentInline]
 
 
+class ResidentChangeForm(forms.ModelForm):
+    """Editing a resident never puts the stored numbers on the page: new ones may be typed in,
+    the old ones are shown masked and revealed only through the audited reveal."""
+
+    new_phone = forms.CharField(
+        label=_("new mobile phone"),
+        max_length=20,
+        required=False,
+        help_text=_("Leave empty to keep the number on file."),
+    )
+    new_id_number = forms.CharField(
+        label=_("new ID number"),
+        max_length=18,
+        required=False,
+        help_text=_("Leave empty to keep the number on file."),
+    )
+
+    class Meta:
+        model = Resident
+        fields = [
+            "household",
+            "user",
+            "name",
+            "birth_date",
+            "relation",
+            "disabled",
+            "subsistence",
+            "lives_alone",
+            "verified",
+        ]
+
+    def save(self, commit=True):
+        if self.cleaned_data.get("new_phone"):
+            self.instance.phone = self.cleaned_data["new_phone"].strip()
+        if self.cleaned_data.get("new_id_number"):
+            self.instance.id_number = self.cleaned_data["new_id_number"].strip().upper()
+        return super().save(commit)
+
+
+class RevealForm(forms.Form):
+    field = forms.ChoiceField(
+        label=_("number"), choices=[("phone", _("mobile phone")), ("id_number", _("ID number"))]
+    )
+    reason = forms.CharField(label=_("reason"), max_length=200)
+
+
 @admin.register(Resident)
 class ResidentAdmin(ScopedAdmin):
-    """Numbers are shown masked in lists; the change form shows them in full only to staff
-    whose scope covers the household (grids.privacy)."""
+    """Numbers are masked in lists and forms; staff whose scope covers the household reveal one
+    with a reason, which is written to the access log (grids.privacy.reveal)."""
 
     list_display = ("name", "household", "phone_shown", "id_number_shown", "verified")
     list_select_related = ("household__building",)
@@ -446,6 +492,51 @@ class ResidentAdmin(ScopedAdmin):
     autocomplete_fields = ("household",)
     raw_id_fields = ("user",)
 
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is not None:
+            kwargs["form"] = ResidentChangeForm
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_readonly_fields(self, request, obj=None):
+        return ("phone_shown", "id_number_shown", "reveal_link") if obj is not None else ()
+
+    def get_urls(self):
+        info = self.opts.app_label, self.opts.model_name
+        return [
+            path(
+                "<path:object_id>/reveal/",
+                self.admin_site.admin_view(self.reveal_view),
+                name="{}_{}_reveal".format(*info),
+            ),
+            *super().get_urls(),
+        ]
+
+    def reveal_view(self, request, object_id):
+        from grids import privacy
+
+        resident = self.get_object(request, object_id)
+        if resident is None:
+            raise Http404
+        form = RevealForm(request.POST or None)
+        value = None
+        status = 200
+        if request.method == "POST":
+            if form.is_valid():
+                value = privacy.reveal(
+                    request.user, resident, form.cleaned_data["field"], form.cleaned_data["reason"]
+                )
+            else:
+                status = 400
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": resident,
+            "title": gettext("See a full number"),
+            "form": form,
+            "value": value,
+        }
+        return TemplateResponse(request, "admin/grids/reveal.html", context, status=status)
+
     @admin.display(description=_("mobile phone"))
     def phone_shown(self, obj):
         return mask_phone(obj.phone)
@@ -453,6 +544,11 @@ class ResidentAdmin(ScopedAdmin):
     @admin.display(description=_("ID number"))
     def id_number_shown(self, obj):
         return mask_id_number(obj.id_number)
+
+    @admin.display(description=_("full number"))
+    def reveal_link(self, obj):
+        url = reverse("admin:grids_resident_reveal", args=[obj.pk])
+        return format_html('<a href="{}">{}</a>', url, gettext("See a full number (logged)"))
 
 
 class RoleAssignmentForm(forms.ModelForm):

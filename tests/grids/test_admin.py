@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 
 from grids import actions
 from grids.models import AccessLog, Area, GridTeamMember, Household, PartyOrg, PartyOrgKind
-from grids.privacy import reveal
+from grids.privacy import mask_phone, reveal
 from tests.grids.test_excel import xlsx
 
 AREAS = "admin:grids_area_changelist"
@@ -218,3 +218,31 @@ def test_the_access_log_is_read_only_and_scoped(client, territory):
     assert client.post(reverse("admin:grids_accesslog_delete", args=[own.pk])).status_code == 403
     client.force_login(t.user("grid_a"))
     assert client.get(reverse("admin:grids_accesslog_changelist")).status_code == 403
+
+
+def test_the_resident_form_never_shows_a_number_and_reveal_is_logged(client, territory):
+    t = territory
+    resident = t.a.households[0].residents.get()
+    client.force_login(t.user("grid_a"))
+    change = reverse("admin:grids_resident_change", args=[resident.pk])
+    page = client.get(change).content.decode()
+    assert resident.phone not in page and resident.id_number not in page
+    assert mask_phone(resident.phone) in page
+    # A new number can be typed in without ever seeing the old one.
+    form = client.get(change).context["adminform"].form
+    data = {k: v for k, v in form.initial.items() if v is not None and k != "user"}
+    data.update(
+        {"household": resident.household_id, "name": resident.name, "new_phone": "13911112222"}
+    )
+    assert client.post(change, data).status_code == 302
+    resident.refresh_from_db()
+    assert resident.phone == "13911112222" and resident.id_number  # the ID number kept
+    reveal_url = reverse("admin:grids_resident_reveal", args=[resident.pk])
+    missing = client.post(reveal_url, {"field": "phone"})
+    assert missing.status_code == 400 and "reason" in missing.context["form"].errors
+    shown = client.post(reveal_url, {"field": "phone", "reason": "电话回访"})
+    assert shown.status_code == 200 and "13911112222" in shown.content.decode()
+    assert AccessLog.objects.filter(resident_id=resident.pk, reason="电话回访").count() == 1
+    client.force_login(t.user("grid_b"))
+    assert client.post(reveal_url, {"field": "phone", "reason": "x"}).status_code == 404
+    assert AccessLog.objects.count() == 1
