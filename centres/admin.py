@@ -11,7 +11,8 @@ from datetime import date, datetime, time, timedelta
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
-from django.http import Http404
+from django.db.models import Q
+from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -43,7 +44,9 @@ from centres.models import (
     Space,
 )
 from grids.admin_mixins import ScopedAdmin
+from grids.models import Resident
 from grids.models.roles import Role
+from grids.privacy import shown_phone
 from grids.scope import scope_for
 
 CATALOGUE_EDITORS = {Role.CITY_STAFF, Role.DISTRICT_STAFF}
@@ -300,10 +303,72 @@ class ActivityAdmin(ScopedAdmin):
     @admin.display(description=_("attendees"))
     def attendees(self, obj):
         url = reverse("admin:centres_activity_attendees", args=[obj.pk])
-        return format_html('<a href="{}">{}</a>', url, gettext("Excel"))
+        on_behalf = reverse("admin:centres_activity_sign_up", args=[obj.pk])
+        return format_html(
+            '<a href="{}">{}</a> · <a href="{}">{}</a>',
+            url,
+            gettext("Excel"),
+            on_behalf,
+            gettext("sign up a resident"),
+        )
+
+    def sign_up_view(self, request, pk: int):
+        """代报名: staff find a resident in their area by name or phone and sign them up."""
+        activity = Activity.objects.visible_to(request.user).filter(pk=pk).first()
+        if activity is None or not actions.is_centre_staff(request.user, activity.centre):
+            raise Http404
+        query = request.GET.get("q", "").strip()
+        found = []
+        if query:
+            found = list(
+                Resident.objects.visible_to(request.user)
+                .filter(Q(name__icontains=query) | Q(phone=query))
+                .select_related("household__building")
+                .order_by("name")[:20]
+            )
+        if request.method == "POST":
+            resident = (
+                Resident.objects.visible_to(request.user)
+                .select_related("household__building")
+                .filter(pk=request.POST.get("resident") or 0)
+                .first()
+            )
+            if resident is None:
+                messages.error(request, gettext("No such resident."))
+            else:
+                try:
+                    signup = actions.sign_up(activity, actor=request.user, resident=resident)
+                except ValidationError as exc:
+                    messages.error(request, " ".join(exc.messages))
+                else:
+                    messages.success(
+                        request,
+                        gettext("%(name)s: %(status)s, code %(code)s")
+                        % {
+                            "name": signup.name,
+                            "status": signup.get_status_display(),
+                            "code": signup.code,
+                        },
+                    )
+                    return HttpResponseRedirect(request.path)
+        rows = [(r, shown_phone(request.user, r.phone, r.household.building)) for r in found]
+        context = {
+            **self.admin_site.each_context(request),
+            "title": gettext("Sign up a resident: %(title)s") % {"title": activity.title},
+            "activity": activity,
+            "query": query,
+            "rows": rows,
+            "opts": Activity._meta,
+        }
+        return TemplateResponse(request, "admin/centres/sign_up.html", context)
 
     def get_urls(self):
         return [
+            path(
+                "<int:pk>/sign-up/",
+                self.admin_site.admin_view(self.sign_up_view),
+                name="centres_activity_sign_up",
+            ),
             path(
                 "<int:pk>/attendees.xlsx",
                 self.admin_site.admin_view(exports.attendees_xlsx),

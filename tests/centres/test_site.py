@@ -309,3 +309,27 @@ def test_an_activity_cannot_use_another_centres_function_or_space(world):
     with pytest.raises(ValidationError) as exc:
         activity.full_clean()
     assert "function" in exc.value.message_dict
+
+
+def test_staff_sign_up_a_resident_in_the_admin(client, world):
+    from grids.models import Resident
+
+    activity = world.activity(capacity=1)
+    resident = Resident.objects.filter(household=world.t.a.households[0]).first()
+    url = reverse("admin:centres_activity_sign_up", args=[activity.pk])
+    client.force_login(world.user("operator_b"))
+    assert client.get(url).status_code == 404
+    client.force_login(world.user("community_a"))
+    page = client.get(url, {"q": resident.name}).content.decode()
+    assert resident.name in page
+    other_side = client.get(url, {"q": "乙居民"}).content.decode()
+    assert "No resident in your area matches." in other_side
+    response = client.post(url, {"resident": resident.pk}, follow=True)
+    assert "confirmed" in response.content.decode()
+    signup = SignUp.objects.get(activity=activity, resident=resident)
+    assert signup.signed_up_by == world.user("community_a")
+    response = client.post(url, {"resident": resident.pk}, follow=True)
+    assert "already signed up" in response.content.decode()
+    other = Resident.objects.filter(household=world.t.b.households[0]).first()
+    response = client.post(url, {"resident": other.pk}, follow=True)
+    assert "No such resident" in response.content.decode()
