@@ -236,7 +236,8 @@ def phone_login(request):
 
 class RegisterForm(forms.Form):
     name = forms.CharField(label=gettext_lazy("Your name"), max_length=60)
-    building = forms.IntegerField(label=gettext_lazy("Building"), widget=forms.Select)
+    # Filled by the place picker (community → grid → estate → building), as on the case form.
+    place = forms.IntegerField(label=gettext_lazy("Building"), widget=forms.HiddenInput)
     room = forms.CharField(label=gettext_lazy("Room"), max_length=30)
     relation = forms.CharField(
         label=gettext_lazy("Relation to the head of household"), max_length=20, required=False
@@ -246,9 +247,9 @@ class RegisterForm(forms.Form):
         from grids.models import Area, Household
 
         data = super().clean()
-        building = Area.objects.filter(pk=data.get("building"), kind="building").first()
-        if data.get("building") and building is None:
-            self.add_error("building", _("Choose your building."))
+        building = Area.objects.filter(pk=data.get("place"), kind="building").first()
+        if building is None:
+            self.add_error("place", _("Choose your building."))
         elif building is not None and data.get("room"):
             household = Household.objects.filter(
                 building=building, room=data["room"].strip()
@@ -268,7 +269,7 @@ def register(request):
     (`verified`); until then household-only actions stay closed."""
     from django.contrib.auth.views import redirect_to_login
 
-    from grids.models import Area, Resident
+    from grids.models import Resident
 
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path(), "/cases/login/")
@@ -276,9 +277,6 @@ def register(request):
         Resident.objects.filter(user=request.user).select_related("household__building").first()
     )
     form = RegisterForm(request.POST or None)
-    form.fields["building"].widget.choices = [("", "—")] + [
-        (a.pk, a.name) for a in Area.objects.filter(kind="building").order_by("path")[:500]
-    ]
     if request.method == "POST" and existing is None and form.is_valid():
         Resident.objects.create(
             household=form.cleaned_data["household"],

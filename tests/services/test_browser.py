@@ -243,3 +243,26 @@ def test_phone_code_login_in_the_browser(phone_page, live_server, transactional_
     page.click("button[value=login]")
     page.wait_for_url("**/cases/")
     assert page.locator("a[href='/cases/mine/']").count() >= 1
+
+    # Register as a resident of a household, with the same place picker.
+    from grids.models import Resident
+
+    t = transactional_territory
+    page.goto("/cases/register/")
+    page.fill("input[name=name]", "王阿姨")
+    _pick_place(
+        page,
+        [
+            t.a.community.name,
+            "甲一级网格",
+            "甲网格1",
+            t.a.grids[0].name,
+            "甲小区1",
+            t.a.buildings[0].name,
+        ],
+    )
+    page.fill("input[name=room]", t.a.households[0].room)
+    page.click("main form button[type=submit]")
+    page.wait_for_url("**/cases/mine/")
+    resident = Resident.objects.get(user__phone="13912345678")
+    assert resident.household == t.a.households[0] and not resident.verified

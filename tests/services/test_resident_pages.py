@@ -97,11 +97,13 @@ def test_register_as_resident_waits_for_verification(client, desk):
     client.post("/cases/login/", {"phone": "13912345678", "code": last_code(), "step": "login"})
     hh = desk.t.a.households[1]
     r = client.post(
-        "/cases/register/", {"name": "王阿姨", "building": hh.building_id, "room": "999"}
+        "/cases/register/", {"name": "王阿姨", "place": desk.t.a.grids[1].pk, "room": hh.room}
     )
+    assert r.status_code == 400 and "Choose your building" in r.content.decode()
+    r = client.post("/cases/register/", {"name": "王阿姨", "place": hh.building_id, "room": "999"})
     assert r.status_code == 400 and "not on the community" in r.content.decode()
     r = client.post(
-        "/cases/register/", {"name": "王阿姨", "building": hh.building_id, "room": hh.room}
+        "/cases/register/", {"name": "王阿姨", "place": hh.building_id, "room": hh.room}
     )
     assert r.status_code == 302
     resident = Resident.objects.get(user__phone="13912345678")
