@@ -7,9 +7,8 @@ from __future__ import annotations
 import django_filters
 from django.db.models import Count, Prefetch
 from django.db.models.functions import Length, Substr
-from django.http import Http404
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, status, viewsets
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -181,13 +180,11 @@ class TeamViewSet(
     @action(detail=True, methods=["post"])
     def end(self, request, pk=None):
         member = self.get_object()
-        from rest_framework.fields import DateField
-
         ends_on = request.data.get("ends_on")
         try:
-            ends_on = DateField().to_internal_value(ends_on) if ends_on else None
-        except Exception:
-            return Response({"ends_on": ["Enter a date (YYYY-MM-DD)."]}, status=400)
+            ends_on = serializers.DateField().to_internal_value(ends_on) if ends_on else None
+        except serializers.ValidationError as exc:
+            return Response({"ends_on": exc.detail}, status=status.HTTP_400_BAD_REQUEST)
         member = actions.end_team_membership(member, ends_on, actor=request.user)
         return Response(self.get_serializer(member).data)
 
@@ -316,13 +313,10 @@ class ResidentRevealViewSet(ScopedViewSetMixin, viewsets.GenericViewSet):
         serializer = s.RevealSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         resident = self.get_object()
-        try:
-            value = privacy.reveal(
-                request.user,
-                resident,
-                serializer.validated_data["field"],
-                serializer.validated_data["reason"],
-            )
-        except Http404:
-            raise
+        value = privacy.reveal(
+            request.user,
+            resident,
+            serializer.validated_data["field"],
+            serializer.validated_data["reason"],
+        )
         return Response({"field": serializer.validated_data["field"], "value": value})
