@@ -81,7 +81,10 @@ def my_grid(request):
         .annotate(u=_urgency_order())
         .order_by("-card_level", "u", "resolve_due", "id")[:50]
     )
-    due_today = [c for c in open_cases if c.resolve_due and c.resolve_due <= day_end]
+    # Its own query: with more than a page of open cases, some due today may be further down.
+    due_today = list(
+        visible.filter(state__in=OPEN, resolve_due__lte=day_end).order_by("resolve_due", "id")[:50]
+    )
     resolved = list(
         visible.filter(
             state__in=(State.RESOLVED, State.CALLED_BACK), resolved_at__gte=now - timedelta(days=7)

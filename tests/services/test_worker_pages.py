@@ -37,6 +37,19 @@ def test_my_grid_lists_own_open_cases_only(client, desk, worker, django_assert_m
     assert body.count("/cases/grid/c/") >= 11
 
 
+def test_due_today_lists_what_is_due_before_midnight(client, desk, worker):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    soon, later = desk.dispatched(), desk.dispatched()
+    Case.objects.filter(pk=soon.pk).update(resolve_due=timezone.now())
+    Case.objects.filter(pk=later.pk).update(resolve_due=timezone.now() + timedelta(days=3))
+    body = client.get("/cases/grid/").content.decode()
+    due = body.split("<h2>", 2)[1]  # the "due today" section comes first
+    assert soon.number in due and later.number not in due
+
+
 def test_yellow_and_red_marks(client, desk, worker):
     case = desk.dispatched()
     Case.objects.filter(pk=case.pk).update(card_level=2)
