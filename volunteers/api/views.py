@@ -38,6 +38,8 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     filterset_fields = ["status", "category"]
 
     def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation
+            return ServiceOrder.objects.none()
         user = self.request.user
         volunteer = Volunteer.objects.filter(user=user).first()
         q = Q(requester=user) | Q(volunteer__user=user)
@@ -183,6 +185,8 @@ class RewardViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     permission_classes = [permissions.IsAuthenticated]
 
     def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Reward.objects.none()
         volunteer = Volunteer.objects.filter(user=self.request.user).first()
         community = volunteer.community if volunteer else actions.community_of(self.request.user)
         return Reward.objects.filter(active=True, community=community).order_by("cost", "pk")
@@ -203,6 +207,8 @@ class VoucherViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     permission_classes = [permissions.IsAuthenticated]
 
     def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Voucher.objects.none()
         return (
             Voucher.objects.filter(holder=self.request.user)
             .select_related("reward")
