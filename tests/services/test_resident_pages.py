@@ -298,3 +298,26 @@ def test_a_deactivated_category_is_refused_at_once(client, desk):
     with pytest.raises(ValidationError) as exc:
         desk.file()
     assert "category" in exc.value.message_dict
+
+
+def test_codes_go_through_the_sms_gateway_when_configured(client, desk, settings):
+    from tests.services.city_fake import FakeCity
+
+    with FakeCity(key="sms-key") as gateway:
+        settings.LINLI = {**settings.LINLI, "SMS_URL": gateway.url, "SMS_KEY": "sms-key"}
+        r = client.post("/cases/login/", {"phone": "13912345678", "step": "send"})
+        assert r.status_code == 200
+        assert gateway.delivered[0]["to"] == "13912345678"
+        code = re.search(r"\d{6}", gateway.delivered[0]["text"]).group(0)
+    assert not accounts.LogSms.sent
+    r = client.post("/cases/login/", {"phone": "13912345678", "code": code, "step": "login"})
+    assert r.status_code == 302
+
+
+def test_a_failing_sms_gateway_is_a_clear_error(client, desk, settings):
+    from tests.services.city_fake import FakeCity
+
+    with FakeCity(key="other") as gateway:  # answers 401
+        settings.LINLI = {**settings.LINLI, "SMS_URL": gateway.url, "SMS_KEY": "sms-key"}
+        r = client.post("/cases/login/", {"phone": "13912345678", "step": "send"})
+    assert r.status_code == 400 and "could not be sent" in r.content.decode()
