@@ -82,3 +82,19 @@ def serve(order, volunteer_user, minutes: int = 80):
         - timedelta(minutes=minutes)
     )
     return actions.check_out(order, volunteer_user, actions.qr_token(order, "out"))
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Tests read the English source messages; test_i18n checks the Chinese ones."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
+def client():
+    from django.test import Client
+
+    return Client(headers={"accept-language": "en"})

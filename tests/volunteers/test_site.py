@@ -61,7 +61,7 @@ def test_order_flow_through_the_pages(client, people):
 
     from django.test import Client
 
-    vol = login(Client(), helper.user)
+    vol = login(Client(headers={"accept-language": "en"}), helper.user)
     assert "帮忙买菜" in vol.get("/volunteers/orders/").content.decode()
     vol.post(f"/volunteers/orders/{order.pk}/take/")
     assert ServiceOrder.objects.get().status == OrderStatus.TAKEN
