@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format messages bench seed-city clean
+.PHONY: run test lint format messages bench seed-city screenshots clean
 
 $(STAMP): pyproject.toml requirements/constraints.txt
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -34,6 +34,9 @@ bench: $(STAMP)
 
 seed-city: $(STAMP)
 	$(PY) manage.py seed_demo --scale city
+
+screenshots: $(STAMP)  ## retake the guides' screenshots (docs/guides/img) with the browser tests
+	LINLI_GUIDE_SCREENSHOTS=1 scripts/test tests/services/test_browser.py -q
 
 clean:
 	rm -rf $(VENV) var

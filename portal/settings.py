@@ -116,7 +116,9 @@ else:
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://linli")}
+# The embedded default is a file cache under var/ (not locmem) so web, worker and beat share one
+# cache: the shared area scopes, one-time login codes and rate limits must agree across them.
+CACHES = {"default": env.cache_url("CACHE_URL", default=f"filecache://{VAR_DIR / 'cache'}")}
 
 AUTH_USER_MODEL = "portal.User"
 AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
