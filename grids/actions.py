@@ -8,7 +8,7 @@ django.core.exceptions.ValidationError naming the field when it refuses.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -286,3 +286,41 @@ def cross_post(member: PartyMember, body: EstateBody, *, position: str, actor=No
         if CrossPosting.objects.filter(member=member, body=body).exists():
             raise ValidationError({"member": _("This member already sits there.")})
         return CrossPosting.objects.create(member=member, body=body, position=position)
+
+
+# --- residents -------------------------------------------------------------------------------
+@transaction.atomic
+def verify_resident(resident: Resident, *, actor=None, verified: bool = True) -> Resident:
+    """Staff confirm (or withdraw) that a registered resident lives in their household.
+
+    Verifying gives the resident's account the resident role on the household, which is what
+    opens household-only things to them (their household's record, its cases); withdrawing
+    ends that role today. Idempotent: verifying twice leaves one current assignment."""
+    resident = (
+        Resident.objects.select_for_update()
+        .select_related("household__building")
+        .get(pk=resident.pk)
+    )
+    _check_actor(actor, resident.household.building, "verified")
+    resident.verified = verified
+    resident.save(update_fields=["verified"])
+    if resident.user_id is None:
+        return resident
+    today = timezone.localdate()
+    current = RoleAssignment.objects.filter(
+        user_id=resident.user_id, role=Role.RESIDENT, household_id=resident.household_id
+    ).filter(Q(ends_on__isnull=True) | Q(ends_on__gte=today))
+    if verified and not current.exists():
+        RoleAssignment.objects.create(
+            user_id=resident.user_id,
+            role=Role.RESIDENT,
+            household_id=resident.household_id,
+            starts_on=today,
+        )
+    elif not verified:
+        # An assignment that began today is simply removed; older ones end yesterday, so the
+        # history of when the resident could act stays on record.
+        current.filter(starts_on__gte=today).delete()
+        current.update(ends_on=today - timedelta(days=1))
+    invalidate_scopes()
+    return resident
