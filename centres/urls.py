@@ -1,6 +1,6 @@
 from django.urls import path
 
-from centres import views
+from centres import cobuilding_views, views
 
 app_name = "centres"
 urlpatterns = [
@@ -19,4 +19,8 @@ urlpatterns = [
     path("me/appointments/<int:pk>/cancel/", views.cancel_appointment, name="cancel-appointment"),
     path("qr/<str:code>.svg", views.qr_image, name="qr"),
     path("staff/check-in/", views.check_in, name="check-in"),
+    path("<int:pk>/co-building/", cobuilding_views.centre_cobuilding, name="cobuilding"),
+    path("co-building/<int:pk>/order/", cobuilding_views.request_order, name="request-order"),
+    path("unit/", cobuilding_views.unit_desk, name="unit-desk"),
+    path("unit/orders/<int:pk>/accept/", cobuilding_views.accept_order, name="accept-order"),
 ]

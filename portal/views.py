@@ -11,7 +11,23 @@ from portal.celery import app as celery_app
 
 
 class HomeView(TemplateView):
+    """The public home page; signed-in users also get the doors to their own work (a grid
+    worker's grid, a unit's co-building desk, the admin for staff), read from their scope."""
+
     template_name = "portal/home.html"
+
+    def get_context_data(self, **kwargs):
+        from grids.models.roles import Role
+        from grids.scope import scope_for
+
+        context = super().get_context_data(**kwargs)
+        scope = scope_for(self.request.user)
+        context["work"] = {
+            "grid": scope.has_role(Role.GRID_WORKER) and not scope.is_superuser,
+            "unit": bool(scope.unit_ids),
+            "admin": self.request.user.is_staff,
+        }
+        return context
 
 
 def _database_ok() -> tuple[bool, str]:

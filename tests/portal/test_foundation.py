@@ -232,3 +232,22 @@ def test_beat_schedule_reaches_the_database_scheduler():
     DatabaseScheduler(app=app, lazy=True).setup_schedule()
     names = set(PeriodicTask.objects.values_list("name", flat=True))
     assert set(BEAT_SCHEDULE) <= names
+
+
+@pytest.mark.parametrize(
+    "key,doors",
+    [
+        ("grid_a", {"/cases/grid/", "/admin/"}),
+        ("unit_a", {"/centres/unit/"}),
+        ("community_a", {"/admin/"}),
+        ("resident_a", set()),
+    ],
+)
+def test_home_page_opens_the_doors_to_each_role_s_own_work(client, territory, key, doors):
+    from tests.territory import PASSWORD
+
+    client.login(username=key, password=PASSWORD)
+    html = client.get("/").content.decode()
+    for door in {"/cases/grid/", "/centres/unit/", "/admin/"}:
+        assert (f'href="{door}"' in html) == (door in doors), door
+    assert ('id="my-work"' in html) == bool(doors)

@@ -1,0 +1,94 @@
+"""Co-building on the public site: residents order a unit's service (居民点单) from a centre's
+page, and a unit's people take the orders the community placed with them (单位接单) on their own
+desk. Community staff place and close orders in the admin; every step is a centres.actions
+operation, so the quota and the order of steps hold the same way everywhere."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from centres import actions
+from centres.models import Centre, ListItem, Order
+from centres.models.cobuilding import ListKind, OrderStatus
+from grids.scope import scope_for
+
+
+def centre_cobuilding(request, pk: int):
+    """A centre's co-building services from units, each with a form to order it."""
+    centre = get_object_or_404(Centre.objects.filter(is_active=True), pk=pk)
+    items = (
+        ListItem.objects.filter(
+            centre=centre,
+            is_open=True,
+            kind__in=[ListKind.SERVICE, ListKind.RESOURCE],
+            unit__isnull=False,
+        )
+        .select_related("unit", "function")
+        .order_by("function__sort", "title")
+    )
+    return render(request, "centres/cobuilding.html", {"centre": centre, "items": items})
+
+
+@login_required
+@require_POST
+def request_order(request, pk: int):
+    item = get_object_or_404(ListItem.objects.select_related("centre"), pk=pk)
+    try:
+        actions.request_order(item, actor=request.user, note=request.POST.get("note", ""))
+        messages.success(request, _("Your order is sent to the community office."))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect("centres:cobuilding", pk=item.centre_id)
+
+
+@login_required
+def unit_desk(request):
+    """The unit's desk: its list items with quota and what is taken, and the orders the
+    community placed with it, oldest waiting first."""
+    scope = scope_for(request.user)
+    if not scope.unit_ids:
+        raise Http404
+    items = (
+        ListItem.objects.filter(unit_id__in=scope.unit_ids)
+        .select_related("centre", "unit")
+        .order_by("centre__name", "title")
+    )
+    waiting = (
+        Order.objects.filter(item__unit_id__in=scope.unit_ids, status=OrderStatus.PLACED)
+        .select_related("item__centre")
+        .order_by("placed_at")
+    )
+    history = Paginator(
+        Order.objects.filter(
+            item__unit_id__in=scope.unit_ids,
+            status__in=[OrderStatus.ACCEPTED, OrderStatus.COMPLETED],
+        )
+        .select_related("item__centre")
+        .order_by("-accepted_at", "-pk"),
+        20,
+    ).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "centres/unit_desk.html",
+        {"items": items, "waiting": waiting, "history": history},
+    )
+
+
+@login_required
+@require_POST
+def accept_order(request, pk: int):
+    scope = scope_for(request.user)
+    order = get_object_or_404(Order, pk=pk, item__unit_id__in=scope.unit_ids)
+    try:
+        actions.accept_order(order, actor=request.user)
+        messages.success(request, _("Order accepted."))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect("centres:unit-desk")
