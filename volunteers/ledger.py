@@ -71,6 +71,9 @@ _POINT_TYPE_NAMES = {PointType.FUFEN: "福分", PointType.PARTY: "党员积分"}
 
 def point_type(code: str = PointType.FUFEN) -> PointType:
     """The point type by code, created on first use (福分 and 党员积分 exist in every install)."""
+    pt = PointType.objects.filter(code=code).first()
+    if pt is not None:
+        return pt
     pt, _created = PointType.objects.get_or_create(
         code=code,
         defaults={"name": _POINT_TYPE_NAMES.get(code, code), "spendable": code != PointType.PARTY},
@@ -99,7 +102,6 @@ def _with_balance(account: Account) -> Account:
     return account
 
 
-@transaction.atomic
 def member_account(user, community: Area, pt: PointType | None = None) -> Account:
     """The member's account for `pt` (one per member and point type), opened in `community`
     on first use with floor 0 (no negative 福分) and the community's storage cap as ceiling."""
@@ -107,6 +109,11 @@ def member_account(user, community: Area, pt: PointType | None = None) -> Accoun
     account = Account.objects.filter(point_type=pt, owner=user, kind=AccountKind.MEMBER).first()
     if account is not None:
         return account
+    with transaction.atomic():
+        return _open_member(user, community, pt)
+
+
+def _open_member(user, community: Area, pt: PointType) -> Account:
     cap = policy_for(community, pt).storage_cap
     account, _created = Account.objects.get_or_create(
         point_type=pt,
@@ -121,7 +128,6 @@ def member_account(user, community: Area, pt: PointType | None = None) -> Accoun
     return _with_balance(account)
 
 
-@transaction.atomic
 def system_account(
     community: Area, kind: str, pt: PointType | None = None, partner: Area | None = None
 ) -> Account:
@@ -130,15 +136,21 @@ def system_account(
     pt = pt or point_type()
     if kind == AccountKind.MEMBER:
         raise ValueError("member accounts belong to a person: use member_account()")
-    account, _created = Account.objects.get_or_create(
-        point_type=pt,
-        community=community,
-        kind=kind,
-        partner=partner if kind == AccountKind.CLEARING else None,
-        owner=None,
-        defaults={"floor": 0 if kind == AccountKind.DONATION else None},
-    )
-    return _with_balance(account)
+    lookup = {
+        "point_type": pt,
+        "community": community,
+        "kind": kind,
+        "partner": partner if kind == AccountKind.CLEARING else None,
+        "owner": None,
+    }
+    account = Account.objects.filter(**lookup).first()
+    if account is not None:
+        return account
+    with transaction.atomic():
+        account, _created = Account.objects.get_or_create(
+            **lookup, defaults={"floor": 0 if kind == AccountKind.DONATION else None}
+        )
+        return _with_balance(account)
 
 
 # --- balances --------------------------------------------------------------------------------
@@ -173,11 +185,14 @@ def post(
     approved_by=None,
     reverses: LedgerTransaction | None = None,
     occurred_at: datetime | None = None,
+    key_checked: bool = False,
 ) -> Posted:
-    """Record one transaction (or return the one already recorded under `key`)."""
-    existing = LedgerTransaction.objects.filter(idempotency_key=key).first()
-    if existing is not None:
-        return Posted(existing, False)
+    """Record one transaction (or return the one already recorded under `key`).
+    `key_checked`: the caller looked the key up in this transaction already."""
+    if not key_checked:
+        existing = LedgerTransaction.objects.filter(idempotency_key=key).first()
+        if existing is not None:
+            return Posted(existing, False)
 
     # Merge legs on the same account: one entry and one balance move per account.
     merged: dict[int, list] = {}
@@ -263,7 +278,6 @@ def round_hours(hours: Decimal, cap: Decimal | None = None) -> Decimal:
     return max(hours, Decimal(0))
 
 
-@transaction.atomic  # a refusal also undoes any account it opened
 def award(
     user,
     hours: Decimal,
@@ -319,6 +333,7 @@ def award(
             source=source,
             actor=actor,
             approved_by=approved_by,
+            key_checked=True,
         )
 
 
