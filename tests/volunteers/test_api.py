@@ -111,3 +111,34 @@ def test_public_wall_and_schema(t):
     assert row["title"] == "轮椅一台" and "张爷爷" not in str(r.json())
     schema = api(t.user("superuser")).get("/api/schema/")
     assert schema.status_code == 200 and b"/api/volunteers/orders/{id}/check-in/" in schema.content
+
+
+def test_gift_donate_and_wish_claim_over_the_api(t):
+    giver = t.user("resident_a")
+    ledger.award(giver, Decimal(3), t.a.community, key="a")
+    c = api(giver)
+    r = c.post(
+        "/api/volunteers/me/gift/",
+        {"recipient": t.user("relative_a").pk, "points": "1"},
+        HTTP_IDEMPOTENCY_KEY="g-1",
+    )
+    again = c.post(
+        "/api/volunteers/me/gift/",
+        {"recipient": t.user("relative_a").pk, "points": "1"},
+        HTTP_IDEMPOTENCY_KEY="g-1",
+    )
+    assert r.status_code == 201 and r.json() == again.json()
+    r = c.post("/api/volunteers/me/gift/", {"recipient": t.user("resident_b").pk, "points": "1"})
+    assert r.status_code == 400 and "recipient" in r.json()
+    r = c.post("/api/volunteers/me/donate/", {"points": "5"})
+    assert r.status_code == 400 and "amount" in r.json()
+    assert c.post("/api/volunteers/me/donate/", {"points": "2"}).status_code == 201
+    assert api(giver).get("/api/volunteers/me/points/").json()["balance"] == "0.00"
+
+    wish = actions.post_wish(t.user("community_a"), t.a.community, "书包", "小明")
+    assert api().post(f"/api/volunteers/wishes/{wish.pk}/claim/").status_code in (401, 403)
+    unit = api(t.user("unit_a"))
+    assert unit.post(f"/api/volunteers/wishes/{wish.pk}/claim/").json()["status"] == "claimed"
+    r = api(t.user("grid_a")).post(f"/api/volunteers/wishes/{wish.pk}/claim/")
+    assert r.status_code == 400 and "status" in r.json()
+    assert unit.post(f"/api/volunteers/wishes/{wish.pk}/fulfil/").json()["status"] == "fulfilled"

@@ -137,3 +137,12 @@ class WishSerializer(serializers.ModelSerializer):
     class Meta:
         model = MicroWish
         fields = ["id", "title", "community_name", "status", "created_at"]
+
+
+class GiftSerializer(serializers.Serializer):
+    recipient = serializers.IntegerField(help_text="user id of a relative in your household")
+    points = serializers.DecimalField(max_digits=10, decimal_places=2, min_value=Decimal("0.01"))
+
+
+class DonateSerializer(serializers.Serializer):
+    points = serializers.DecimalField(max_digits=10, decimal_places=2, min_value=Decimal("0.01"))

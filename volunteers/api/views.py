@@ -13,7 +13,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from volunteers import actions
+from volunteers import actions, ledger
 from volunteers.api import serializers as s
 from volunteers.models import (
     AccountKind,
@@ -25,6 +25,7 @@ from volunteers.models import (
     Volunteer,
     Voucher,
     from_cents,
+    to_cents,
 )
 from volunteers.models.ledger import Account
 
@@ -180,6 +181,52 @@ class MyPointsView(APIView):
         return Response(s.PointsSerializer(body).data)
 
 
+def _request_key(request, prefix: str) -> str:
+    """The ledger key for a gift or donation: the client's Idempotency-Key (a retried POST
+    gives the same transaction), else a fresh one."""
+    import uuid
+
+    return f"{prefix}:{request.user.pk}:{request.headers.get('Idempotency-Key') or uuid.uuid4()}"
+
+
+class GiftView(APIView):
+    """Give 福分 to a relative in my household."""
+
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(request=s.GiftSerializer, responses={201: dict})
+    def post(self, request):
+        data = s.GiftSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        recipient = get_user_model().objects.filter(pk=data.validated_data["recipient"]).first()
+        if recipient is None:
+            return Response({"recipient": ["No such person."]}, status=400)
+        posted = ledger.gift(
+            request.user,
+            recipient,
+            to_cents(data.validated_data["points"]),
+            key=_request_key(request, "gift"),
+        )
+        return Response({"transaction": posted.transaction.pk}, status=status.HTTP_201_CREATED)
+
+
+class DonateView(APIView):
+    """Give 福分 to my community's donation pool."""
+
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(request=s.DonateSerializer, responses={201: dict})
+    def post(self, request):
+        data = s.DonateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        posted = ledger.donate(
+            request.user,
+            to_cents(data.validated_data["points"]),
+            key=_request_key(request, "donate"),
+        )
+        return Response({"transaction": posted.transaction.pk}, status=status.HTTP_201_CREATED)
+
+
 class RewardViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     serializer_class = s.RewardSerializer
     permission_classes = [permissions.IsAuthenticated]
@@ -225,8 +272,30 @@ class VoucherViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
 
 class WishWallViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
-    """The public wish wall (no login, no private details)."""
+    """The public wish wall (no login, no private details); logged-in party members and unit
+    members claim a wish and mark it fulfilled."""
 
     serializer_class = s.WishSerializer
-    permission_classes = [permissions.AllowAny]
+    permission_classes = [permissions.IsAuthenticatedOrReadOnly]
     queryset = MicroWish.objects.select_related("community").order_by("status", "-created_at")
+
+    @extend_schema(request=None, responses=s.WishSerializer)
+    @action(detail=True, methods=["post"])
+    def claim(self, request, pk=None):
+        wish = self.get_object()
+        from grids.scope import scope_for
+
+        units = scope_for(request.user).unit_ids
+        unit = units[0] if units else None
+        from grids.models import CoBuildingUnit
+
+        wish = actions.claim_wish(
+            wish, request.user, CoBuildingUnit.objects.filter(pk=unit).first() if unit else None
+        )
+        return Response(s.WishSerializer(wish).data)
+
+    @extend_schema(request=None, responses=s.WishSerializer)
+    @action(detail=True, methods=["post"])
+    def fulfil(self, request, pk=None):
+        wish = actions.fulfil_wish(self.get_object(), request.user)
+        return Response(s.WishSerializer(wish).data)
