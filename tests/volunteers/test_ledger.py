@@ -276,3 +276,28 @@ def test_check_ledger_reports_and_repairs_drift(territory, capsys):
     call_command("check_ledger", "--repair")
     report = check_ledger()
     assert report.clean and report.entries == 1
+
+
+def test_a_steady_state_award_is_one_lookup_and_two_writes(
+    territory, django_assert_max_num_queries
+):
+    """Once a member's and the community's accounts exist, award() reads everything it needs
+    in one statement (key, point type, accounts, policy); the rate and the cap still apply."""
+    community = territory.a.community
+    PointsPolicy.objects.create(
+        community=community,
+        point_type=ledger.point_type(),
+        points_per_hour=Decimal(2),
+        storage_cap=Decimal(5),
+    )
+    user = territory.user("resident_a")
+    ledger.award(user, Decimal(1), community, key="first")  # opens the accounts
+    with django_assert_max_num_queries(8):  # savepoints, lookup, insert, lock, move
+        posted = ledger.award(user, Decimal(1), community, key="second")
+    assert posted.created
+    assert bal(user) == 400  # two hours at 2 points an hour
+    again = ledger.award(user, Decimal(1), community, key="second")
+    assert not again.created and again.transaction.pk == posted.transaction.pk
+    ledger.award(user, Decimal(1), community, key="third")  # 2 more points, cap at 5
+    assert bal(user) == 500
+    assert ledger.balance(ledger.system_account(community, AccountKind.DONATION)) == 100
