@@ -18,4 +18,5 @@ urlpatterns = [
     path("rewards/<int:pk>/redeem/", views.redeem, name="redeem"),
     path("wishes/", views.wish_wall, name="wishes"),
     path("certificates/<str:number>/", views.certificate, name="certificate"),
+    path("certificates/<str:number>/pdf/", views.certificate_pdf, name="certificate-pdf"),
 ]

@@ -314,7 +314,8 @@ def wish_wall(request):
 
 
 @login_required
-def certificate(request, number):
+def _certificate(request, number):
+    """The volunteer's own certificate, or one in the staff member's area; else 404."""
     cert = get_object_or_404(
         Certificate.objects.select_related("volunteer", "community", "issued_by"), number=number
     )
@@ -323,5 +324,24 @@ def certificate(request, number):
         and not Certificate.objects.visible_to(request.user).filter(pk=cert.pk).exists()
     ):
         raise Http404
-    stars = actions.stars(cert.volunteer, Decimal(cert.hours))
+    return cert, actions.stars(cert.volunteer, Decimal(cert.hours))
+
+
+def certificate(request, number):
+    cert, stars = _certificate(request, number)
     return render(request, "volunteers/certificate.html", {"cert": cert, "stars": range(stars)})
+
+
+def certificate_pdf(request, number):
+    from django.http import HttpResponse
+    from django.utils.http import content_disposition_header
+
+    from volunteers.certificate_pdf import render_certificate
+
+    cert, stars = _certificate(request, number)
+    response = HttpResponse(render_certificate(cert, stars), content_type="application/pdf")
+    # Numbers carry the community code, which may be Chinese: RFC 5987 filename*.
+    response["Content-Disposition"] = content_disposition_header(
+        False, f"certificate-{cert.number}.pdf"
+    )
+    return response

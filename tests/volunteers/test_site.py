@@ -161,3 +161,27 @@ def test_certificate_only_for_holder_or_staff(client, people):
     assert r.status_code == 200 and cert.number in r.content.decode()
     login(client, t.user("community_b"))
     assert client.get(f"/volunteers/certificates/{cert.number}/").status_code == 404
+
+
+def test_certificate_pdf_for_holder_and_404_elsewhere(client, people):
+    t = people
+    helper = make_volunteer(t.user("grid_a"), t.a.community)
+    from tests.volunteers.conftest import serve
+
+    order = serve(place(t), helper.user, minutes=90)
+    actions.confirm_order(order, t.user("resident_a"), 5)
+    cert = actions.issue_certificate(helper, t.user("community_a"))
+    from django.urls import reverse
+
+    url = reverse("volunteers:certificate-pdf", args=[cert.number])
+    login(client, helper.user)
+    page = client.get(reverse("volunteers:certificate", args=[cert.number]))
+    assert url in page.content.decode()
+    r = client.get(url)
+    assert r.status_code == 200 and r["Content-Type"] == "application/pdf"
+    assert r.content.startswith(b"%PDF") and b"STSong-Light" in r.content
+    assert "filename*=utf-8''certificate-" in r["Content-Disposition"]
+    login(client, t.user("community_a"))  # staff of the volunteer's community
+    assert client.get(url).status_code == 200
+    login(client, t.user("community_b"))
+    assert client.get(url).status_code == 404
