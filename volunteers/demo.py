@@ -89,6 +89,9 @@ def seed(ctx) -> None:
     )
     volunteer_user = _resident_user(ctx, "volunteer1", "志愿者 郭", c1, 3, "13800000011")
     party_user = _resident_user(ctx, "party1", "党员 蔡", c1, 4, "13800000012")
+    # Name what these two residents do in the login list (they were listed as residents).
+    roles = {"volunteer1": "居民·志愿者", "party1": "居民·党员志愿者"}
+    ctx.logins[:] = [(roles.get(u, r), u, w) for r, u, w in ctx.logins]
     resident = ctx.users.get("resident1")
     staff = ctx.users.get("community1")
     if Volunteer.objects.filter(user=volunteer_user).exists():
@@ -193,8 +196,6 @@ def seed(ctx) -> None:
     wish = MicroWish.objects.filter(community=c1).order_by("pk").first()
     actions.claim_wish(wish, party_user)
     actions.issue_certificate(vol, staff)
-    ctx.logins.append(("volunteer", "volunteer1", c1.name))
-    ctx.logins.append(("party member", "party1", c1.name))
 
 
 # --- city scale for the benchmarks ---------------------------------------------------------------
