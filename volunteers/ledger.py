@@ -466,9 +466,28 @@ def _award_fast(user, hours, community, key, pt, actor, approved_by, memo, sourc
         )
 
     member = account(m_id, AccountKind.MEMBER, m_floor, m_ceil, user.pk)
-    legs = [Leg(account(i_id, AccountKind.ISSUANCE), -amount)]
-    keep = amount
+    issuance = Leg(account(i_id, AccountKind.ISSUANCE), -amount)
+
+    def posted(legs):
+        return post(
+            TxKind.AWARD,
+            key,
+            community,
+            legs,
+            memo=memo,
+            source=source,
+            actor=actor,
+            approved_by=approved_by,
+            key_checked=True,
+        )
+
     if m_ceil is not None:
+        # Optimistic: most awards fit under the storage cap, and the balance UPDATE refuses one
+        # that does not (its WHERE checks the ceiling). Only then lock and split.
+        try:
+            return posted([issuance, Leg(member, amount, expires_on)])
+        except LedgerError:
+            pass
         pool = account(d_id, AccountKind.DONATION, d_floor, d_ceil)
         with connection.cursor() as cursor:
             # Lock both balance rows in id order (the order post() uses), then split at the cap.
@@ -479,21 +498,13 @@ def _award_fast(user, hours, community, key, pt, actor, approved_by, memo, sourc
             )
             balances = dict(cursor.fetchall())
         keep = min(amount, max(0, m_ceil - balances.get(m_id, 0)))
+        legs = [issuance]
         if amount - keep:
             legs.append(Leg(pool, amount - keep))
-    if keep:
-        legs.append(Leg(member, keep, expires_on))
-    return post(
-        TxKind.AWARD,
-        key,
-        community,
-        legs,
-        memo=memo,
-        source=source,
-        actor=actor,
-        approved_by=approved_by,
-        key_checked=True,
-    )
+        if keep:
+            legs.append(Leg(member, keep, expires_on))
+        return posted(legs)
+    return posted([issuance, Leg(member, amount, expires_on)])
 
 
 @transaction.atomic  # a refusal also undoes any account it opened
