@@ -17,6 +17,7 @@ urlpatterns = [
     path("c/<str:number>/callback/", resident.answer_callback, name="callback"),
     path("c/<str:number>/follow/", resident.follow, name="follow"),
     path("t/<str:token>/", resident.track, name="track"),
+    path("t/<str:token>/callback/", resident.track_callback, name="track-callback"),
     path("places/", common.places, name="places"),
     path("places/locate/", common.locate, name="locate"),
     path("similar/", common.similar, name="similar"),

@@ -3,6 +3,8 @@ redo (重办), archive, malicious flag."""
 
 from __future__ import annotations
 
+import hmac
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -122,15 +124,24 @@ def callback(
     comment: str = "",
     method: str = CallbackMethod.PHONE,
     expected_version: int | None = None,
+    tracking_token: str | None = None,
 ) -> Callback:
     """回访: solved? and a five-level rating. Unsolved or dissatisfied (不满意/非常不满意) →
     重办: the case goes back to the same unit with new clocks. No answer (method no_answer,
-    recorded by the sweep after the wait) closes it without a rating."""
+    recorded by the sweep after the wait) closes it without a rating.
+
+    An anonymous reporter answers through their tracking link: `tracking_token` (the secret
+    from the verified link) stands in for the account they do not have."""
     case = _begin(case, Action.CALLBACK, expected_version)
     reporter_ids = set(_reporter_ids(case))
     if method == CallbackMethod.RESIDENT:
+        by_token = bool(
+            tracking_token
+            and case.tracking_token
+            and hmac.compare_digest(str(tracking_token), str(case.tracking_token))
+        )
         _require(
-            actor is not None and actor.pk in reporter_ids,
+            by_token or (actor is not None and actor.pk in reporter_ids),
             _("Only the reporter answers for themselves."),
         )
     elif method == CallbackMethod.PHONE:

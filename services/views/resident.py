@@ -107,7 +107,7 @@ def mine(request):
     return render(request, "services/mine.html", {"page": page})
 
 
-def _case_page(request, case: Case, *, can_answer: bool):
+def _case_page(request, case: Case, *, can_answer: bool, callback_url: str | None = None):
     events = list(case.events.order_by("at", "id"))
     photos = list(CasePhoto.objects.filter(case=case).order_by("id"))
     form = CallbackForm(request.POST or None) if can_answer else None
@@ -121,6 +121,8 @@ def _case_page(request, case: Case, *, can_answer: bool):
             "result_photos": [p for p in photos if p.kind == PhotoKind.RESULT],
             "callback_form": form,
             "can_answer": can_answer and case.state == State.RESOLVED,
+            "callback_url": callback_url
+            or reverse("services:callback", kwargs={"number": case.number}),
         },
         status=400 if form is not None and form.errors else 200,
     )
@@ -151,7 +153,54 @@ def track(request, token: str):
         Case.objects.select_related("category", "place", "handling_area", "handling_department"),
         tracking_token=secret,
     )
-    return _case_page(request, case, can_answer=False)
+    return _case_page(
+        request,
+        case,
+        can_answer=True,
+        callback_url=reverse("services:track-callback", kwargs={"token": token}),
+    )
+
+
+@require_POST
+@idempotent
+def track_callback(request, token: str):
+    """回访 through the tracking link, for a resident who filed without an account."""
+    secret = token_from_link(token)
+    if secret is None:
+        return render(request, "services/bad_link.html", status=400)
+    case = get_object_or_404(Case.objects.all(), tracking_token=secret)
+    url = reverse("services:track", kwargs={"token": token})
+    form = CallbackForm(request.POST)
+    if form.is_valid():
+        d = form.cleaned_data
+        try:
+            record = actions.callback(
+                case,
+                actor=request.user if request.user.is_authenticated else None,
+                solved=d["solved"],
+                rating=d["rating"],
+                comment=d["comment"],
+                method=CallbackMethod.RESIDENT,
+                tracking_token=secret,
+            )
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+        else:
+            if record.led_to_redo:
+                messages.success(
+                    request, _("Thank you. The case is reopened and will be handled again.")
+                )
+            else:
+                messages.success(request, _("Thank you for your answer."))
+            return redirect(url)
+    case.refresh_from_db()
+    return _case_page(
+        request,
+        case,
+        can_answer=True,
+        callback_url=reverse("services:track-callback", kwargs={"token": token}),
+    )
 
 
 @require_POST

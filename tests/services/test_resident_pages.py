@@ -321,3 +321,29 @@ def test_a_failing_sms_gateway_is_a_clear_error(client, desk, settings):
         settings.LINLI = {**settings.LINLI, "SMS_URL": gateway.url, "SMS_KEY": "sms-key"}
         r = client.post("/cases/login/", {"phone": "13912345678", "step": "send"})
     assert r.status_code == 400 and "could not be sent" in r.content.decode()
+
+
+def test_anonymous_reporter_answers_the_callback_through_the_tracking_link(client, desk):
+    r = client.post("/cases/new/", form_data(desk))
+    link = r["Location"]
+    token = link.split("/")[3]
+    case = Case.objects.get()
+    actions.dispatch(case, actor=desk.user("community_a"))
+    worker = desk.user("grid_a")
+    actions.sign_for(case, actor=worker)
+    actions.resolve(case, actor=worker, result="已填平")
+
+    page = client.get(link).content.decode()
+    assert f"/cases/t/{token}/callback/" in page and "Is it fixed?" in page
+    # A damaged link is a clear 400 and changes nothing.
+    bad = token[:-2] + ("AA" if token[-2:] != "AA" else "BB")
+    assert (
+        client.post(f"/cases/t/{bad}/callback/", {"solved": "1", "rating": "5"}).status_code == 400
+    )
+    r = client.post(f"/cases/t/{token}/callback/", {"solved": "1"})
+    assert r.status_code == 400  # the rating is missing
+    r = client.post(f"/cases/t/{token}/callback/", {"solved": "1", "rating": "5", "comment": "好"})
+    assert r.status_code == 302 and r["Location"] == link
+    case.refresh_from_db()
+    assert case.state == "called_back" and case.rating == 5 and case.callback_solved is True
+    assert case.callbacks.get().by is None
