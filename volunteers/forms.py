@@ -65,3 +65,18 @@ class RatingForm(forms.Form):
         widget=forms.RadioSelect,
     )
     comment = forms.CharField(label=_("Comment"), max_length=200, required=False)
+
+
+MAX_WISH_PHOTO = 10 * 1024 * 1024
+
+
+class WishPhotoForm(forms.Form):
+    """The photo taken when a wish is fulfilled (optional; an image of at most 10 MB)."""
+
+    photo = forms.ImageField(label=_("Photo of the fulfilled wish"), required=False)
+
+    def clean_photo(self):
+        photo = self.cleaned_data.get("photo")
+        if photo and photo.size > MAX_WISH_PHOTO:
+            raise forms.ValidationError(_("The photo is too large (at most 10 MB)."))
+        return photo

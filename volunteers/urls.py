@@ -17,6 +17,8 @@ urlpatterns = [
     path("rewards/", views.rewards, name="rewards"),
     path("rewards/<int:pk>/redeem/", views.redeem, name="redeem"),
     path("wishes/", views.wish_wall, name="wishes"),
+    path("wishes/<int:pk>/claim/", views.wish_claim, name="wish-claim"),
+    path("wishes/<int:pk>/fulfil/", views.wish_fulfil, name="wish-fulfil"),
     path("certificates/<str:number>/", views.certificate, name="certificate"),
     path("certificates/<str:number>/pdf/", views.certificate_pdf, name="certificate-pdf"),
 ]

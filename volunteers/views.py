@@ -21,7 +21,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from grids.privacy import mask_phone
 from portal.idempotency import idempotent
 from volunteers import actions, ledger
-from volunteers.forms import OrderForm, RatingForm, RegisterForm
+from volunteers.forms import OrderForm, RatingForm, RegisterForm, WishPhotoForm
 from volunteers.models import (
     AccountKind,
     Certificate,
@@ -32,6 +32,7 @@ from volunteers.models import (
     ServiceOrder,
     Volunteer,
     Voucher,
+    WishStatus,
     from_cents,
 )
 
@@ -303,14 +304,62 @@ def redeem(request, pk):
 
 
 def wish_wall(request):
-    """The public wall: title, community and status only (no names, no contacts)."""
+    """The public wall: title, community and status only (no names, no contacts). A signed-in
+    visitor can claim an open wish; the wishes they claimed are listed with a form to mark
+    them fulfilled, with a photo."""
     qs = (
         MicroWish.objects.select_related("community")
         .only("title", "status", "community__name", "created_at")
         .order_by("status", "-created_at")
     )
     page = Paginator(qs, 30).get_page(request.GET.get("page"))
-    return render(request, "volunteers/wishes.html", {"page": page})
+    mine = []
+    if request.user.is_authenticated:
+        mine = list(
+            MicroWish.objects.filter(claimed_by=request.user, status=WishStatus.CLAIMED)
+            .select_related("community")
+            .only("title", "status", "community__name", "claimed_at")
+            .order_by("claimed_at")
+        )
+    return render(
+        request, "volunteers/wishes.html", {"page": page, "mine": mine, "form": WishPhotoForm()}
+    )
+
+
+@login_required
+@require_POST
+@idempotent
+def wish_claim(request, pk: int):
+    from grids.models import CoBuildingUnit
+    from grids.scope import scope_for
+
+    wish = get_object_or_404(MicroWish, pk=pk)
+    units = scope_for(request.user).unit_ids
+    unit = CoBuildingUnit.objects.filter(pk=units[0]).first() if units else None
+    try:
+        actions.claim_wish(wish, request.user, unit)
+        messages.success(request, _("You claimed this wish. Thank you!"))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect("volunteers:wishes")
+
+
+@login_required
+@require_POST
+@idempotent
+def wish_fulfil(request, pk: int):
+    wish = get_object_or_404(MicroWish, pk=pk, claimed_by=request.user)
+    form = WishPhotoForm(request.POST, request.FILES)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            messages.error(request, " ".join(errors))
+        return redirect("volunteers:wishes")
+    try:
+        actions.fulfil_wish(wish, request.user, form.cleaned_data.get("photo"))
+        messages.success(request, _("Marked as fulfilled. Thank you!"))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect("volunteers:wishes")
 
 
 @login_required

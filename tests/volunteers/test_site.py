@@ -185,3 +185,45 @@ def test_certificate_pdf_for_holder_and_404_elsewhere(client, people):
     assert client.get(url).status_code == 200
     login(client, t.user("community_b"))
     assert client.get(url).status_code == 404
+
+
+def test_claim_and_fulfil_a_wish_from_the_wall(client, people):
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    from volunteers.models import MicroWish
+
+    t = people
+    wish = actions.post_wish(t.user("community_a"), t.a.community, "一台收音机", "独居李奶奶")
+    assert 'href="/accounts/login/' in client.get("/volunteers/wishes/").content.decode()
+
+    login(client, t.user("unit_a"))
+    page = client.get("/volunteers/wishes/").content.decode()
+    assert f"/volunteers/wishes/{wish.pk}/claim/" in page
+    client.post(f"/volunteers/wishes/{wish.pk}/claim/")
+    wish.refresh_from_db()
+    assert wish.status == "claimed" and wish.claimed_by == t.user("unit_a")
+    assert wish.claimed_unit is not None
+
+    # Somebody else cannot claim it again, nor fulfil it.
+    login(client, t.user("resident_b"))
+    shown = client.post(f"/volunteers/wishes/{wish.pk}/claim/", follow=True).content.decode()
+    assert "already claimed" in shown
+    assert client.post(f"/volunteers/wishes/{wish.pk}/fulfil/").status_code == 404
+
+    # A file that is not an image is refused and changes nothing; a photo fulfils it.
+    login(client, t.user("unit_a"))
+    junk = SimpleUploadedFile("x.jpg", b"not an image", content_type="image/jpeg")
+    client.post(f"/volunteers/wishes/{wish.pk}/fulfil/", {"photo": junk})
+    wish.refresh_from_db()
+    assert wish.status == "claimed"
+    out = io.BytesIO()
+    Image.new("RGB", (64, 48), (20, 120, 40)).save(out, format="JPEG")
+    photo = SimpleUploadedFile("done.jpg", out.getvalue(), content_type="image/jpeg")
+    client.post(f"/volunteers/wishes/{wish.pk}/fulfil/", {"photo": photo})
+    wish = MicroWish.objects.get(pk=wish.pk)
+    assert wish.status == "fulfilled" and wish.photo.name.startswith("wishes/")
+    wall = client.get("/volunteers/wishes/").content.decode()
+    assert "李奶奶" not in wall and 'id="my-wishes"' not in wall
