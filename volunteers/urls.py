@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from volunteers import views
+from volunteers import teams_views, views
 
 app_name = "volunteers"
 urlpatterns = [
@@ -17,6 +17,9 @@ urlpatterns = [
     path("rewards/", views.rewards, name="rewards"),
     path("rewards/<int:pk>/redeem/", views.redeem, name="redeem"),
     path("wishes/", views.wish_wall, name="wishes"),
+    path("teams/", teams_views.teams, name="teams"),
+    path("teams/<int:pk>/join/", teams_views.join, name="team-join"),
+    path("posts/<int:pk>/claim/", teams_views.claim, name="post-claim"),
     path("wishes/<int:pk>/claim/", views.wish_claim, name="wish-claim"),
     path("wishes/<int:pk>/fulfil/", views.wish_fulfil, name="wish-fulfil"),
     path("certificates/<str:number>/", views.certificate, name="certificate"),

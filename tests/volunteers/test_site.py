@@ -227,3 +227,45 @@ def test_claim_and_fulfil_a_wish_from_the_wall(client, people):
     assert wish.status == "fulfilled" and wish.photo.name.startswith("wishes/")
     wall = client.get("/volunteers/wishes/").content.decode()
     assert "李奶奶" not in wall and 'id="my-wishes"' not in wall
+
+
+def test_teams_and_posts_page_join_and_claim(client, people):
+    from django.utils import timezone
+
+    from grids.models import CoBuildingUnit
+    from volunteers.models import PartyReport, PostClaim, ServicePost, Team, TeamMembership
+
+    t = people
+    helper = make_volunteer(t.user("grid_a"), t.a.community)
+    team = Team.objects.create(community=t.a.community, name="夕阳红", kind="functional")
+    Team.objects.create(community=t.b.community, name="别的社区队", kind="functional")
+    year = timezone.localdate().year
+    post = ServicePost.objects.create(community=t.a.community, title="文明劝导岗", quota=1)
+    other = ServicePost.objects.create(community=t.b.community, title="乙社区岗", quota=5)
+    PartyReport.objects.create(
+        community=t.a.community, member=helper.user, year=year, promise="每月服务"
+    )
+
+    login(client, helper.user)
+    page = client.get("/volunteers/teams/").content.decode()
+    assert "夕阳红" in page and "别的社区队" not in page and "乙社区岗" not in page
+    client.post(f"/volunteers/teams/{team.pk}/join/")
+    assert TeamMembership.objects.get(team=team).status == "pending"
+    assert "Waiting for approval" in client.get("/volunteers/teams/").content.decode()
+
+    client.post(f"/volunteers/posts/{post.pk}/claim/")
+    assert PostClaim.objects.filter(post=post).count() == 1
+    # The other community's post is not there for this report; the full one refuses a unit.
+    assert client.post(f"/volunteers/posts/{other.pk}/claim/").status_code == 404
+    unit = CoBuildingUnit.objects.get(name="共建单位a")
+    PartyReport.objects.create(community=t.a.community, unit=unit, year=year, promise="认领岗位")
+    login(client, t.user("unit_a"))
+    shown = client.post(f"/volunteers/posts/{post.pk}/claim/", follow=True).content.decode()
+    assert "All places on this post are taken" in shown or "Full" in shown
+    post.refresh_from_db()
+    assert post.claimed_count == 1 and PostClaim.objects.filter(post=post).count() == 1
+
+    # Without a report there is nothing to claim with: a clear message, nothing written.
+    login(client, t.user("resident_a"))
+    shown = client.post(f"/volunteers/posts/{post.pk}/claim/", follow=True).content.decode()
+    assert "Report to your community first" in shown
