@@ -25,7 +25,7 @@ from django.db.models import F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from grids.models import Area
+from grids.models import Area, CoBuildingUnit
 from grids.scope import scope_for
 from volunteers import ledger
 from volunteers.models import (
@@ -499,6 +499,11 @@ def post_wish(actor, community: Area, title: str, beneficiary: str, contact: str
 
 @transaction.atomic
 def claim_wish(wish: MicroWish, user, unit=None) -> MicroWish:
+    """Claim an open wish (one conditional UPDATE: two claimers cannot both win). A member of a
+    co-building unit claims for their unit unless another unit is named."""
+    if unit is None:
+        units = scope_for(user).unit_ids
+        unit = CoBuildingUnit.objects.filter(pk=units[0]).first() if units else None
     taken = MicroWish.objects.filter(pk=wish.pk, status=WishStatus.OPEN).update(
         status=WishStatus.CLAIMED, claimed_by=user, claimed_unit=unit, claimed_at=timezone.now()
     )

@@ -367,23 +367,10 @@ def award(
             return Posted(existing, False)
         member = member_account(user, community, pt)
         issuance = system_account(community, AccountKind.ISSUANCE, pt)
-        legs = [Leg(issuance, -amount)]
-        keep = amount
+        legs = [Leg(issuance, -amount), Leg(member, amount, expires_on)]
         if member.ceiling is not None:
             pool = system_account(community, AccountKind.DONATION, pt)
-            # Lock both rows in id order (the order post() uses), then split at the cap.
-            rows = {
-                r.pk: r
-                for r in AccountBalance.objects.select_for_update()
-                .filter(pk__in=[member.pk, pool.pk])
-                .order_by("pk")
-            }
-            headroom = max(0, member.ceiling - rows[member.pk].balance)
-            keep = min(amount, headroom)
-            if amount - keep:
-                legs.append(Leg(pool, amount - keep))
-        if keep:
-            legs.append(Leg(member, keep, expires_on))
+            legs = _split_at_cap(legs[0], member, pool, amount, expires_on)
         return post(
             TxKind.AWARD,
             key,
@@ -395,6 +382,25 @@ def award(
             approved_by=approved_by,
             key_checked=True,
         )
+
+
+def _split_at_cap(issuance: Leg, member: Account, pool: Account, amount: int, expires_on):
+    """The legs of an award to a member with a storage cap: what fits under the ceiling to the
+    member, the rest to the community's donation pool (as in Nanjing). Both balance rows are
+    locked in id order (the order post() uses) before the member's headroom is read."""
+    balances = dict(
+        AccountBalance.objects.select_for_update()
+        .filter(account_id__in=[member.pk, pool.pk])
+        .order_by("account_id")
+        .values_list("account_id", "balance")
+    )
+    keep = min(amount, max(0, member.ceiling - balances.get(member.pk, 0)))
+    legs = [issuance]
+    if amount - keep:
+        legs.append(Leg(pool, amount - keep))
+    if keep:
+        legs.append(Leg(member, keep, expires_on))
+    return legs
 
 
 # Everything an award needs to know, in one round trip: was the key used, the point type, the
@@ -489,21 +495,7 @@ def _award_fast(user, hours, community, key, pt, actor, approved_by, memo, sourc
         except LedgerError:
             pass
         pool = account(d_id, AccountKind.DONATION, d_floor, d_ceil)
-        with connection.cursor() as cursor:
-            # Lock both balance rows in id order (the order post() uses), then split at the cap.
-            cursor.execute(
-                "SELECT account_id, balance FROM volunteers_accountbalance"
-                " WHERE account_id IN (%s, %s) ORDER BY account_id FOR UPDATE",
-                [m_id, d_id],
-            )
-            balances = dict(cursor.fetchall())
-        keep = min(amount, max(0, m_ceil - balances.get(m_id, 0)))
-        legs = [issuance]
-        if amount - keep:
-            legs.append(Leg(pool, amount - keep))
-        if keep:
-            legs.append(Leg(member, keep, expires_on))
-        return posted(legs)
+        return posted(_split_at_cap(issuance, member, pool, amount, expires_on))
     return posted([issuance, Leg(member, amount, expires_on)])
 
 

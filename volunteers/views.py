@@ -330,14 +330,9 @@ def wish_wall(request):
 @require_POST
 @idempotent
 def wish_claim(request, pk: int):
-    from grids.models import CoBuildingUnit
-    from grids.scope import scope_for
-
     wish = get_object_or_404(MicroWish, pk=pk)
-    units = scope_for(request.user).unit_ids
-    unit = CoBuildingUnit.objects.filter(pk=units[0]).first() if units else None
     try:
-        actions.claim_wish(wish, request.user, unit)
+        actions.claim_wish(wish, request.user)
         messages.success(request, _("You claimed this wish. Thank you!"))
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))

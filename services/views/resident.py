@@ -161,15 +161,10 @@ def track(request, token: str):
     )
 
 
-@require_POST
-@idempotent
-def track_callback(request, token: str):
-    """回访 through the tracking link, for a resident who filed without an account."""
-    secret = token_from_link(token)
-    if secret is None:
-        return render(request, "services/bad_link.html", status=400)
-    case = get_object_or_404(Case.objects.all(), tracking_token=secret)
-    url = reverse("services:track", kwargs={"token": token})
+def _answer_callback(request, case: Case, *, done_url: str, callback_url: str, token=None):
+    """The callback form posted from the case page or the tracking link: the answer goes
+    through actions.callback (which decides who may answer); a refusal or a form error shows
+    the page again."""
     form = CallbackForm(request.POST)
     if form.is_valid():
         d = form.cleaned_data
@@ -181,7 +176,7 @@ def track_callback(request, token: str):
                 rating=d["rating"],
                 comment=d["comment"],
                 method=CallbackMethod.RESIDENT,
-                tracking_token=secret,
+                tracking_token=token,
             )
         except ValidationError as exc:
             for message in exc.messages:
@@ -193,13 +188,25 @@ def track_callback(request, token: str):
                 )
             else:
                 messages.success(request, _("Thank you for your answer."))
-            return redirect(url)
+            return redirect(done_url)
     case.refresh_from_db()
-    return _case_page(
+    return _case_page(request, case, can_answer=True, callback_url=callback_url)
+
+
+@require_POST
+@idempotent
+def track_callback(request, token: str):
+    """回访 through the tracking link, for a resident who filed without an account."""
+    secret = token_from_link(token)
+    if secret is None:
+        return render(request, "services/bad_link.html", status=400)
+    case = get_object_or_404(Case.objects.all(), tracking_token=secret)
+    return _answer_callback(
         request,
         case,
-        can_answer=True,
+        done_url=reverse("services:track", kwargs={"token": token}),
         callback_url=reverse("services:track-callback", kwargs={"token": token}),
+        token=secret,
     )
 
 
@@ -211,31 +218,12 @@ def answer_callback(request, number: str):
     case = get_visible_or_404(Case.objects.all(), request.user, number=number)
     if not _is_reporter(request.user, case):
         return _case_page(request, case, can_answer=False)
-    form = CallbackForm(request.POST)
-    if form.is_valid():
-        d = form.cleaned_data
-        try:
-            record = actions.callback(
-                case,
-                actor=request.user,
-                solved=d["solved"],
-                rating=d["rating"],
-                comment=d["comment"],
-                method=CallbackMethod.RESIDENT,
-            )
-        except ValidationError as exc:
-            for message in exc.messages:
-                messages.error(request, message)
-        else:
-            if record.led_to_redo:
-                messages.success(
-                    request, _("Thank you. The case is reopened and will be handled again.")
-                )
-            else:
-                messages.success(request, _("Thank you for your answer."))
-            return redirect("services:case", number=case.number)
-    case.refresh_from_db()
-    return _case_page(request, case, can_answer=True)
+    return _answer_callback(
+        request,
+        case,
+        done_url=reverse("services:case", kwargs={"number": case.number}),
+        callback_url=reverse("services:callback", kwargs={"number": case.number}),
+    )
 
 
 @require_POST

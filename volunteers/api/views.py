@@ -282,16 +282,7 @@ class WishWallViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     @extend_schema(request=None, responses=s.WishSerializer)
     @action(detail=True, methods=["post"])
     def claim(self, request, pk=None):
-        wish = self.get_object()
-        from grids.scope import scope_for
-
-        units = scope_for(request.user).unit_ids
-        unit = units[0] if units else None
-        from grids.models import CoBuildingUnit
-
-        wish = actions.claim_wish(
-            wish, request.user, CoBuildingUnit.objects.filter(pk=unit).first() if unit else None
-        )
+        wish = actions.claim_wish(self.get_object(), request.user)
         return Response(s.WishSerializer(wish).data)
 
     @extend_schema(request=None, responses=s.WishSerializer)
