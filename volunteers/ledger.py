@@ -22,6 +22,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cache
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
@@ -347,15 +348,122 @@ def award(
 ) -> Posted:
     """Pay a member for `hours` of service at the community's rate (hours are already
     rounded and capped by the caller). Points over the member's storage cap go to the
-    community's donation pool, as in Nanjing."""
-    if connection.vendor == "postgresql":
+    community's donation pool, as in Nanjing.
+
+    On PostgreSQL the rule runs in the database function volunteers_award() (migration 0004):
+    one round trip per award instead of seven, which is what keeps one process well above
+    300 awards/s on a small machine (docs/volunteers.md, Figures). Python only opens the
+    accounts of a first award and calls it again. SQLite has no stored functions, so there
+    `_award_python` is the same rule written with post(); a test runs both on PostgreSQL over
+    the same cases and compares the legs, so the two cannot drift apart unnoticed."""
+    hours = Decimal(hours)
+    if not hours.is_finite():
+        raise LedgerError(_("Enter a number of hours greater than zero."), "hours")
+    if connection.vendor != "postgresql":
+        return _award_python(user, hours, community, key, pt, actor, approved_by, memo, source)
+    args = (user, hours, community, key, pt, actor, approved_by, memo, source)
+    posted = _award_pg(*args)
+    if posted is not None:
+        return posted
+    # The first award of a member (or in a community): open the accounts, then post. One
+    # transaction, so a refused award also undoes the accounts it opened.
+    with transaction.atomic():
+        pt = pt or point_type()
+        member = member_account(user, community, pt)
+        system_account(community, AccountKind.ISSUANCE, pt)
+        if member.ceiling is not None:
+            system_account(community, AccountKind.DONATION, pt)
+        posted = _award_pg(user, hours, community, key, pt, actor, approved_by, memo, source)
+    if posted is None:
+        raise RuntimeError(f"volunteers_award found no accounts for user {user.pk} after opening")
+    return posted
+
+
+AWARD_SQL = f"SELECT status, txn_id FROM volunteers_award({', '.join(['%s'] * 14)})"
+
+
+@cache
+def _policy_defaults() -> tuple[Decimal, int | None]:
+    """What applies without a PointsPolicy row: the model's field defaults, so the function
+    has no copy of them."""
+    fields = PointsPolicy._meta
+    return (
+        fields.get_field("points_per_hour").get_default(),
+        fields.get_field("expiry_days").get_default(),
+    )
+
+
+def _award_pg(user, hours, community, key, pt, actor, approved_by, memo, source):
+    """One call of volunteers_award(). Returns None when an account must be opened first.
+    Outside a transaction the call is its own transaction (one round trip; the deferred
+    zero-sum trigger runs at its commit); inside one it runs in a savepoint, so a refusal
+    leaves the caller's transaction usable, as post() does."""
+    now = timezone.now()
+    memo, source = memo[:200], source[:80]
+    rate, expiry = _policy_defaults()
+    params = [
+        key,
+        user.pk,
+        community.pk,
+        pt.pk if pt is not None else None,
+        PointType.FUFEN,
+        hours,
+        timezone.localdate(now),
+        now,
+        memo,
+        source,
+        actor.pk if actor is not None else None,
+        approved_by.pk if approved_by is not None else None,
+        rate,
+        expiry,
+    ]
+    if connection.in_atomic_block:
         with transaction.atomic():
-            posted = _award_fast(user, hours, community, key, pt, actor, approved_by, memo, source)
-            if posted is not None:
-                return posted
+            status, txn_id = _call_award(params)
+    else:
+        status, txn_id = _call_award(params)
+    if status == "created":
+        txn = LedgerTransaction(
+            pk=txn_id,
+            kind=TxKind.AWARD,
+            idempotency_key=key,
+            community=community,
+            memo=memo,
+            source=source,
+            created_by=actor,
+            approved_by=approved_by,
+            occurred_at=now,
+            created_at=now,
+        )
+        txn._state.adding = False
+        txn._state.db = connection.alias
+        return Posted(txn, True)
+    if status == "exists":
+        return Posted(LedgerTransaction.objects.get(pk=txn_id), False)
+    if status == "no_amount":
+        raise LedgerError(_("Enter a number of hours greater than zero."), "hours")
+    if status == "open":
+        return None
+    raise RuntimeError(f"volunteers_award answered {status!r}")
+
+
+def _call_award(params: list) -> tuple[str, int | None]:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(AWARD_SQL, params)
+            return cursor.fetchone()
+    except IntegrityError as exc:
+        if BOUNDS_CONSTRAINT in str(exc):
+            raise LedgerError(_("This would take the account over its storage cap.")) from exc
+        raise
+
+
+def _award_python(user, hours, community, key, pt, actor, approved_by, memo, source) -> Posted:
+    """award() where there is no volunteers_award() function (SQLite): the same rule through
+    post(). Keep the two in step (tests/volunteers/test_award_function.py compares them)."""
     pt = pt or point_type()
     policy = policy_for(community, pt)
-    amount = to_cents(Decimal(hours) * policy.points_per_hour)
+    amount = to_cents(hours * policy.points_per_hour)
     if amount <= 0:
         raise LedgerError(_("Enter a number of hours greater than zero."), "hours")
     expires_on = (
@@ -401,102 +509,6 @@ def _split_at_cap(issuance: Leg, member: Account, pool: Account, amount: int, ex
     if keep:
         legs.append(Leg(member, keep, expires_on))
     return legs
-
-
-# Everything an award needs to know, in one round trip: was the key used, the point type, the
-# member's account, the community's issuance and donation accounts and the policy in force.
-# Five ORM lookups cost more CPU to build than the database spends answering them.
-AWARD_LOOKUP_SQL = """
-WITH pt AS (SELECT id FROM volunteers_pointtype WHERE (%(pt_id)s::bigint IS NOT NULL AND id = %(pt_id)s)
-                                                 OR (%(pt_id)s::bigint IS NULL AND code = %(code)s))
-SELECT (SELECT id FROM volunteers_ledgertransaction WHERE idempotency_key = %(key)s),
-       pt.id, m.id, m.floor, m.ceiling, i.id, d.id, d.floor, d.ceiling,
-       p.points_per_hour, p.expiry_days, p.found
-  FROM pt
-  LEFT JOIN volunteers_account m
-         ON m.point_type_id = pt.id AND m.owner_id = %(user)s AND m.kind = 'member'
-  LEFT JOIN volunteers_account i
-         ON i.point_type_id = pt.id AND i.community_id = %(community)s AND i.kind = 'issuance'
-  LEFT JOIN volunteers_account d
-         ON d.point_type_id = pt.id AND d.community_id = %(community)s AND d.kind = 'donation'
-  LEFT JOIN LATERAL (
-        SELECT points_per_hour, expiry_days, true AS found FROM volunteers_pointspolicy
-         WHERE community_id = %(community)s AND point_type_id = pt.id
-           AND effective_from <= %(today)s
-         ORDER BY effective_from DESC LIMIT 1) p ON true
-"""
-
-
-def _award_fast(user, hours, community, key, pt, actor, approved_by, memo, source):
-    """award() on PostgreSQL when every account exists already (the steady state): one lookup
-    statement instead of five ORM queries. Returns None to fall back to the general path
-    (first award of a member or a community, unknown point type)."""
-    today = timezone.localdate()
-    with connection.cursor() as cursor:
-        cursor.execute(
-            AWARD_LOOKUP_SQL,
-            {
-                "pt_id": pt.pk if pt is not None else None,
-                "code": PointType.FUFEN,
-                "key": key,
-                "user": user.pk,
-                "community": community.pk,
-                "today": today,
-            },
-        )
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    existing, pt_id, m_id, m_floor, m_ceil, i_id, d_id, d_floor, d_ceil, rate, expiry, found = row
-    if existing is not None:
-        return Posted(LedgerTransaction.objects.get(pk=existing), False)
-    if m_id is None or i_id is None or (m_ceil is not None and d_id is None):
-        return None
-    if not found:
-        defaults = PointsPolicy(community=community, point_type_id=pt_id)
-        rate, expiry = defaults.points_per_hour, defaults.expiry_days
-    amount = to_cents(Decimal(hours) * rate)
-    if amount <= 0:
-        raise LedgerError(_("Enter a number of hours greater than zero."), "hours")
-    expires_on = today + timedelta(days=expiry) if expiry else None
-
-    def account(pk, kind, floor=None, ceiling=None, owner=None):
-        return Account(
-            pk=pk,
-            point_type_id=pt_id,
-            community_id=community.pk,
-            kind=kind,
-            owner_id=owner,
-            floor=floor,
-            ceiling=ceiling,
-        )
-
-    member = account(m_id, AccountKind.MEMBER, m_floor, m_ceil, user.pk)
-    issuance = Leg(account(i_id, AccountKind.ISSUANCE), -amount)
-
-    def posted(legs):
-        return post(
-            TxKind.AWARD,
-            key,
-            community,
-            legs,
-            memo=memo,
-            source=source,
-            actor=actor,
-            approved_by=approved_by,
-            key_checked=True,
-        )
-
-    if m_ceil is not None:
-        # Optimistic: most awards fit under the storage cap, and the balance UPDATE refuses one
-        # that does not (its WHERE checks the ceiling). Only then lock and split.
-        try:
-            return posted([issuance, Leg(member, amount, expires_on)])
-        except LedgerError:
-            pass
-        pool = account(d_id, AccountKind.DONATION, d_floor, d_ceil)
-        return posted(_split_at_cap(issuance, member, pool, amount, expires_on))
-    return posted([issuance, Leg(member, amount, expires_on)])
 
 
 @transaction.atomic  # a refusal also undoes any account it opened

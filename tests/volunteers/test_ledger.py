@@ -278,11 +278,10 @@ def test_check_ledger_reports_and_repairs_drift(territory, capsys):
     assert report.clean and report.entries == 1
 
 
-def test_a_steady_state_award_is_one_lookup_and_two_writes(
-    territory, django_assert_max_num_queries
-):
-    """Once a member's and the community's accounts exist, award() reads everything it needs
-    in one statement (key, point type, accounts, policy); the rate and the cap still apply."""
+def test_a_steady_state_award_is_one_statement(territory, django_assert_max_num_queries):
+    """Once a member's and the community's accounts exist, award() is one call of the
+    database function volunteers_award() (in a savepoint here, inside the test's
+    transaction); the rate and the cap still apply."""
     community = territory.a.community
     PointsPolicy.objects.create(
         community=community,
@@ -292,7 +291,7 @@ def test_a_steady_state_award_is_one_lookup_and_two_writes(
     )
     user = territory.user("resident_a")
     ledger.award(user, Decimal(1), community, key="first")  # opens the accounts
-    with django_assert_max_num_queries(8):  # savepoints, lookup, insert, lock, move
+    with django_assert_max_num_queries(3):  # savepoint, volunteers_award(), release
         posted = ledger.award(user, Decimal(1), community, key="second")
     assert posted.created
     assert bal(user) == 400  # two hours at 2 points an hour
