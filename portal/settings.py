@@ -119,6 +119,11 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # The embedded default is a file cache under var/ (not locmem) so web, worker and beat share one
 # cache: the shared area scopes, one-time login codes and rate limits must agree across them.
 CACHES = {"default": env.cache_url("CACHE_URL", default=f"filecache://{VAR_DIR / 'cache'}")}
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    CACHES["default"]["BACKEND"] = "portal.cache.RedisCache"  # one client per server (why: there)
+# Sessions are read from the cache and written through to the database: a request costs no
+# session query, and a cache flush logs nobody out.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 AUTH_USER_MODEL = "portal.User"
 AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]

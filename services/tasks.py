@@ -6,6 +6,8 @@ a task run twice, a lost message or a killed worker never does a step twice or l
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from datetime import timedelta
 
 from celery import shared_task
@@ -20,6 +22,63 @@ logger = logging.getLogger("services.tasks")
 
 SWEEP_BATCH = 500
 MAX_ATTEMPTS = 6
+
+
+# At most one dispatch message per window per process: a busy intake sends a handful a second,
+# not one per case (publishing cost more than the rest of the intake). The task runs when the
+# window closes, after every case committed in it.
+DISPATCH_DEBOUNCE = 0.2  # seconds
+_window_lock = threading.Lock()
+_window_ends = 0.0
+
+
+def request_dispatch() -> None:
+    """Ask a worker to dispatch the cases waiting for it (called on commit of an intake)."""
+    global _window_ends
+    now = time.monotonic()
+    with _window_lock:
+        if now < _window_ends:
+            return  # the message sent for this window will see this case too
+        _window_ends = now + DISPATCH_DEBOUNCE
+    dispatch_pending.apply_async(countdown=DISPATCH_DEBOUNCE)
+
+
+def _awaiting_dispatch():
+    return Case.objects.filter(state="submitted", next_check_at__isnull=False)
+
+
+def dispatch_waiting(case_id: int) -> bool:
+    """Dispatch one case waiting for it, inside the caller's transaction (the row is locked).
+    A case the routing rules cannot place stops waiting: it stays with its first receiver
+    and the dispatchers, who see it in the 'submitted' inbox."""
+    try:
+        with transaction.atomic():
+            actions.dispatch(case_id, actor=None)
+        return True
+    except (ValidationError, LookupError) as exc:
+        logger.warning("case %s left for a dispatcher: %s", case_id, exc)
+        Case.objects.filter(pk=case_id, state="submitted").update(next_check_at=None)
+        return False
+
+
+@shared_task(acks_late=True)
+def dispatch_pending(batch_size: int = 100, max_batches: int = 100) -> int:
+    """Route every case waiting for dispatch, oldest first, in batches locked with SKIP LOCKED
+    (two workers share the work; a case already dispatched is no longer waiting)."""
+    total = 0
+    for _ in range(max_batches):
+        with transaction.atomic():
+            qs = _awaiting_dispatch().order_by("next_check_at")
+            if connection.vendor == "postgresql":
+                qs = qs.select_for_update(skip_locked=True)
+            else:
+                qs = qs.select_for_update()
+            ids = list(qs.values_list("pk", flat=True)[:batch_size])
+            for pk in ids:
+                total += dispatch_waiting(pk)
+        if len(ids) < batch_size:
+            break
+    return total
 
 
 @shared_task(acks_late=True)
@@ -90,8 +149,15 @@ def sweep_once(now=None, batch_size: int = SWEEP_BATCH) -> int:
     now = now or timezone.now()
     with transaction.atomic():
         cases = _lock_due(now, batch_size)
-        if not cases:
+        taken = len(cases)
+        if not taken:
             return 0
+        # A case still waiting for dispatch past its grace time lost its message: route it now.
+        waiting = [case for case in cases if case.state == "submitted"]
+        if waiting:
+            for case in waiting:
+                dispatch_waiting(case.pk)
+            cases = [case for case in cases if case.state != "submitted"]
         batch = actions.TimerBatch()
         # Everything escalation needs for the whole batch, in two queries.
         routing.prefetch_chains(cases, batch.cache)
@@ -102,7 +168,7 @@ def sweep_once(now=None, batch_size: int = SWEEP_BATCH) -> int:
                 actions.schedule(case, now)
         write_timers(cases)
         batch.flush()
-        return len(cases)
+        return taken
 
 
 @shared_task(acks_late=True)

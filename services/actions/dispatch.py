@@ -81,11 +81,9 @@ def dispatch(
     return case
 
 
-@transaction.atomic
 # --- returns, transfers, escalation -----------------------------------------------------------------
 
 
-@transaction.atomic
 def _target_from(
     level: str | None, area: Area | int | None, department: Department | int | None, case: Case
 ) -> routing.Target:

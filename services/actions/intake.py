@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
@@ -52,6 +52,7 @@ def next_number(now: datetime | None = None) -> str:
 
 
 PLACE_KINDS = ("grid", "estate", "building")
+DISPATCH_GRACE = timedelta(seconds=60)
 
 
 @dataclass
@@ -152,6 +153,9 @@ def submit_case(data: Intake, actor=None) -> Case:
         handled_on_spot=data.handled_on_spot,
         received_by=user,
         state=S.SUBMITTED,
+        # Waiting for the dispatch task; if its message is lost, the sweep dispatches the case
+        # once this time has passed (the database, not the broker, remembers it is waiting).
+        next_check_at=None if data.handled_on_spot else now + DISPATCH_GRACE,
     )
     if case.channel == Channel.RESIDENT_WEB and case.reporter is None and not case.reporter_phone:
         raise ValidationError({"reporter_phone": _("Leave a phone number so we can reach you.")})
@@ -165,14 +169,9 @@ def submit_case(data: Intake, actor=None) -> Case:
     if data.handled_on_spot:
         _resolve_locked(case, user, data.result, clean_results, now)
         return case
-    case_id = case.pk
+    from services.tasks import request_dispatch
 
-    def dispatch_later() -> None:
-        from services.tasks import dispatch_case
-
-        dispatch_case.delay(case_id)
-
-    transaction.on_commit(dispatch_later)
+    transaction.on_commit(request_dispatch)
     return case
 
 

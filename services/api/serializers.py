@@ -146,6 +146,30 @@ class CaseSerializer(PrebuiltFieldsMixin, serializers.ModelSerializer):
         return mask_phone(obj.reporter_phone)
 
 
+class CaseReceiptSerializer(PrebuiltFieldsMixin, serializers.ModelSerializer):
+    """What a POST answers with: enough to show the resident their number and to follow the
+    `Location` header to the whole case (intake must stay cheap)."""
+
+    state_label = serializers.CharField(source="get_state_display", read_only=True)
+
+    class Meta:
+        model = Case
+        fields = [
+            "id",
+            "number",
+            "state",
+            "state_label",
+            "case_type",
+            "channel",
+            "category",
+            "place",
+            "urgency",
+            "version",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
 class CaseDetailSerializer(CaseSerializer):
     events = EventSerializer(many=True, read_only=True)
     joint_units = JointUnitSerializer(many=True, read_only=True)

@@ -95,7 +95,7 @@ class CaseViewSet(
             return s.TransitionSerializer
         return s.CaseSerializer
 
-    @extend_schema(request=s.IntakeSerializer, responses={201: s.CaseSerializer})
+    @extend_schema(request=s.IntakeSerializer, responses={201: s.CaseReceiptSerializer})
     def create(self, request, *args, **kwargs):
         serializer = s.IntakeSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -103,9 +103,10 @@ class CaseViewSet(
             Intake(**serializer.validated_data, photos=request.FILES.getlist("photos")),
             actor=request.user,
         )
-        # The summary (no timeline): the new case has one event, and intake must stay cheap.
-        body = s.CaseSerializer(case, context={"request": request}).data
-        return Response(body, status=status.HTTP_201_CREATED)
+        # A receipt, not the whole case: intake must stay cheap; Location leads to the rest.
+        body = s.CaseReceiptSerializer(case).data
+        headers = {"Location": f"{request.path}{case.pk}/"}
+        return Response(body, status=status.HTTP_201_CREATED, headers=headers)
 
     @extend_schema(request=s.TransitionSerializer, responses={200: s.CaseDetailSerializer})
     @action(detail=True, methods=["post"])

@@ -245,6 +245,12 @@ class Case(TimeStampedModel):
                 name="services_case_next_check",
                 condition=Q(next_check_at__isnull=False),
             ),
+            # The few cases waiting for the dispatch task (services.tasks.dispatch_pending).
+            models.Index(
+                fields=["next_check_at"],
+                name="services_case_awaiting",
+                condition=Q(state="submitted", next_check_at__isnull=False),
+            ),
             models.Index(fields=["place_path", "created_at"], name="services_case_place"),
             models.Index(fields=["place_path", "dispatched_at"], name="services_case_kpi_place"),
             models.Index(fields=["handling_department", "state"], name="services_case_dept"),
