@@ -14,6 +14,10 @@ Every operation builds the legs of one double-entry transaction and calls `post(
 
 A refused posting raises LedgerError (a ValidationError naming the field) and leaves the
 ledger untouched. Amounts are integer hundredths of a point (see models.ledger.to_cents).
+
+One exception to "everything goes through post()": award(), the hot path, runs on PostgreSQL
+as the database function volunteers_award() (migration 0004) — the same steps, the same lock
+order and the same checks, in one round trip. award() says why and how the two are kept alike.
 """
 
 from __future__ import annotations
