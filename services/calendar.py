@@ -37,6 +37,9 @@ _TTL = 60.0  # other processes see a staff edit of the Holiday table within a mi
 
 def _load_overrides() -> dict[date, bool]:
     global _overrides, _loaded_at
+    overrides = _overrides
+    if overrides is not None and _time.monotonic() - _loaded_at <= _TTL:
+        return overrides  # the common case, without the lock (a sweep asks ~30 times a case)
     with _lock:
         if _overrides is None or _time.monotonic() - _loaded_at > _TTL:
             from services.models import Holiday

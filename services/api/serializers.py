@@ -189,7 +189,7 @@ class CaseDetailSerializer(CaseSerializer):
         return allowed_actions(obj)
 
 
-class IntakeSerializer(serializers.Serializer):
+class IntakeSerializer(PrebuiltFieldsMixin, serializers.Serializer):
     """A new case. Files go in the multipart field `photos` (up to 9)."""
 
     case_type = serializers.ChoiceField(choices=CaseType.choices)
