@@ -333,18 +333,31 @@ class CaseAdmin(ScopedAdmin):
             *super().get_urls(),
         ]
 
+    def get_object(self, request, object_id, from_field=None):
+        # change_view reads the case first (for its action forms); the page reuses it.
+        cached = request.__dict__.get("_case_page")
+        if cached is not None and str(cached.pk) == str(object_id) and from_field is None:
+            return cached
+        return super().get_object(request, object_id, from_field)
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        case = Case.objects.visible_to(request.user).filter(pk=object_id).first()
+        case = self.get_object(request, object_id)
         if case is None:
             raise Http404
+        request._case_page = case
         extra_context = extra_context or {}
-        departments = list(Department.objects.filter(is_active=True).order_by("name")[:200])
+        joint_units = list(JointUnit.objects.filter(case=case).select_related("department", "area"))
+        departments = None  # read only when an allowed action asks for one
         forms = []
         for action in actions.allowed_actions(case):
             fields = []
             for name, kind, label in transitions.FIELDS[action]:
                 field = {"name": name, "kind": kind.split(":")[0], "label": label}
                 if kind == "fk:department":
+                    if departments is None:
+                        departments = list(
+                            Department.objects.filter(is_active=True).order_by("name")[:200]
+                        )
                     field["kind"] = "choice"
                     field["choices"] = [("", "—")] + [(d.pk, d.name) for d in departments]
                 elif kind.startswith("choice:"):
@@ -352,12 +365,7 @@ class CaseAdmin(ScopedAdmin):
                     field["choices"] = [("", "—"), *transitions.CHOICES[kind.split(":")[1]]]
                 elif action == "report_in" and name == "unit":
                     field["kind"] = "choice"
-                    field["choices"] = [
-                        (u.pk, str(u))
-                        for u in JointUnit.objects.filter(case=case).select_related(
-                            "department", "area"
-                        )
-                    ]
+                    field["choices"] = [(u.pk, str(u)) for u in joint_units]
                 fields.append(field)
             forms.append(
                 {"action": action, "label": transitions.Action(action).label, "fields": fields}
@@ -367,7 +375,7 @@ class CaseAdmin(ScopedAdmin):
             case_version=case.version,
             transition_url=reverse("admin:services_case_transition", args=[case.pk]),
             extensions=ExtensionRequest.objects.filter(case=case).select_related("requested_by"),
-            joint_units=JointUnit.objects.filter(case=case).select_related("department", "area"),
+            joint_units=joint_units,
             photos=case.photos.all(),
             events=CaseEvent.objects.filter(case=case).select_related("actor").order_by("at", "pk"),
         )
