@@ -38,6 +38,7 @@ from services.models import (
 )
 
 
+@transaction.atomic
 def sign_for(case: Case | int, *, actor, note: str = "", expected_version: int | None = None):
     """签收: the handling unit accepts the case; the sign-for clock stops."""
     case = _begin(case, Action.SIGN_FOR, expected_version)
@@ -146,6 +147,7 @@ def resolve(
     return case
 
 
+@transaction.atomic
 def return_case(case: Case | int, *, actor, reason: str, expected_version: int | None = None):
     """退单: the unit says the case is not theirs; a dispatcher reviews it."""
     case = _begin(case, Action.RETURN, expected_version)
