@@ -3,7 +3,8 @@ seeded in bulk by volunteers.demo.seed_city on the first run).
 
 Figures: awards posted per second in one process (through ledger.award: idempotency check,
 accounts, entries, the member's balance row, the deferred zero-sum trigger at each commit),
-with the wall time and the benchmark process's CPU time per award;
+with the wall time and the CPU time per award of the benchmark process and (when PostgreSQL
+runs on the same machine) of its server backend;
 a member's balance and last 20 movements (the two queries the points page runs, p95); the
 drift check over every account (check_ledger); and the points page's query count.
 """
@@ -52,6 +53,24 @@ def _summary(account_id: int):
     return account.balance_row.balance, entries
 
 
+def _server_cpu_s() -> float | None:
+    """CPU seconds used so far by this connection's PostgreSQL backend, when the server runs
+    on this machine (read from /proc); None otherwise."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
 def run(emit) -> None:
     from volunteers import ledger
     from volunteers.checks import check_ledger
@@ -78,6 +97,7 @@ def run(emit) -> None:
     for i in range(AWARDS_WARMUP):  # the connection, the function's cached plans
         account = members[i % len(members)]
         ledger.award(account.owner, Decimal("0.5"), account.community, key=f"warm:{run_id}:{i}")
+    server = _server_cpu_s()
     start, cpu = time.perf_counter(), time.process_time()
     for i in range(AWARDS_N):
         account = members[i % len(members)]
@@ -86,6 +106,8 @@ def run(emit) -> None:
     emit("awards_per_s", AWARDS_N / elapsed, "awards/s", **sizes, n=AWARDS_N)
     emit("award_wall_ms", 1000 * elapsed / AWARDS_N, "ms", **sizes, n=AWARDS_N)
     emit("award_client_cpu_ms", 1000 * cpu / AWARDS_N, "ms", **sizes, n=AWARDS_N)
+    if server is not None and (after := _server_cpu_s()) is not None:
+        emit("award_server_cpu_ms", 1000 * (after - server) / AWARDS_N, "ms", **sizes, n=AWARDS_N)
 
     # --- balance + last 20 -----------------------------------------------------------------
     ids = [a.pk for a in members]
