@@ -52,7 +52,7 @@ INSTALLED_APPS = [
     "centres",
     "services",
     "volunteers",
-    "django.contrib.admin",
+    "portal.admin_site.PortalAdminConfig",  # django.contrib.admin with the app list kept
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

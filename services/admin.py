@@ -53,7 +53,8 @@ class CappedPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
-        return self.object_list[: self.CAP].count()
+        # Without ORDER BY the database stops at any CAP matching rows instead of sorting all.
+        return self.object_list.order_by()[: self.CAP].count()
 
 
 class CatalogueAdmin(admin.ModelAdmin):
@@ -155,7 +156,27 @@ class TimerFilter(admin.SimpleListFilter):
         return queryset
 
 
-class GridFilter(admin.SimpleListFilter):
+class SelectFilter(admin.SimpleListFilter):
+    """A filter with many choices (a district's grids, the category tree) as one drop-down.
+
+    The admin's own filter renders a link per choice, each with its own query string: hundreds
+    of them on every inbox page. A drop-down needs the other parameters once."""
+
+    template = "admin/services/select_filter.html"
+
+    def choices(self, changelist):
+        # Every other parameter (filters, search, ordering) rides along; the page starts over.
+        self.hidden_params = [
+            (name, value)
+            for name, value in changelist.params.items()
+            if name not in (self.parameter_name, "p", "e")
+        ]
+        current = self.value()
+        for value, label in self.lookup_choices:
+            yield {"value": value, "display": label, "selected": str(value) == current}
+
+
+class GridFilter(SelectFilter):
     title = gettext_lazy("grid")
     parameter_name = "grid"
 
@@ -172,7 +193,7 @@ class GridFilter(admin.SimpleListFilter):
         return queryset
 
 
-class CategoryFilter(admin.SimpleListFilter):
+class CategoryFilter(SelectFilter):
     title = gettext_lazy("category")
     parameter_name = "category"
 
@@ -263,6 +284,7 @@ class CaseAdmin(ScopedAdmin):
         ),
     ]
     paginator = CappedPaginator
+    list_per_page = 25  # an inbox page: the deadline filters bring what to act on to the top
     change_form_template = "admin/services/case/change_form.html"
     change_list_template = "admin/services/case/change_list.html"
 
@@ -270,19 +292,20 @@ class CaseAdmin(ScopedAdmin):
         qs = super().get_queryset(request)
         match = request.resolver_match
         if match and match.url_name and match.url_name.endswith("change"):
-            # The read-only case page shows every related object: fetch them in one join.
+            # The read-only case page shows every related object. One join of all ten tables
+            # cost PostgreSQL 13 ms to plan (for a 1 ms query); five joins plan in well under
+            # a millisecond, and the people and the grid come one small query each.
             qs = qs.select_related(
-                "category__parent",
-                "place",
-                "grid",
-                "reporter",
-                "handling_area",
-                "handling_department",
-                "assignee",
-                "received_by",
-                "master",
-            )
+                "category__parent", "place", "handling_area", "handling_department"
+            ).prefetch_related("reporter", "assignee", "received_by")
         return qs
+
+    def get_ordering(self, request):
+        # A deadline filter lists the nearest (or longest overdue) deadline first: what staff
+        # act on, and what the open-case deadline index returns without sorting.
+        if request.GET.get(TimerFilter.parameter_name):
+            return ("resolve_due",)
+        return super().get_ordering(request)
 
     def has_add_permission(self, request):
         return False  # cases come in through submit_case (the API and the phone pages)
