@@ -12,6 +12,8 @@ import os
 import time
 from datetime import datetime, timedelta
 
+from django.db.models import F
+
 from bench._util import count_queries, p95, timings
 
 INTAKE_N = int(os.environ.get("BENCH_INTAKE", "400"))
@@ -121,6 +123,8 @@ def run(emit) -> None:
         Case.objects.filter(pk__in=ids).update(
             state="dispatched",
             level="grid",
+            handling_area=F("grid"),  # back with their grid (an earlier run escalated some)
+            handling_department=None,
             sign_warn_at=now - timedelta(hours=3),
             sign_due=now - timedelta(hours=1),
             sign_stage=0,

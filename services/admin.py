@@ -173,7 +173,8 @@ class SelectFilter(admin.SimpleListFilter):
         ]
         current = self.value()
         for value, label in self.lookup_choices:
-            yield {"value": value, "display": label, "selected": str(value) == current}
+            value = str(value)  # a string: the template would localise an int (12,345)
+            yield {"value": value, "display": label, "selected": value == current}
 
 
 class GridFilter(SelectFilter):
@@ -182,7 +183,7 @@ class GridFilter(SelectFilter):
 
     def lookups(self, request, model_admin):
         grids = Area.objects.visible_to(request.user).filter(kind="grid").order_by("path")
-        return [(g.pk, g.name) for g in grids[:300]]
+        return list(grids.values_list("pk", "name")[:300])
 
     def queryset(self, request, queryset):
         if self.value():

@@ -5,6 +5,7 @@ the grids team roster (grids.teams / GridTeamMember) when that exists."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db.models import Q
@@ -65,24 +66,28 @@ def prefetch_chains(cases, cache: dict) -> None:
         cache[path] = chain
 
 
-def prefetch_unit_users(chains: dict, cache: dict) -> None:
-    """Fill unit_user_ids' cache for every area unit in these chains with one query."""
-    by_area: dict[int, tuple[str, Area]] = {}
+def prefetch_unit_users(chains: dict, cache: dict, cases: Iterable[Case] = ()) -> None:
+    """Fill unit_user_ids' cache with one query: every area unit in these chains, and the
+    unit each of these cases sits with now (which need not be on its place's chain)."""
+    wanted: set[tuple[str, int]] = set()
     for chain in chains.values():
         for kind, area in chain.items():
             if kind in _LEVEL_ROLES:
-                by_area[area.pk] = (kind, area)
-    missing = [pk for pk, (kind, _a) in by_area.items() if (kind, pk, None) not in cache]
+                wanted.add((kind, area.pk))
+    for case in cases:
+        if not case.assignee_id and case.handling_area_id and case.level in _LEVEL_ROLES:
+            wanted.add((case.level, case.handling_area_id))
+    missing = {(kind, pk) for kind, pk in wanted if (kind, pk, None) not in cache}
     if not missing:
         return
-    found: dict[tuple, set[int]] = {(by_area[pk][0], pk, None): set() for pk in missing}
+    found: dict[tuple, set[int]] = {(kind, pk, None): set() for kind, pk in missing}
     rows = RoleAssignment.objects.filter(
-        area_id__in=missing, role__in=list(_LEVEL_ROLES.values())
+        area_id__in={pk for _kind, pk in missing}, role__in=list(_LEVEL_ROLES.values())
     ).values_list("area_id", "role", "user_id")
     for area_id, role, user_id in rows:
-        kind = by_area[area_id][0]
-        if _LEVEL_ROLES[kind] == role:
-            found[(kind, area_id, None)].add(user_id)
+        for kind, role_of_kind in _LEVEL_ROLES.items():
+            if role_of_kind == role and (kind, area_id) in missing:
+                found[(kind, area_id, None)].add(user_id)
     cache.update({k: sorted(v) for k, v in found.items()})
 
 

@@ -161,7 +161,7 @@ def sweep_once(now=None, batch_size: int = SWEEP_BATCH) -> int:
         batch = actions.TimerBatch()
         # Everything escalation needs for the whole batch, in two queries.
         routing.prefetch_chains(cases, batch.cache)
-        routing.prefetch_unit_users(batch.cache, batch.user_cache)
+        routing.prefetch_unit_users(batch.cache, batch.user_cache, cases)
         for case in cases:
             if not actions.advance_timers(case, now, batch):
                 # Its check time came with nothing to do: it just gets its next time.

@@ -229,7 +229,9 @@ class Case(TimeStampedModel):
     resolve_stage = models.PositiveSmallIntegerField(
         _("resolve timer"), choices=Stage.choices, default=Stage.NONE
     )
-    card_level = models.PositiveSmallIntegerField(_("card"), default=0, db_index=True)
+    # Not indexed: the card filters read open cases through services_case_open_place, and
+    # every index is one more write on each of the sweep's updates.
+    card_level = models.PositiveSmallIntegerField(_("card"), default=0)
     escalation_level = models.PositiveSmallIntegerField(_("escalations"), default=0)
     next_check_at = models.DateTimeField(_("next timer check"), null=True, blank=True)
 
@@ -353,7 +355,8 @@ class CaseFollower(models.Model):
 class CaseEvent(models.Model):
     """One step of a case's timeline: who did what, when, from which state to which."""
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
+    # Indexed by (case, at) below, which also serves lookups by case alone.
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events", db_index=False)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
