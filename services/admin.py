@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy
 from grids.admin_mixins import ScopedAdmin
 from grids.models import Area, Department
 from grids.models.roles import Role
+from grids.privacy import mask_phone, shown_phone
 from grids.scope import scope_for
 from services import actions, transitions
 from services.calendar import TZ
@@ -254,7 +255,10 @@ class CaseAdmin(ScopedAdmin):
     date_hierarchy = None
     ordering = ("-created_at",)
     actions = ["bulk_dispatch"]
-    readonly_fields = [f.name for f in Case._meta.fields if f.name != "id"]
+    readonly_fields = [
+        *(f.name for f in Case._meta.fields if f.name not in ("id", "reporter_phone")),
+        "reporter_phone_shown",
+    ]
     fieldsets = [
         (
             None,
@@ -264,7 +268,7 @@ class CaseAdmin(ScopedAdmin):
                     ("case_type", "category", "channel", "urgency"),
                     "description",
                     ("place", "grid", "address"),
-                    ("reporter", "reporter_name", "reporter_phone"),
+                    ("reporter", "reporter_name", "reporter_phone_shown"),
                     ("raised_before_complaint", "handled_on_spot", "is_malicious"),
                 )
             },
@@ -329,6 +333,11 @@ class CaseAdmin(ScopedAdmin):
         # The case page is read-only; changes go through the action forms.
         return self._may(request, "view", obj)
 
+    @admin.display(description=gettext_lazy("reporter's phone"))
+    def reporter_phone_shown(self, obj: Case) -> str:
+        # Set by change_view for the viewer; anything else sees the masked number.
+        return getattr(obj, "_phone_shown", None) or mask_phone(obj.reporter_phone)
+
     @admin.display(description=gettext_lazy("handling unit"))
     def unit(self, obj: Case) -> str:
         return obj.unit_label
@@ -369,6 +378,9 @@ class CaseAdmin(ScopedAdmin):
         if case is None:
             raise Http404
         request._case_page = case
+        # The page may be open to a department handler or a follower whose scope does not
+        # cover the place: the phone is shown by the one privacy rule (grids.privacy).
+        case._phone_shown = shown_phone(request.user, case.reporter_phone, case.place)
         extra_context = extra_context or {}
         joint_units = list(JointUnit.objects.filter(case=case).select_related("department", "area"))
         departments = None  # read only when an allowed action asks for one

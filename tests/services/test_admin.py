@@ -126,3 +126,15 @@ def test_excel_export_of_the_filtered_list(client, desk):
     response = client.get(reverse("admin:services_case_export"))
     rows = list(load_workbook(io.BytesIO(response.content)).active.values)
     assert {r[0] for r in rows[1:]} == {a.number, b.number}  # side b's case is out of scope
+
+
+def test_the_case_page_shows_the_reporters_phone_only_to_staff_covering_the_place(client, desk):
+    case = desk.dispatched(actor=None, reporter_phone="13812345678")
+    actions.transfer(case, actor=desk.user("street"), department=desk.t.department)
+    page = reverse("admin:services_case_change", args=[case.pk])
+    login(client, desk, "community_a")
+    assert "13812345678" in client.get(page).content.decode()
+    # The department handles it but its scope is not a territory: masked, as in the API.
+    login(client, desk, "dept")
+    body = client.get(page).content.decode()
+    assert "138****5678" in body and "13812345678" not in body
