@@ -40,6 +40,10 @@ def _key(request, app_label) -> tuple | None:
 
 
 class PortalAdminSite(AdminSite):
+    # The sidebar repeats the whole app list on every page (a tenth of a case page's time);
+    # staff reach other lists from the index and the breadcrumbs.
+    enable_nav_sidebar = False
+
     def get_app_list(self, request, app_label=None):
         key = _key(request, app_label)
         if key is None:

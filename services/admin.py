@@ -8,6 +8,7 @@ import io
 from datetime import datetime, time, timedelta
 
 from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
@@ -333,6 +334,16 @@ class CaseAdmin(ScopedAdmin):
         # The case page is read-only; changes go through the action forms.
         return self._may(request, "view", obj)
 
+    def action_checkbox(self, obj):
+        # The same input Django renders through the form widget templates, written directly:
+        # the widget machinery cost a tenth of the inbox page (25 rows).
+        return format_html(
+            '<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">',
+            ACTION_CHECKBOX_NAME,
+            obj.pk,
+            format_html(_("Select this object for an action - {}"), str(obj)),
+        )
+
     @admin.display(description=gettext_lazy("reporter's phone"))
     def reporter_phone_shown(self, obj: Case) -> str:
         # Set by change_view for the viewer; anything else sees the masked number.
@@ -378,6 +389,8 @@ class CaseAdmin(ScopedAdmin):
         if case is None:
             raise Http404
         request._case_page = case
+        # Read through the user's scope just now: it is visible (the admin asks again).
+        request.__dict__.setdefault("_case_may", {})[(True, case.pk)] = True
         # The page may be open to a department handler or a follower whose scope does not
         # cover the place: the phone is shown by the one privacy rule (grids.privacy).
         case._phone_shown = shown_phone(request.user, case.reporter_phone, case.place)

@@ -53,3 +53,27 @@ def test_the_visible_query_is_one_statement(desk, django_assert_num_queries):
     scope_for(user)  # the scope itself is read once per request and cached
     with django_assert_num_queries(1):
         list(Case.objects.visible_to(user))
+
+
+def test_staff_see_a_case_they_reported_or_follow_outside_their_territory(desk):
+    inside = desk.dispatched(place=desk.t.a.buildings[0])
+    outside = desk.dispatched(actor=desk.user("resident_b"), place=desk.t.b.buildings[0])
+    # grid_a's own territory alone: the personal arms are left out of the query (none exist).
+    assert visible(desk, "grid_a") == {inside.number}
+    actions.follow(outside, actor=desk.user("grid_a"))
+    assert visible(desk, "grid_a") == {inside.number, outside.number}
+    # A case over the border that community_a reported (as a resident of it, say).
+    reported = desk.dispatched(actor=desk.user("resident_b"), place=desk.t.b.buildings[1])
+    assert reported.number not in visible(desk, "community_a")
+    Case.objects.filter(pk=reported.pk).update(reporter=desk.user("community_a"))
+    assert reported.number in visible(desk, "community_a")
+
+
+def test_territorial_staff_pay_one_small_existence_check(desk, django_assert_num_queries):
+    desk.dispatched()
+    user = desk.user("community_a")
+    from grids.scope import scope_for
+
+    scope_for(user)
+    with django_assert_num_queries(2):  # "anything of mine outside my territory?" + the list
+        list(Case.objects.visible_to(user))
