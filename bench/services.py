@@ -2,7 +2,8 @@
 
 Figures: intake through the real API view (cases/s, test client, no photo); the staff inbox
 list (queries, p95); the case page with a 30-step timeline (queries, p95); a sweep escalating
-10,000 due cases; a sweep with nothing due; the KPIs of a district for a month.
+10,000 due cases in this process, and again through a pool of real worker processes
+(BENCH_SWEEP_WORKERS, default 2); a sweep with nothing due; the KPIs of a district for a month.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from bench._util import count_queries, p95, timings
 
 INTAKE_N = int(os.environ.get("BENCH_INTAKE", "400"))
 SWEEP_N = int(os.environ.get("BENCH_SWEEP", "10000"))
+WORKERS = int(os.environ.get("BENCH_SWEEP_WORKERS", "2"))  # worker processes for the pool figure
 
 
 def _setup():
@@ -40,8 +42,82 @@ def _setup():
     return city, district, staff, resident, household
 
 
-def run(emit) -> None:
+def _make_due(city) -> list[int]:
+    """SWEEP_N open cases whose sign-for clocks ran out an hour ago (dispatched, never signed)."""
     from django.db import connection
+    from django.utils import timezone
+
+    from services.models import Case
+
+    now = timezone.now()
+    ids = list(
+        Case.objects.filter(
+            place_path__startswith=city.path,
+            state__in=["dispatched", "signed", "in_progress"],
+        ).values_list("pk", flat=True)[:SWEEP_N]
+    )
+    Case.objects.filter(pk__in=ids).update(
+        state="dispatched",
+        level="grid",
+        handling_area=F("grid"),  # back with their grid (an earlier run escalated some)
+        handling_department=None,
+        sign_warn_at=now - timedelta(hours=3),
+        sign_due=now - timedelta(hours=1),
+        sign_stage=0,
+        next_check_at=now - timedelta(hours=3),
+    )
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE services_case")
+    return ids
+
+
+def _sweep_with_workers(ids: list[int]) -> tuple[float, int]:
+    """One sweep message to a pool of WORKERS real worker processes (the sweep sends helpers
+    when more than a batch is due); seconds until every case has escalated (worker start-up
+    not counted)."""
+    import subprocess
+    import sys
+    import tempfile
+    from pathlib import Path
+
+    from django.conf import settings
+
+    from portal.celery import app
+    from services import tasks
+    from services.models import Case
+
+    queue = "bench-sweep"
+    log = Path(tempfile.mkstemp(prefix="bench-sweep-", suffix=".log")[1])
+    env = {**os.environ, "LINLI_CELERY_QUEUE": queue}
+    env.setdefault("CELERY_BROKER_URL", settings.CELERY_BROKER_URL)
+    cmd = [sys.executable, "-m", "celery", "-A", "portal", "worker", "-Q", queue]
+    cmd += ["-c", str(WORKERS), "--without-mingle", "--without-gossip", "-l", "info"]
+    worker = subprocess.Popen(cmd, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 60
+        while "ready" not in log.read_text(errors="replace"):
+            if worker.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"bench worker did not start:\n{log.read_text()}")
+            time.sleep(0.2)
+        start = time.perf_counter()
+        tasks.sweep_deadlines.apply_async(kwargs={"helpers": WORKERS - 1}, queue=queue)
+        done = 0
+        while time.perf_counter() - start < 300:
+            done = Case.objects.filter(pk__in=ids, level="community").count()
+            if done == len(ids):
+                break
+            time.sleep(0.05)
+        return time.perf_counter() - start, done
+    finally:
+        worker.terminate()
+        worker.wait(30)
+        with app.connection_for_write() as conn:
+            conn.default_channel.queue_purge(queue)
+        log.unlink(missing_ok=True)
+
+
+def run(emit) -> None:
     from django.test import Client
     from django.utils import timezone
 
@@ -111,33 +187,25 @@ def run(emit) -> None:
             open=Case.objects.open().count(),
         )
 
-        # --- sweep escalating SWEEP_N due cases -----------------------------------------------------
-        now = timezone.now()
-        ids = list(
-            Case.objects.filter(
-                place_path__startswith=city.path,
-                state__in=["dispatched", "signed", "in_progress"],
-            ).values_list("pk", flat=True)[:SWEEP_N]
-        )
-        # Their sign-for clocks ran out an hour ago (as if dispatched and never signed).
-        Case.objects.filter(pk__in=ids).update(
-            state="dispatched",
-            level="grid",
-            handling_area=F("grid"),  # back with their grid (an earlier run escalated some)
-            handling_department=None,
-            sign_warn_at=now - timedelta(hours=3),
-            sign_due=now - timedelta(hours=1),
-            sign_stage=0,
-            next_check_at=now - timedelta(hours=3),
-        )
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("ANALYZE services_case")
+        # --- sweep escalating SWEEP_N due cases: one process, then WORKERS worker processes --------
+        ids = _make_due(city)
         start = time.perf_counter()
-        taken = tasks.sweep_deadlines(max_batches=10_000)
+        taken = tasks.sweep_deadlines(max_batches=10_000, helpers=0)
         elapsed = time.perf_counter() - start
         escalated = Case.objects.filter(pk__in=ids, level="community").count()
         emit("sweep_due_s", elapsed, "s", **sizes, due=len(ids), taken=taken, escalated=escalated)
+
+        ids = _make_due(city)
+        elapsed, escalated = _sweep_with_workers(ids)
+        emit(
+            "sweep_due_workers_s",
+            elapsed,
+            "s",
+            **sizes,
+            due=len(ids),
+            escalated=escalated,
+            processes=WORKERS,
+        )
 
         # --- KPIs of a district for a month -------------------------------------------------------
         today = timezone.localdate()

@@ -171,18 +171,32 @@ def sweep_once(now=None, batch_size: int = SWEEP_BATCH) -> int:
         return taken
 
 
+SWEEP_HELPERS = 3  # extra sweeps sent when more than one batch is due
+
+
 @shared_task(acks_late=True)
-def sweep_deadlines(batch_size: int = SWEEP_BATCH, max_batches: int = 200) -> int:
+def sweep_deadlines(
+    batch_size: int = SWEEP_BATCH, max_batches: int = 200, helpers: int = SWEEP_HELPERS
+) -> int:
     """Every minute (portal/beat.py): yellow at 80 %, red + escalation at expiry, 催办 the
     working day after, 督办 5 working days later, callback no-answer. Batches commit one by
-    one; a worker killed mid-batch rolls that batch back and the next sweep takes it again."""
+    one; a worker killed mid-batch rolls that batch back and the next sweep takes it again.
+
+    When the first batch comes back full (a burst: a holiday ending, a sweep that was down),
+    `helpers` more sweeps are sent so idle worker processes join in; SKIP LOCKED splits the
+    due rows between them and the stage markers keep every step single."""
     total = 0
     now = timezone.now()
-    for _ in range(max_batches):
+    for i in range(max_batches):
         taken = sweep_once(now, batch_size)
         total += taken
         if taken < batch_size:
             break
+        if i == 0:
+            for _ in range(helpers):
+                sweep_deadlines.apply_async(
+                    kwargs={"batch_size": batch_size, "max_batches": max_batches, "helpers": 0}
+                )
     return total
 
 

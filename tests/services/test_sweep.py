@@ -10,7 +10,9 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection, transaction
+from django.utils import timezone
 
+from portal.celery import app
 from services import actions, calendar, tasks
 from services.choices import Level, Stage, State
 from services.models import Callback, Case, CaseEvent, NotificationOutbox
@@ -259,3 +261,44 @@ def test_a_worker_killed_mid_sweep_loses_nothing(transactional_desk):
     for case in Case.objects.filter(pk__in=ids):
         assert case.escalation_level == 1, case.number
     assert CaseEvent.objects.filter(case_id__in=ids, action="escalate").count() == 8
+
+
+def _waiting(channel, queue: str) -> int:
+    try:
+        return channel.queue_declare(queue=queue, passive=True).message_count
+    except Exception:  # the Redis transport has no queue until a message arrives
+        return 0
+
+
+def test_a_burst_of_due_cases_brings_helper_sweeps(desk):
+    cases = [desk.dispatched() for _ in range(3)]
+    ids = [c.pk for c in cases]
+    past = timezone.now() - timedelta(hours=1)  # their sign-for clocks ran out an hour ago
+
+    def make_due():
+        Case.objects.filter(pk__in=ids).update(
+            level="grid",
+            sign_warn_at=past - timedelta(hours=1),
+            sign_due=past,
+            sign_stage=0,
+            next_check_at=past,
+        )
+
+    queue = "test-sweep-helpers"
+    previous = app.conf.task_default_queue
+    app.conf.task_default_queue = queue
+    try:
+        with app.connection_for_write() as conn:
+            channel = conn.default_channel
+            channel.queue_purge(queue)
+            make_due()
+            # Fewer due than a batch: no help asked.
+            assert tasks.sweep_deadlines(batch_size=10, helpers=2) == 3
+            assert _waiting(channel, queue) == 0
+            # A full first batch: two helpers are sent; they would share what is left.
+            make_due()
+            assert tasks.sweep_deadlines(batch_size=2, helpers=2) == 3
+            assert _waiting(channel, queue) == 2
+            channel.queue_purge(queue)
+    finally:
+        app.conf.task_default_queue = previous
