@@ -28,6 +28,16 @@ from tests.centres.conftest import at
 pytestmark = pytest.mark.django_db
 
 
+def _today_at(minutes: int):
+    """A moment today in Shanghai (the page lists today's activities): `minutes` after now, or
+    after midnight when that would already be tomorrow (the suite also runs at 23:45)."""
+    now = timezone.localtime()
+    later = now + timedelta(minutes=minutes)
+    if later.date() != now.date():
+        later = now.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(minutes=minutes)
+    return later
+
+
 def login(client, user):
     client.force_login(user)
     return client
@@ -61,8 +71,7 @@ class TestCentrePage:
         Service.objects.create(
             centre=world.a, function=world.function(world.a, "elderly"), name="老年助餐", min_age=60
         )
-        now = timezone.now()
-        world.activity(title="今天的合唱", starts_at=now + timedelta(minutes=30), capacity=3)
+        world.activity(title="今天的合唱", starts_at=_today_at(minutes=30), capacity=3)
         body = client.get(reverse("centres:centre", args=[world.a.pk])).content.decode()
         assert "老年助餐" in body and "aged 60 or over" in body
         assert "今天的合唱" in body and "Places left: 3" in body
@@ -76,9 +85,7 @@ class TestCentrePage:
             Service.objects.create(
                 centre=centre, function=world.function(centre, "leisure"), name=f"服务{i}"
             )
-            world.activity(
-                title=f"活动{i}", starts_at=timezone.now() + timedelta(minutes=5 + i), capacity=5
-            )
+            world.activity(title=f"活动{i}", starts_at=_today_at(minutes=5 + i), capacity=5)
         with django_assert_max_num_queries(10):
             response = client.get(reverse("centres:centre", args=[centre.pk]))
         assert response.status_code == 200 and "服务29" in response.content.decode()
