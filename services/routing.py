@@ -1,7 +1,8 @@
 """Where a case goes: routing rules, the handling unit at each level, and who is in it.
 
-`grid_worker_for` is the one place that names a grid's current full-time worker; switch it to
-the grids team roster (grids.teams / GridTeamMember) when that exists."""
+Who serves a grid comes from the grids team roster (grids.teams.full_time_worker_ids). The
+functions take an optional `cache` dict for a batch of cases: place chains keyed by place path,
+and ("worker", grid id), ("rules",), ("categories",) entries, each read once per batch."""
 
 from __future__ import annotations
 
@@ -9,9 +10,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db.models import Q
-from django.utils import timezone
 
 from grids.models import Area, Department, Role, RoleAssignment
+from grids.teams import full_time_worker_ids
 from services.choices import LEVEL_ORDER, Level
 from services.models import Case, Category, RoutingRule
 
@@ -70,7 +71,9 @@ def prefetch_unit_users(chains: dict, cache: dict, cases: Iterable[Case] = ()) -
     """Fill unit_user_ids' cache with one query: every area unit in these chains, and the
     unit each of these cases sits with now (which need not be on its place's chain)."""
     wanted: set[tuple[str, int]] = set()
-    for chain in chains.values():
+    for key, chain in chains.items():
+        if not isinstance(key, str):
+            continue  # the batch's other entries (rules, categories, grid workers)
         for kind, area in chain.items():
             if kind in _LEVEL_ROLES:
                 wanted.add((kind, area.pk))
@@ -97,37 +100,66 @@ def grid_of(place: Area) -> Area | None:
     return grids.first()
 
 
-def grid_worker_for(grid: Area) -> int | None:
-    """The grid's current full-time worker (user id), or None.
-
-    Uses the grids team roster when that module exists, else the grid_worker role on the grid."""
-    try:
-        from grids.teams import current_full_time_worker  # type: ignore[import-not-found]
-    except ImportError:
-        current_full_time_worker = None
-    if current_full_time_worker is not None:
-        user = current_full_time_worker(grid)
-        return getattr(user, "pk", user)
-    today = timezone.localdate()
-    return (
-        RoleAssignment.objects.filter(role=Role.GRID_WORKER, area=grid)
-        .filter(Q(starts_on__isnull=True) | Q(starts_on__lte=today))
-        .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=today))
-        .order_by("pk")
-        .values_list("user_id", flat=True)
-        .first()
-    )
+def grid_worker_for(grid: Area, cache: dict | None = None) -> int | None:
+    """The grid's current full-time worker (user id), or None (grids.teams holds the rule)."""
+    key = ("worker", grid.pk)
+    if cache is not None and key in cache:
+        return cache[key]
+    worker = full_time_worker_ids([grid.pk])[grid.pk]
+    if cache is not None:
+        cache[key] = worker
+    return worker
 
 
-def matching_rule(case: Case) -> RoutingRule | None:
-    """The most specific active rule: deepest category, then deepest area, then priority."""
-    lineage = Category.objects.get(pk=case.category_id).lineage_ids()
-    rules = list(
-        RoutingRule.objects.filter(is_active=True)
-        .filter(Q(category__isnull=True) | Q(category_id__in=lineage))
-        .filter(Q(area__isnull=True) | Q(area__path__in=path_prefixes(case.place_path)))
-        .select_related("area", "department")
-    )
+def prefetch_grid_workers(cache: dict) -> None:
+    """Fill grid_worker_for's cache for the grid of every chain in `cache` (two queries)."""
+    grid_ids = {
+        chain["grid"].pk
+        for key, chain in cache.items()
+        if isinstance(key, str) and "grid" in chain  # place chains only
+    }
+    missing = [pk for pk in grid_ids if ("worker", pk) not in cache]
+    if missing:
+        for pk, worker in full_time_worker_ids(missing).items():
+            cache[("worker", pk)] = worker
+
+
+def _active_rules(cache: dict | None) -> list[RoutingRule]:
+    rules = cache.get(("rules",)) if cache is not None else None
+    if rules is None:
+        rules = list(
+            RoutingRule.objects.filter(is_active=True).select_related("area", "department")
+        )
+        if cache is not None:
+            cache[("rules",)] = rules
+    return rules
+
+
+def _lineage(category_id: int, cache: dict | None) -> list[int]:
+    """The category and its ancestors, nearest first."""
+    parents = cache.get(("categories",)) if cache is not None else None
+    if parents is None:
+        parents = dict(Category.objects.values_list("pk", "parent_id"))
+        if cache is not None:
+            cache[("categories",)] = parents
+    lineage, node = [], category_id
+    while node is not None and node not in lineage:
+        lineage.append(node)
+        node = parents.get(node)
+    return lineage
+
+
+def matching_rule(case: Case, cache: dict | None = None) -> RoutingRule | None:
+    """The most specific active rule: deepest category, then deepest area, then priority.
+    With a `cache` (a batch of cases) the rules and the category tree are read once."""
+    lineage = _lineage(case.category_id, cache)
+    prefixes = set(path_prefixes(case.place_path))
+    rules = [
+        rule
+        for rule in _active_rules(cache)
+        if (rule.category_id is None or rule.category_id in lineage)
+        and (rule.area_id is None or rule.area.path in prefixes)
+    ]
     if not rules:
         return None
 
@@ -146,7 +178,7 @@ def target_at(case: Case, level: str, cache: dict | None = None, rule=None) -> T
         grid = chain.get("grid")
         if grid is None:
             return None
-        return Target(Level.GRID, area=grid, assignee_id=grid_worker_for(grid))
+        return Target(Level.GRID, area=grid, assignee_id=grid_worker_for(grid, cache))
     if level in (Level.COMMUNITY, Level.STREET, Level.CITY):
         area = chain.get(level)
         return Target(level, area=area) if area else None
@@ -177,14 +209,15 @@ def department_for(case: Case, chain: dict[str, Area]) -> Department | None:
     return Department.objects.filter(area=district, is_active=True).order_by("pk").first()
 
 
-def route(case: Case) -> Target:
+def route(case: Case, cache: dict | None = None) -> Target:
     """Where a new case goes: the matching rule's level, with fallbacks upward
-    (no grid → community → street → department → city)."""
-    rule = matching_rule(case)
+    (no grid → community → street → department → city). `cache` as for a batch (see
+    services.tasks.dispatch_pending)."""
+    rule = matching_rule(case, cache)
     level = rule.level if rule else Level.GRID
     start = LEVEL_ORDER.index(level)
     for candidate in LEVEL_ORDER[start:]:
-        target = target_at(case, candidate, rule=rule)
+        target = target_at(case, candidate, cache, rule=rule)
         if target is not None:
             return target
     raise LookupError("no handling unit above this place")

@@ -47,13 +47,14 @@ def _awaiting_dispatch():
     return Case.objects.filter(state="submitted", next_check_at__isnull=False)
 
 
-def dispatch_waiting(case_id: int) -> bool:
+def dispatch_waiting(case: Case, cache: dict | None = None) -> bool:
     """Dispatch one case waiting for it, inside the caller's transaction (the row is locked).
     A case the routing rules cannot place stops waiting: it stays with its first receiver
-    and the dispatchers, who see it in the 'submitted' inbox."""
+    and the dispatchers, who see it in the 'submitted' inbox. `cache`: routing's batch cache."""
+    case_id = case.pk
     try:
         with transaction.atomic():
-            actions.dispatch(case_id, actor=None)
+            actions.dispatch(case_id, actor=None, target=routing.route(case, cache))
         return True
     except (ValidationError, LookupError) as exc:
         logger.warning("case %s left for a dispatcher: %s", case_id, exc)
@@ -73,10 +74,14 @@ def dispatch_pending(batch_size: int = 100, max_batches: int = 100) -> int:
                 qs = qs.select_for_update(skip_locked=True)
             else:
                 qs = qs.select_for_update()
-            ids = list(qs.values_list("pk", flat=True)[:batch_size])
-            for pk in ids:
-                total += dispatch_waiting(pk)
-        if len(ids) < batch_size:
+            cases = list(qs[:batch_size])
+            # What routing reads for the whole batch, once: places, grid workers, rules.
+            cache: dict = {}
+            routing.prefetch_chains(cases, cache)
+            routing.prefetch_grid_workers(cache)
+            for case in cases:
+                total += dispatch_waiting(case, cache)
+        if len(cases) < batch_size:
             break
     return total
 
@@ -156,7 +161,7 @@ def sweep_once(now=None, batch_size: int = SWEEP_BATCH) -> int:
         waiting = [case for case in cases if case.state == "submitted"]
         if waiting:
             for case in waiting:
-                dispatch_waiting(case.pk)
+                dispatch_waiting(case)
             cases = [case for case in cases if case.state != "submitted"]
         batch = actions.TimerBatch()
         # Everything escalation needs for the whole batch, in two queries.

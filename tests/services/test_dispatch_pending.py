@@ -75,3 +75,20 @@ def test_request_dispatch_sends_one_message_per_window(settings):
             conn.default_channel.queue_purge(queue)
     finally:
         app.conf.task_default_queue = previous
+
+
+def test_a_batch_reads_routing_once(desk):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for _ in range(5):
+        desk.file(place=desk.t.a.buildings[0])
+    desk.file(place=desk.t.a.buildings[1])
+    with CaptureQueriesContext(connection) as ctx:
+        assert tasks.dispatch_pending() == 6
+    sql = [q["sql"] for q in ctx.captured_queries]
+    # The rules, the category tree, the places' chains and the grid workers: once per batch.
+    assert sum('FROM "services_routingrule"' in s for s in sql) == 1
+    assert sum('"parent_id" AS "parent_id" FROM "services_category"' in s for s in sql) == 1
+    assert sum('FROM "grids_gridteammember"' in s for s in sql) == 1
+    assert sum('FROM "grids_area"' in s and '"path" IN' in s for s in sql) == 1
