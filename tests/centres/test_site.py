@@ -240,9 +240,13 @@ class TestStaffPages:
     def _started_signup(self, world):
         activity = world.activity(capacity=2)
         signup = actions.sign_up(activity, actor=world.resident_user("r1"))
+        # Started five minutes ago, but today in Shanghai (the week page starts today): at
+        # 00:03 it started at midnight.
+        now = timezone.localtime()
+        midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
         Activity.objects.filter(pk=activity.pk).update(
-            starts_at=timezone.now() - timedelta(minutes=5),
-            ends_at=timezone.now() + timedelta(hours=1),
+            starts_at=max(now - timedelta(minutes=5), midnight),
+            ends_at=now + timedelta(hours=1),
         )
         return activity, signup
 
