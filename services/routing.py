@@ -15,6 +15,7 @@ from grids.models import Area, Department, Role, RoleAssignment
 from grids.teams import full_time_worker_ids
 from services.choices import LEVEL_ORDER, Level
 from services.models import Case, Category, RoutingRule
+from services.models.catalogue import lineage
 
 STEPLEN = Area.steplen
 
@@ -136,17 +137,12 @@ def _active_rules(cache: dict | None) -> list[RoutingRule]:
 
 
 def _lineage(category_id: int, cache: dict | None) -> list[int]:
-    """The category and its ancestors, nearest first."""
     parents = cache.get(("categories",)) if cache is not None else None
     if parents is None:
-        parents = dict(Category.objects.values_list("pk", "parent_id"))
+        parents = Category.tree()
         if cache is not None:
             cache[("categories",)] = parents
-    lineage, node = [], category_id
-    while node is not None and node not in lineage:
-        lineage.append(node)
-        node = parents.get(node)
-    return lineage
+    return lineage(category_id, parents)
 
 
 def matching_rule(case: Case, cache: dict | None = None) -> RoutingRule | None:

@@ -88,9 +88,10 @@ def dispatch_pending(batch_size: int = 100, max_batches: int = 100) -> int:
 
 @shared_task(acks_late=True)
 def dispatch_case(case_id: int) -> str:
-    """Route a submitted case by the routing rules and notify the unit. A case no longer
-    waiting for dispatch (someone dispatched it by hand, or this message came twice) is left
-    alone."""
+    """Route one submitted case by the routing rules and notify the unit. Intake now sends
+    dispatch_pending; this stays for messages queued before that change (cases filed then
+    have no waiting mark for the sweep to find) and for dispatching one case from a shell. A
+    case no longer waiting (dispatched by hand, or this message came twice) is left alone."""
     if not Case.objects.filter(pk=case_id, state="submitted").exists():
         return "skipped"
     try:

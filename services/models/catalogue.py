@@ -48,13 +48,24 @@ class Category(TimeStampedModel):
         return f"{self.parent.name} › {self.name}" if self.parent_id and self.parent else self.name
 
     def lineage_ids(self) -> list[int]:
-        """This category and its ancestors, nearest first (a few queries; the tree is shallow)."""
-        ids, node, seen = [], self, set()
-        while node is not None and node.pk not in seen:
-            seen.add(node.pk)
-            ids.append(node.pk)
-            node = node.parent
-        return ids
+        """This category and its ancestors, nearest first (one query)."""
+        return lineage(self.pk, Category.tree())
+
+    @staticmethod
+    def tree() -> dict[int, int | None]:
+        """Every category's parent: {id: parent id}, for lineage()."""
+        return dict(Category.objects.values_list("pk", "parent_id"))
+
+
+def lineage(category_id: int | None, parents: dict[int, int | None]) -> list[int]:
+    """A category and its ancestors, nearest first, from Category.tree(); a cycle a bad edit
+    left stops the walk instead of looping."""
+    ids: list[int] = []
+    node = category_id
+    while node is not None and node not in ids:
+        ids.append(node)
+        node = parents.get(node)
+    return ids
 
 
 class TimeLimit(TimeStampedModel):

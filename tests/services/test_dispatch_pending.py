@@ -10,6 +10,7 @@ from django.utils import timezone
 from grids.models import Area
 from portal.celery import app
 from services import tasks
+from services.actions.core import limits_for
 from services.actions.intake import DISPATCH_GRACE
 from services.choices import State
 from services.models import CaseEvent
@@ -84,6 +85,7 @@ def test_a_batch_reads_routing_once(desk):
     for _ in range(5):
         desk.file(place=desk.t.a.buildings[0])
     desk.file(place=desk.t.a.buildings[1])
+    limits_for(desk.potholes.pk, "help")  # the time limits are kept per process; read them now
     with CaptureQueriesContext(connection) as ctx:
         assert tasks.dispatch_pending() == 6
     sql = [q["sql"] for q in ctx.captured_queries]
