@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
+from django.db import close_old_connections, connection
 
 from grids.models import Resident, Role
 from tests.territory import assign, make_user
+from volunteers.ledger import LedgerError
 
 
 def add_relative(t):
@@ -98,3 +102,31 @@ def client():
     from django.test import Client
 
     return Client(headers={"accept-language": "en"})
+
+
+def race(n: int, fn) -> list:
+    """Run fn(0..n-1) on n threads released together, each on its own database connection;
+    the outcomes, a LedgerError counting as an outcome."""
+    barrier = threading.Barrier(n)
+    results: list[object] = []
+    lock = threading.Lock()
+
+    def run(i):
+        try:
+            barrier.wait()
+            try:
+                outcome = fn(i)
+            except LedgerError as exc:
+                outcome = exc
+            with lock:
+                results.append(outcome)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(60)
+    close_old_connections()
+    return results

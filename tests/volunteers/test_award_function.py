@@ -5,15 +5,15 @@ and run both implementations over the same cases to show they post the same legs
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.db import close_old_connections, connection, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from tests.territory import make_user
+from tests.volunteers.conftest import race
 from volunteers import ledger
 from volunteers.ledger import LedgerError
 from volunteers.models import (
@@ -212,29 +212,6 @@ def test_the_function_and_the_python_rule_post_the_same_legs(territory, rate, ca
 
 
 # --- concurrency on real connections -----------------------------------------------------------
-def _race(n: int, fn):
-    barrier = threading.Barrier(n)
-    results: list[object] = []
-    lock = threading.Lock()
-
-    def run(i):
-        try:
-            barrier.wait()
-            outcome = fn(i)
-            with lock:
-                results.append(outcome)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for th in threads:
-        th.start()
-    for th in threads:
-        th.join(60)
-    close_old_connections()
-    return results
-
-
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_awards_share_the_cap_exactly(transactional_territory):
     t = transactional_territory
@@ -243,7 +220,7 @@ def test_concurrent_awards_share_the_cap_exactly(transactional_territory):
         community=community, point_type=ledger.point_type(), storage_cap=Decimal(10)
     )
     ledger.award(user, Decimal(1), community, key="open")
-    results = _race(12, lambda i: ledger.award(user, Decimal(1), community, key=f"race:{i}"))
+    results = race(12, lambda i: ledger.award(user, Decimal(1), community, key=f"race:{i}"))
     assert len(results) == 12 and all(r.created for r in results)
     assert member_balance(user) == 1000  # the cap, never more
     assert pool_balance(community) == 300  # 13 points awarded in all

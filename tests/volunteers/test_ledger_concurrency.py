@@ -3,12 +3,11 @@ covers 10, and the same approval delivered twice at once."""
 
 from __future__ import annotations
 
-import threading
 from decimal import Decimal
 
 import pytest
-from django.db import close_old_connections, connection
 
+from tests.volunteers.conftest import race
 from volunteers import ledger
 from volunteers.ledger import LedgerError
 from volunteers.models import AccountBalance, LedgerTransaction
@@ -16,37 +15,11 @@ from volunteers.models import AccountBalance, LedgerTransaction
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def _race(n: int, fn):
-    barrier = threading.Barrier(n)
-    results: list[object] = []
-    lock = threading.Lock()
-
-    def run(i):
-        try:
-            barrier.wait()
-            try:
-                outcome = fn(i)
-            except LedgerError as exc:
-                outcome = exc
-            with lock:
-                results.append(outcome)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for th in threads:
-        th.start()
-    for th in threads:
-        th.join(60)
-    close_old_connections()
-    return results
-
-
 def test_fifty_concurrent_redemptions_exactly_ten_succeed(transactional_territory):
     t = transactional_territory
     user, community = t.user("resident_a"), t.a.community
     ledger.award(user, Decimal(10), community, key="seed")
-    results = _race(50, lambda i: ledger.redeem(user, 100, community, key=f"redeem:{i}"))
+    results = race(50, lambda i: ledger.redeem(user, 100, community, key=f"redeem:{i}"))
     succeeded = [r for r in results if isinstance(r, ledger.Posted)]
     refused = [r for r in results if isinstance(r, LedgerError)]
     assert len(results) == 50
@@ -59,7 +32,7 @@ def test_same_approval_delivered_concurrently_pays_once(transactional_territory)
     t = transactional_territory
     user, community = t.user("resident_a"), t.a.community
     ledger.member_account(user, community)
-    results = _race(8, lambda i: ledger.award(user, Decimal(2), community, key="order:1:settle"))
+    results = race(8, lambda i: ledger.award(user, Decimal(2), community, key="order:1:settle"))
     assert len(results) == 8
     assert sum(1 for r in results if r.created) == 1
     assert len({r.transaction.pk for r in results}) == 1
