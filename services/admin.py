@@ -25,7 +25,7 @@ from grids.models import Area, Department
 from grids.models.roles import Role
 from grids.privacy import mask_phone, shown_phone
 from grids.scope import scope_for
-from services import actions, transitions
+from services import actions, case_page, transitions
 from services.calendar import TZ
 from services.choices import State
 from services.models import (
@@ -419,14 +419,22 @@ class CaseAdmin(ScopedAdmin):
             forms.append(
                 {"action": action, "label": transitions.Action(action).label, "fields": fields}
             )
+        phone_label = str(self.reporter_phone_shown.short_description)
         extra_context.update(
+            case_summary=case_page.summary(
+                case,
+                self.fieldsets,
+                {"reporter_phone_shown": (phone_label, self.reporter_phone_shown(case))},
+            ),
             case_forms=forms,
             case_version=case.version,
             transition_url=reverse("admin:services_case_transition", args=[case.pk]),
             extensions=ExtensionRequest.objects.filter(case=case).select_related("requested_by"),
             joint_units=joint_units,
             photos=case.photos.all(),
-            events=CaseEvent.objects.filter(case=case).select_related("actor").order_by("at", "pk"),
+            timeline=case_page.timeline(
+                CaseEvent.objects.filter(case=case).select_related("actor").order_by("at", "pk")
+            ),
         )
         return super().change_view(request, object_id, form_url, extra_context)
 

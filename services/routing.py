@@ -18,6 +18,9 @@ from services.models import Case, Category, RoutingRule
 from services.models.catalogue import lineage
 
 STEPLEN = Area.steplen
+# The kinds a chain holds: the ones a case can be handled at. Estates and buildings below the
+# grid are most of a place's ancestors and nearly all distinct, so a batch skips them.
+UNIT_KINDS = ("city", "district", "street", "community", "grid")
 
 
 @dataclass(frozen=True)
@@ -45,7 +48,8 @@ def place_chain(case: Case, cache: dict | None = None) -> dict[str, Area]:
     if cache is not None and key in cache:
         return cache[key]
     chain: dict[str, Area] = {}
-    for area in Area.objects.filter(path__in=path_prefixes(case.place_path)).order_by("depth"):
+    units = Area.objects.filter(path__in=path_prefixes(case.place_path), kind__in=UNIT_KINDS)
+    for area in units.order_by("depth"):
         chain[area.kind] = area  # deeper grids overwrite shallower ones
     if cache is not None:
         cache[key] = chain
@@ -58,7 +62,8 @@ def prefetch_chains(cases, cache: dict) -> None:
     if not wanted:
         return
     prefixes = {p for path in wanted for p in path_prefixes(path)}
-    areas = {a.path: a for a in Area.objects.filter(path__in=prefixes)}
+    units = Area.objects.filter(path__in=prefixes, kind__in=UNIT_KINDS)
+    areas = {a.path: a for a in units}
     for path in wanted:
         chain: dict[str, Area] = {}
         for prefix in path_prefixes(path):

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from portal.bulk import insert_rows
 from services import calendar, city, notify, routing
 from services.actions.core import (
     YELLOW_FRACTION,
@@ -145,6 +146,9 @@ def decide_extension(
 # --- the timer ladder (called by the sweep) ------------------------------------------------------------
 
 
+EVENT_FIELDS = ("case", "actor", "at", "action", "from_state", "to_state", "note", "payload")
+
+
 @dataclass
 class TimerBatch:
     """Events and notifications collected over a batch of cases, written in bulk."""
@@ -155,7 +159,7 @@ class TimerBatch:
     user_cache: dict = field(default_factory=dict)
 
     def flush(self) -> None:
-        CaseEvent.objects.bulk_create(self.events, batch_size=2000)
+        insert_rows(CaseEvent, self.events, EVENT_FIELDS)
         city.note_events(self.events)
         ids = {u for _c, users, _k, _t in self.notices for u in users}
         users = {u.pk: u for u in _users(ids)}

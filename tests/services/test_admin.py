@@ -138,3 +138,23 @@ def test_the_case_page_shows_the_reporters_phone_only_to_staff_covering_the_plac
     login(client, desk, "dept")
     body = client.get(page).content.decode()
     assert "138****5678" in body and "13812345678" not in body
+
+
+def test_the_case_page_lists_the_fields_and_names_states_in_the_timeline(client, desk):
+    case = desk.dispatched(reporter_phone="13812345678")
+    actions.sign_for(case, actor=desk.user("grid_a"))
+    case.refresh_from_db()
+    login(client, desk, "community_a")
+    response = client.get(reverse("admin:services_case_change", args=[case.pk]))
+    first, handling = response.context["case_summary"]
+    rows = dict(first["rows"])
+    assert rows["number"] == case.number and rows["state"] == "signed for"
+    assert rows["place"] == str(case.place) and rows["raised before any complaint"] == "No"
+    assert rows["reporter's phone"] == "13812345678" and rows["address"] == "—"
+    assert dict(handling["rows"])["handling area"] == str(case.handling_area)
+    # The timeline names states by their labels, and steps without a person as the system's.
+    timeline = response.context["timeline"]
+    assert timeline[1][1:5] == ("dispatch", "submitted", "dispatched", "system")
+    assert timeline[-1][1:5] == ("sign for", "dispatched", "signed for", "grid_a")
+    html = response.content.decode()
+    assert case.number in html and "signed for" in html and "13812345678" in html

@@ -1,0 +1,75 @@
+"""Bulk writes for batch jobs (the deadline sweep) where Django's bulk_create costs more
+Python than the database spends on the rows.
+
+bulk_create prepares every value of every row through the field's get_db_prep_save and builds
+one placeholder per value; for thousands of plain rows that is most of the work. On PostgreSQL
+`insert_rows` hands psycopg2 the attribute values as they are (ints, strings, aware datetimes,
+JSON wrapped once) through execute_values. Only the field types listed in _PLAIN are accepted,
+so a model that needs real preparation fails loudly instead of writing a wrong value."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+from django.db import connection, models
+
+PAGE = 2000  # rows per statement
+
+_PLAIN = (
+    models.AutoField,
+    models.BigAutoField,
+    models.BigIntegerField,
+    models.BooleanField,
+    models.CharField,
+    models.DateTimeField,
+    models.ForeignKey,
+    models.IntegerField,
+    models.PositiveIntegerField,
+    models.PositiveSmallIntegerField,
+    models.SmallIntegerField,
+    models.TextField,
+)
+
+
+def insert_rows(model: type[models.Model], objs: Sequence[models.Model], fields: Sequence[str]):
+    """INSERT `objs` (unsaved instances) writing only `fields`; the rest take their column
+    defaults, so leave out only fields the database fills (the primary key). Primary keys are
+    not read back. Elsewhere than PostgreSQL this is bulk_create."""
+    if not objs:
+        return
+    if connection.vendor != "postgresql":
+        model.objects.bulk_create(objs, batch_size=500)
+        return
+    from psycopg2.extras import Json
+
+    meta = model._meta
+    getters = []
+    for name in fields:
+        field = meta.get_field(name)
+        if isinstance(field, models.JSONField):
+            encoder = field.encoder
+
+            def dumps(value, _encoder=encoder):
+                return json.dumps(value, cls=_encoder)
+
+            getters.append((field.attname, lambda v, _d=dumps: Json(v, dumps=_d)))
+        elif isinstance(field, _PLAIN):
+            getters.append((field.attname, None))
+        else:
+            raise TypeError(f"insert_rows cannot write {type(field).__name__} {name!r}")
+    rows = [
+        tuple(
+            getattr(obj, attname) if wrap is None else wrap(getattr(obj, attname))
+            for attname, wrap in getters
+        )
+        for obj in objs
+    ]
+    columns = ", ".join(connection.ops.quote_name(meta.get_field(n).column) for n in fields)
+    head = f"INSERT INTO {connection.ops.quote_name(meta.db_table)} ({columns}) VALUES "
+    template = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    with connection.cursor() as cursor:
+        raw = cursor.cursor  # psycopg2's, for mogrify: the statement itself goes through Django
+        for start in range(0, len(rows), PAGE):
+            values = b", ".join(raw.mogrify(template, row) for row in rows[start : start + PAGE])
+            cursor.execute(head + values.decode())  # no params: a % in the data stays as it is
