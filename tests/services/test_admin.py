@@ -158,3 +158,21 @@ def test_the_case_page_lists_the_fields_and_names_states_in_the_timeline(client,
     assert timeline[-1][1:5] == ("sign for", "dispatched", "signed for", "grid_a")
     html = response.content.decode()
     assert case.number in html and "signed for" in html and "13812345678" in html
+
+
+def test_the_inbox_rows_are_the_cells_django_would_write(client, desk):
+    from django.contrib.admin.templatetags.admin_list import results
+
+    from portal.admin_list import rows
+
+    desk.file()
+    desk.dispatched(case_type="complaint")
+    late = desk.dispatched()
+    Case.objects.filter(pk=late.pk).update(card_level=2)
+    login(client, desk, "community_a")
+    for query in ({}, {"o": "-3"}, {"state__exact": "dispatched"}):
+        cl = client.get(reverse(LIST), query).context["cl"]
+        ours = [[str(cell) for cell in row] for row in rows(cl)]
+        assert ours == [[str(cell) for cell in row] for row in results(cl)]
+        assert ours and all('href="/' in row[1] for row in ours)
+    assert any('class="badge red"' in cell for row in ours for cell in row)
