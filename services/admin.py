@@ -5,29 +5,26 @@ Plus the catalogue staff maintain: categories, time limits, holidays, routing ru
 from __future__ import annotations
 
 import io
-from datetime import datetime, time, timedelta
+from datetime import datetime
 
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.functional import cached_property
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from grids.admin_mixins import ScopedAdmin
-from grids.models import Area, Department
+from grids.models import Department
 from grids.models.roles import Role
 from grids.privacy import mask_phone, shown_phone
 from grids.scope import scope_for
 from services import actions, case_page, transitions
-from services.calendar import TZ
 from services.choices import State
+from services.inbox import CappedPaginator, CategoryFilter, GridFilter, TimerFilter
 from services.models import (
     Case,
     CaseEvent,
@@ -44,19 +41,6 @@ from services.models import (
 )
 
 CATALOGUE_EDITORS = {Role.CITY_STAFF, Role.DISTRICT_STAFF}
-
-
-class CappedPaginator(Paginator):
-    """Counts at most CAP rows: a district's inbox may hold hundreds of thousands of cases,
-    and an exact COUNT over them costs more than the page itself. Beyond the cap staff
-    narrow the list with filters and search."""
-
-    CAP = 1000
-
-    @cached_property
-    def count(self) -> int:
-        # Without ORDER BY the database stops at any CAP matching rows instead of sorting all.
-        return self.object_list.order_by()[: self.CAP].count()
 
 
 class CatalogueAdmin(admin.ModelAdmin):
@@ -125,90 +109,6 @@ class KpiConfigAdmin(CatalogueAdmin):
 
 
 # --- the case inbox ----------------------------------------------------------------------------
-
-
-class TimerFilter(admin.SimpleListFilter):
-    title = gettext_lazy("deadline")
-    parameter_name = "timer"
-
-    def lookups(self, request, model_admin):
-        return [
-            ("overdue", _("overdue")),
-            ("yellow", _("yellow card")),
-            ("red", _("red card")),
-            ("today", _("due today")),
-        ]
-
-    def queryset(self, request, queryset):
-        now = timezone.now()
-        open_q = Q(state__in=[State.DISPATCHED, State.SIGNED, State.IN_PROGRESS])
-        value = self.value()
-        if value == "overdue":
-            return queryset.filter(open_q, resolve_due__lt=now)
-        if value == "yellow":
-            return queryset.filter(open_q, card_level=1)
-        if value == "red":
-            return queryset.filter(open_q, card_level=2)
-        if value == "today":
-            today = timezone.localdate()
-            start = datetime.combine(today, time.min, tzinfo=TZ)
-            return queryset.filter(
-                open_q, resolve_due__gte=start, resolve_due__lt=start + timedelta(days=1)
-            )
-        return queryset
-
-
-class SelectFilter(admin.SimpleListFilter):
-    """A filter with many choices (a district's grids, the category tree) as one drop-down.
-
-    The admin's own filter renders a link per choice, each with its own query string: hundreds
-    of them on every inbox page. A drop-down needs the other parameters once."""
-
-    template = "admin/services/select_filter.html"
-
-    def choices(self, changelist):
-        # Every other parameter (filters, search, ordering) rides along; the page starts over.
-        self.hidden_params = [
-            (name, value)
-            for name, value in changelist.params.items()
-            if name not in (self.parameter_name, "p", "e")
-        ]
-        current = self.value()
-        for value, label in self.lookup_choices:
-            value = str(value)  # a string: the template would localise an int (12,345)
-            yield {"value": value, "display": label, "selected": value == current}
-
-
-class GridFilter(SelectFilter):
-    title = gettext_lazy("grid")
-    parameter_name = "grid"
-
-    def lookups(self, request, model_admin):
-        grids = Area.objects.visible_to(request.user).filter(kind="grid").order_by("path")
-        return list(grids.values_list("pk", "name")[:300])
-
-    def queryset(self, request, queryset):
-        if self.value():
-            grid = Area.objects.visible_to(request.user).filter(pk=self.value()).first()
-            if grid is None:
-                return queryset.none()
-            return queryset.filter(place_path__startswith=grid.path)
-        return queryset
-
-
-class CategoryFilter(SelectFilter):
-    title = gettext_lazy("category")
-    parameter_name = "category"
-
-    def lookups(self, request, model_admin):
-        return [(c.pk, str(c)) for c in Category.objects.select_related("parent")]
-
-    def queryset(self, request, queryset):
-        if self.value():
-            return queryset.filter(
-                Q(category_id=self.value()) | Q(category__parent_id=self.value())
-            )
-        return queryset
 
 
 CARD_BADGE = {1: ("yellow", gettext_lazy("yellow")), 2: ("red", gettext_lazy("red"))}

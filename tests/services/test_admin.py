@@ -58,6 +58,11 @@ def test_many_choice_filters_are_drop_downs_that_keep_the_other_filters(client, 
     # Choosing a grid keeps the deadline filter and the ordering (hidden fields of its form).
     assert '<input type="hidden" name="timer" value="overdue">' in page
     assert '<input type="hidden" name="o" value="1">' in page
+    grid = desk.t.a.grids[1]
+    page = client.get(reverse(LIST), {"grid": grid.pk}).content.decode()
+    assert f'<option value="{grid.pk}" selected>{grid.name}</option>' in page
+    assert f'<option value="{desk.t.a.grids[0].pk}">{desk.t.a.grids[0].name}</option>' in page
+    assert f'<option value="{desk.roads.pk}">{desk.roads}</option>' in page
 
 
 def test_filters(client, desk):
