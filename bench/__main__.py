@@ -28,6 +28,10 @@ def main(argv: list[str]) -> int:
     # Settings were read with DEBUG on (embedded defaults: hosts, plain static storage), but
     # DEBUG also logs every query, which would distort the figures: turn only that off.
     settings.DEBUG = False
+    # As the web and worker processes do at start-up (portal/wsgi.py, portal/celery.py).
+    from portal.runtime import settle_gc
+
+    settle_gc()
 
     versions = {
         "python": platform.python_version(),

@@ -21,6 +21,8 @@ STEPLEN = Area.steplen
 # The kinds a chain holds: the ones a case can be handled at. Estates and buildings below the
 # grid are most of a place's ancestors and nearly all distinct, so a batch skips them.
 UNIT_KINDS = ("city", "district", "street", "community", "grid")
+# What routing, escalation and notices read of a chain's areas (a batch loads thousands).
+CHAIN_FIELDS = ("id", "path", "depth", "numchild", "name", "kind", "grid_level")
 
 
 @dataclass(frozen=True)
@@ -62,7 +64,7 @@ def prefetch_chains(cases, cache: dict) -> None:
     if not wanted:
         return
     prefixes = {p for path in wanted for p in path_prefixes(path)}
-    units = Area.objects.filter(path__in=prefixes, kind__in=UNIT_KINDS)
+    units = Area.objects.filter(path__in=prefixes, kind__in=UNIT_KINDS).only(*CHAIN_FIELDS)
     areas = {a.path: a for a in units}
     for path in wanted:
         chain: dict[str, Area] = {}
@@ -77,9 +79,12 @@ def prefetch_unit_users(chains: dict, cache: dict, cases: Iterable[Case] = ()) -
     """Fill unit_user_ids' cache with one query: every area unit in these chains, and the
     unit each of these cases sits with now (which need not be on its place's chain)."""
     wanted: set[tuple[str, int]] = set()
-    for key, chain in chains.items():
-        if not isinstance(key, str):
-            continue  # the batch's other entries (rules, categories, grid workers)
+    cases = list(cases)
+    if cases:  # the chains of these cases (the cache may hold earlier batches' too)
+        batch_chains = [chains[c.place_path] for c in cases if c.place_path in chains]
+    else:
+        batch_chains = [chain for key, chain in chains.items() if isinstance(key, str)]
+    for chain in batch_chains:
         for kind, area in chain.items():
             if kind in _LEVEL_ROLES:
                 wanted.add((kind, area.pk))

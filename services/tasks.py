@@ -150,8 +150,11 @@ def _lock_due(now, limit: int) -> list[Case]:
     return list(qs[:limit])
 
 
-def sweep_once(now=None, batch_size: int = SWEEP_BATCH) -> int:
-    """One batch of due cases, in one transaction. Returns how many cases were taken."""
+def sweep_once(now=None, batch_size: int = SWEEP_BATCH, chains: dict | None = None) -> int:
+    """One batch of due cases, in one transaction. Returns how many cases were taken.
+
+    `chains` carries the place chains read by earlier batches of the same sweep (the area tree
+    does not change between batches a second apart; people and rules are read afresh)."""
     now = now or timezone.now()
     with transaction.atomic():
         cases = _lock_due(now, batch_size)
@@ -165,8 +168,12 @@ def sweep_once(now=None, batch_size: int = SWEEP_BATCH) -> int:
                 dispatch_waiting(case)
             cases = [case for case in cases if case.state != "submitted"]
         batch = actions.TimerBatch()
+        if chains is not None:
+            batch.cache.update(chains)
         # Everything escalation needs for the whole batch, in two queries.
         routing.prefetch_chains(cases, batch.cache)
+        if chains is not None:
+            chains.update((k, v) for k, v in batch.cache.items() if isinstance(k, str))
         routing.prefetch_unit_users(batch.cache, batch.user_cache, cases)
         for case in cases:
             if not actions.advance_timers(case, now, batch):
@@ -193,8 +200,9 @@ def sweep_deadlines(
     due rows between them and the stage markers keep every step single."""
     total = 0
     now = timezone.now()
+    chains: dict = {}
     for i in range(max_batches):
-        taken = sweep_once(now, batch_size)
+        taken = sweep_once(now, batch_size, chains)
         total += taken
         if taken < batch_size:
             break

@@ -157,6 +157,14 @@ class TimerBatch:
     notices: list = field(default_factory=list)  # (case, user_ids, kind, title)
     cache: dict = field(default_factory=dict)
     user_cache: dict = field(default_factory=dict)
+    titles: dict = field(default_factory=dict)
+
+    def title(self, step: str) -> str:
+        """A step's notice title, translated once per batch (the language does not change)."""
+        key = ("title", step)
+        if key not in self.titles:
+            self.titles[key] = _STEP_TITLES[step]()
+        return self.titles[key]
 
     def flush(self) -> None:
         insert_rows(CaseEvent, self.events, EVENT_FIELDS)
@@ -174,10 +182,10 @@ class TimerBatch:
 
 
 _STEP_TITLES = {
-    "yellow": lambda c, clock: _("Yellow card: case %(number)s is near its %(clock)s deadline"),
-    "red": lambda c, clock: _("Red card: case %(number)s missed its %(clock)s deadline"),
-    "remind": lambda c, clock: _("Reminder (催办): case %(number)s is overdue"),
-    "supervise": lambda c, clock: _("Supervision (督办): case %(number)s is still overdue"),
+    "yellow": lambda: _("Yellow card: case %(number)s is near its %(clock)s deadline"),
+    "red": lambda: _("Red card: case %(number)s missed its %(clock)s deadline"),
+    "remind": lambda: _("Reminder (催办): case %(number)s is overdue"),
+    "supervise": lambda: _("Supervision (督办): case %(number)s is still overdue"),
 }
 _CLOCK_LABELS = {"sign": "sign-for", "contact": "contact", "resolve": "resolve"}
 
@@ -212,7 +220,7 @@ def advance_timers(case: Case, now: datetime, batch: TimerBatch) -> bool:
         case.card_level = max(case.card_level, 2 if stage >= Stage.RED else 1)
         changed = True
         from_state = case.state
-        title = _STEP_TITLES[step](case, clock) % {
+        title = batch.title(step) % {
             "number": case.number,
             "clock": _CLOCK_LABELS[clock],
         }
