@@ -288,6 +288,10 @@ class CaseAdmin(ScopedAdmin):
         case = self.get_object(request, object_id)
         if case is None:
             raise Http404
+        if request.method == "POST":
+            # The page is read-only: a case changes only through its action forms (which check
+            # the state machine and the version). A model save here would write the whole row.
+            return HttpResponseRedirect(request.path)
         request._case_page = case
         # Read through the user's scope just now: it is visible (the admin asks again).
         request.__dict__.setdefault("_case_may", {})[(True, case.pk)] = True
@@ -319,13 +323,20 @@ class CaseAdmin(ScopedAdmin):
             forms.append(
                 {"action": action, "label": transitions.Action(action).label, "fields": fields}
             )
-        phone_label = str(self.reporter_phone_shown.short_description)
-        extra_context.update(
-            case_summary=case_page.summary(
-                case,
-                self.fieldsets,
-                {"reporter_phone_shown": (phone_label, self.reporter_phone_shown(case))},
+        computed = {
+            "reporter_phone_shown": (
+                str(self.reporter_phone_shown.short_description),
+                self.reporter_phone_shown(case) or case_page.EMPTY,
             ),
+            "card_level": (
+                str(Case._meta.get_field("card_level").verbose_name),
+                str(CARD_BADGE[case.card_level][1])
+                if case.card_level in CARD_BADGE
+                else case_page.EMPTY,
+            ),
+        }
+        extra_context.update(
+            case_summary=case_page.summary(case, self.fieldsets, computed),
             case_forms=forms,
             case_version=case.version,
             transition_url=reverse("admin:services_case_transition", args=[case.pk]),

@@ -181,3 +181,26 @@ def test_the_inbox_rows_are_the_cells_django_would_write(client, desk):
         assert ours == [[str(cell) for cell in row] for row in results(cl)]
         assert ours and all('href="/' in row[1] for row in ours)
     assert any('class="badge red"' in cell for row in ours for cell in row)
+
+
+def test_the_case_page_is_read_only_and_names_the_card(client, desk):
+    case = desk.dispatched(reporter_phone="")
+    Case.objects.filter(pk=case.pk).update(card_level=2)
+    login(client, desk, "community_a")
+    url = reverse("admin:services_case_change", args=[case.pk])
+    rows = {
+        label: text
+        for section in client.get(url).context["case_summary"]
+        for label, text in section["rows"]
+    }
+    assert rows["card"] == "red" and rows["reporter's phone"] == "—"
+    # A POST to the page itself (not an action form) changes nothing and leads back.
+    before = Case.objects.get(pk=case.pk)
+    response = client.post(url, {"state": "archived", "description": "x"})
+    assert response.status_code == 302 and response["Location"] == url
+    after = Case.objects.get(pk=case.pk)
+    assert (after.state, after.version, after.updated_at) == (
+        before.state,
+        before.version,
+        before.updated_at,
+    )
