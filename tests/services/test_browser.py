@@ -303,5 +303,6 @@ def test_staff_run_an_action_from_the_case_page(chromium, live_server, transacti
         assert case.events.filter(action="dispatch", note="浏览器里派单").exists()
         # Back on the page, the timeline shows the step by its Chinese labels.
         assert "浏览器里派单" in page.content() and "已派单" in page.content()
+        _shot(page, "staff-case.png")
     finally:
         context.close()
