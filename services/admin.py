@@ -23,7 +23,7 @@ from grids.models.roles import Role
 from grids.privacy import mask_phone, shown_phone
 from grids.scope import scope_for
 from services import actions, case_page, transitions
-from services.choices import State
+from services.choices import Action, ExtensionStatus, State
 from services.inbox import CappedPaginator, CategoryFilter, GridFilter, TimerFilter
 from services.models import (
     Case,
@@ -300,9 +300,20 @@ class CaseAdmin(ScopedAdmin):
         case._phone_shown = shown_phone(request.user, case.reporter_phone, case.place)
         extra_context = extra_context or {}
         joint_units = list(JointUnit.objects.filter(case=case).select_related("department", "area"))
+        extensions = list(ExtensionRequest.objects.filter(case=case).select_related("requested_by"))
+        pending = any(e.status == ExtensionStatus.PENDING for e in extensions)
+        # Forms for what can happen now: no decision without a pending request, no second
+        # request beside one, no report-in without joint units.
+        hidden = {
+            Action.DECIDE_EXTENSION: not pending,
+            Action.REQUEST_EXTENSION: pending,
+            Action.REPORT_IN: not joint_units,
+        }
         departments = None  # read only when an allowed action asks for one
         forms = []
         for action in actions.allowed_actions(case):
+            if hidden.get(action):
+                continue
             fields = []
             for name, kind, label in transitions.FIELDS[action]:
                 field = {"name": name, "kind": kind.split(":")[0], "label": label}
@@ -340,7 +351,7 @@ class CaseAdmin(ScopedAdmin):
             case_forms=forms,
             case_version=case.version,
             transition_url=reverse("admin:services_case_transition", args=[case.pk]),
-            extensions=ExtensionRequest.objects.filter(case=case).select_related("requested_by"),
+            extensions=extensions,
             joint_units=joint_units,
             photos=case.photos.all(),
             timeline=case_page.timeline(

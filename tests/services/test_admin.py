@@ -204,3 +204,20 @@ def test_the_case_page_is_read_only_and_names_the_card(client, desk):
         before.version,
         before.updated_at,
     )
+
+
+def test_the_case_page_offers_only_the_extension_and_joint_forms_that_apply(client, desk):
+    case = desk.dispatched()
+    actions.sign_for(case, actor=desk.user("grid_a"))
+    login(client, desk, "community_a")
+    url = reverse("admin:services_case_change", args=[case.pk])
+
+    def offered():
+        return {form["action"] for form in client.get(url).context["case_forms"]}
+
+    before = offered()
+    assert "request_extension" in before
+    assert "decide_extension" not in before and "report_in" not in before
+    actions.request_extension(case, actor=desk.user("grid_a"), working_days=3, reason="材料未到")
+    during = offered()
+    assert "decide_extension" in during and "request_extension" not in during
