@@ -96,7 +96,8 @@ def rows(cl) -> list[list[str]]:
         css = "action-checkbox" if name == "action_checkbox" else f"field-{field_class}"
         css = mark_safe(" ".join([css, *classes]))
         link = False
-        if name != "action_checkbox" and not linked:
+        if name != "action_checkbox" and not linked and cl.list_display_links is not None:
+            # As Django: the named link columns, or the first column when none are named.
             link = not cl.list_display_links or name in cl.list_display_links
             linked = link
         columns.append((get, css, link))

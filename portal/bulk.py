@@ -4,8 +4,10 @@ Python than the database spends on the rows.
 bulk_create prepares every value of every row through the field's get_db_prep_save and builds
 one placeholder per value; for thousands of plain rows that is most of the work. On PostgreSQL
 `insert_rows` hands psycopg2 the attribute values as they are (ints, strings, aware datetimes,
-JSON wrapped once) through execute_values. Only the field types listed in _PLAIN are accepted,
-so a model that needs real preparation fails loudly instead of writing a wrong value."""
+JSON wrapped once), has it quote each row (mogrify) and sends one multi-row INSERT per
+PAGE rows through Django's cursor (so query logging and test query counts see it). Only the
+field types listed in _PLAIN are accepted, so a model that needs real preparation fails loudly
+instead of writing a wrong value."""
 
 from __future__ import annotations
 

@@ -161,10 +161,9 @@ class TimerBatch:
 
     def title(self, step: str) -> str:
         """A step's notice title, translated once per batch (the language does not change)."""
-        key = ("title", step)
-        if key not in self.titles:
-            self.titles[key] = _STEP_TITLES[step]()
-        return self.titles[key]
+        if step not in self.titles:
+            self.titles[step] = _STEP_TITLES[step]()
+        return self.titles[step]
 
     def flush(self) -> None:
         insert_rows(CaseEvent, self.events, EVENT_FIELDS)
