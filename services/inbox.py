@@ -1,7 +1,8 @@
-"""The staff inbox's list machinery: its filters and its capped paginator."""
+"""The staff inbox's list machinery: its filters, its capped paginator and number search."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, time, timedelta
 
 from django.contrib import admin
@@ -128,3 +129,16 @@ class CategoryFilter(SelectFilter):
                 Q(category_id=self.value()) | Q(category__parent_id=self.value())
             )
         return queryset
+
+
+_CASE_NUMBER = re.compile(r"\d{13,16}")  # YYYYMMDD + a serial of 5 or more digits
+
+
+def as_case_number(term: str) -> str | None:
+    """The search term when it is a case number, else None.
+
+    A number is searched through its unique index alone: the admin's and DRF's "=number"
+    compare case-insensitively (UPPER(number) = UPPER(term)), which no index serves, and the
+    description arm beside it reads every case in scope (0.8 s for a district at 1M cases)."""
+    term = (term or "").strip()
+    return term if _CASE_NUMBER.fullmatch(term) else None

@@ -8,10 +8,12 @@ from datetime import date, datetime, time
 from django.db.models import Prefetch
 from django.http import Http404
 from django.utils import timezone
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.filters import OrderingFilter, SearchFilter
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -22,6 +24,7 @@ from services import actions, kpis, transitions
 from services.actions import Intake
 from services.api import serializers as s
 from services.calendar import TZ
+from services.inbox import as_case_number
 from services.models import Case, CaseEvent, Category, RoutingRule
 
 CATALOGUE_EDITORS = {"city_staff", "district_staff"}
@@ -52,6 +55,16 @@ class RoutingRuleViewSet(viewsets.ModelViewSet):
     filterset_fields = ["category", "level", "department", "is_active"]
 
 
+class CaseSearch(SearchFilter):
+    """?search= as the inbox has it: a case number through its unique index alone."""
+
+    def filter_queryset(self, request, queryset, view):
+        number = as_case_number(request.query_params.get(self.search_param, ""))
+        if number is not None:
+            return queryset.filter(number=number)
+        return super().filter_queryset(request, queryset, view)
+
+
 class CaseViewSet(
     ScopedViewSetMixin,
     mixins.ListModelMixin,
@@ -68,6 +81,7 @@ class CaseViewSet(
     filterset_fields = ["state", "case_type", "category", "channel", "level", "card_level", "grid"]
     search_fields = ["=number", "description"]
     ordering_fields = ["created_at", "resolve_due", "number"]
+    filter_backends = [DjangoFilterBackend, CaseSearch, OrderingFilter]
 
     def get_queryset(self):
         # Reading and acting both start from what the user may SEE; each action then checks

@@ -221,3 +221,19 @@ def test_the_case_page_offers_only_the_extension_and_joint_forms_that_apply(clie
     actions.request_extension(case, actor=desk.user("grid_a"), working_days=3, reason="材料未到")
     during = offered()
     assert "decide_extension" in during and "request_extension" not in during
+
+
+def test_search_by_case_number_uses_the_number_alone(client, desk):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    mine = desk.dispatched()
+    other = desk.dispatched(actor=desk.user("resident_b"), place=desk.t.b.buildings[0])
+    login(client, desk, "community_a")
+    with CaptureQueriesContext(connection) as ctx:
+        assert numbers(client.get(reverse(LIST), {"q": mine.number})) == {mine.number}
+    listed = [q["sql"] for q in ctx.captured_queries if "services_case" in q["sql"]]
+    assert any(f"\"number\" = '{mine.number}'" in sql for sql in listed)
+    assert not any("UPPER" in sql for sql in listed)  # not the case-insensitive scan
+    assert numbers(client.get(reverse(LIST), {"q": other.number})) == set()  # out of scope
+    assert numbers(client.get(reverse(LIST), {"q": "老人"})) == {mine.number}

@@ -208,3 +208,15 @@ def test_errors_speak_chinese_by_default(desk):
         HTTP_ACCEPT_LANGUAGE="zh-hans",
     )
     assert r.data["place"] == ["该地点不在您的管辖范围内。"]
+
+
+def test_search_by_case_number_within_the_scope(api, desk):
+    mine = desk.dispatched()
+    other = desk.dispatched(actor=desk.user("resident_b"), place=desk.t.b.buildings[0])
+    as_(api, desk, "community_a")
+    found = api.get("/api/services/cases/", {"search": f" {mine.number} "}).json()["results"]
+    assert [c["number"] for c in found] == [mine.number]
+    # A number outside the user's area finds nothing; words still search the description.
+    assert api.get("/api/services/cases/", {"search": other.number}).json()["results"] == []
+    words = api.get("/api/services/cases/", {"search": "老人"}).json()["results"]
+    assert mine.number in {c["number"] for c in words}
