@@ -119,6 +119,12 @@ class KpiConfigAdmin(CatalogueAdmin):
 
 CARD_BADGE = {1: ("yellow", gettext_lazy("yellow")), 2: ("red", gettext_lazy("red"))}
 
+
+def card_label(level: int) -> str:
+    """黄 or 红 for a carded case, "" for none."""
+    return str(CARD_BADGE[level][1]) if level in CARD_BADGE else ""
+
+
 EXPORT_COLUMNS = [
     ("number", gettext_lazy("number")),
     ("get_case_type_display", gettext_lazy("type")),
@@ -261,8 +267,9 @@ class CaseAdmin(ScopedAdmin):
 
     @admin.display(description=gettext_lazy("reporter's phone"))
     def reporter_phone_shown(self, obj: Case) -> str:
-        # Set by change_view for the viewer; anything else sees the masked number.
-        return getattr(obj, "_phone_shown", None) or mask_phone(obj.reporter_phone)
+        # The fieldsets' name for the phone; the case page fills in the number as its viewer
+        # may see it (change_view, through grids.privacy). Without a viewer: masked.
+        return mask_phone(obj.reporter_phone)
 
     @admin.display(description=gettext_lazy("handling unit"))
     def unit(self, obj: Case) -> str:
@@ -270,9 +277,11 @@ class CaseAdmin(ScopedAdmin):
 
     @admin.display(description=gettext_lazy("card"), ordering="card_level")
     def card(self, obj: Case):
-        if obj.card_level in CARD_BADGE:
-            css, label = CARD_BADGE[obj.card_level]
-            return format_html('<span class="badge {}">{}</span>', css, label)
+        label = card_label(obj.card_level)
+        if label:
+            return format_html(
+                '<span class="badge {}">{}</span>', CARD_BADGE[obj.card_level][0], label
+            )
         return ""
 
     # --- the action forms on the case page ---------------------------------------------------
@@ -310,9 +319,6 @@ class CaseAdmin(ScopedAdmin):
         request._case_page = case
         # Read through the user's scope just now: it is visible (the admin asks again).
         request.__dict__.setdefault("_case_may", {})[(True, case.pk)] = True
-        # The page may be open to a department handler or a follower whose scope does not
-        # cover the place: the phone is shown by the one privacy rule (grids.privacy).
-        case._phone_shown = shown_phone(request.user, case.reporter_phone, case.place)
         extra_context = extra_context or {}
         joint_units = list(JointUnit.objects.filter(case=case).select_related("department", "area"))
         extensions = list(ExtensionRequest.objects.filter(case=case).select_related("requested_by"))
@@ -350,15 +356,15 @@ class CaseAdmin(ScopedAdmin):
                 {"action": action, "label": transitions.Action(action).label, "fields": fields}
             )
         computed = {
+            # The page may be open to a department handler or a follower whose scope does not
+            # cover the place: the phone is shown by the one privacy rule (grids.privacy).
             "reporter_phone_shown": (
                 str(self.reporter_phone_shown.short_description),
-                self.reporter_phone_shown(case) or case_page.EMPTY,
+                shown_phone(request.user, case.reporter_phone, case.place) or case_page.EMPTY,
             ),
             "card_level": (
                 str(Case._meta.get_field("card_level").verbose_name),
-                str(CARD_BADGE[case.card_level][1])
-                if case.card_level in CARD_BADGE
-                else case_page.EMPTY,
+                card_label(case.card_level) or case_page.EMPTY,
             ),
         }
         extra_context.update(

@@ -8,8 +8,7 @@ import copy
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from grids.privacy import mask_phone
-from grids.scope import scope_for
+from grids.privacy import shown_phone
 from services.choices import CaseType, Channel, Urgency
 from services.models import Case, CaseEvent, Category, JointUnit, RoutingRule
 
@@ -133,17 +132,9 @@ class CaseSerializer(PrebuiltFieldsMixin, serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_reporter_phone(self, obj) -> str:
-        if not obj.reporter_phone:
-            return ""
         request = self.context.get("request")
-        user = getattr(request, "user", None)
-        scope = scope_for(user)
         # Staff whose area covers the place see the number; everybody else a masked one.
-        if scope.is_superuser or (
-            scope.is_staff and any(obj.place_path.startswith(p) for p in scope.area_paths)
-        ):
-            return obj.reporter_phone
-        return mask_phone(obj.reporter_phone)
+        return shown_phone(getattr(request, "user", None), obj.reporter_phone, obj.place)
 
 
 class CaseReceiptSerializer(PrebuiltFieldsMixin, serializers.ModelSerializer):
