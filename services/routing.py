@@ -75,16 +75,13 @@ def prefetch_chains(cases, cache: dict) -> None:
         cache[path] = chain
 
 
-def prefetch_unit_users(chains: dict, cache: dict, cases: Iterable[Case] = ()) -> None:
-    """Fill unit_user_ids' cache with one query: every area unit in these chains, and the
-    unit each of these cases sits with now (which need not be on its place's chain)."""
+def prefetch_unit_users(chains: dict, cache: dict, cases: Iterable[Case]) -> None:
+    """Fill unit_user_ids' cache with one query: every area unit on these cases' place chains
+    (`chains` as prefetch_chains fills it; it may hold earlier batches' too), and the unit each
+    case sits with now (which need not be on its place's chain)."""
     wanted: set[tuple[str, int]] = set()
     cases = list(cases)
-    if cases:  # the chains of these cases (the cache may hold earlier batches' too)
-        batch_chains = [chains[c.place_path] for c in cases if c.place_path in chains]
-    else:
-        batch_chains = [chain for key, chain in chains.items() if isinstance(key, str)]
-    for chain in batch_chains:
+    for chain in (chains[c.place_path] for c in cases if c.place_path in chains):
         for kind, area in chain.items():
             if kind in _LEVEL_ROLES:
                 wanted.add((kind, area.pk))
