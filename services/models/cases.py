@@ -120,19 +120,29 @@ class Case(TimeStampedModel):
     sweep in services.tasks reads `next_check_at`). `version` goes up on every transition so
     a stale form or API call is refused instead of overwriting someone else's step."""
 
-    number = models.CharField(_("number"), max_length=16, unique=True)
+    # Unique through Meta.constraints, not unique=True: that would add a second, LIKE-pattern
+    # index on PostgreSQL which no query uses (numbers are matched exactly).
+    number = models.CharField(_("number"), max_length=16)
     channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
     case_type = models.CharField(_("type"), max_length=16, choices=CaseType.choices)
+    # Foreign keys here have no index of their own (db_index=False) unless a query reads by
+    # them: every index on this table is one more write on each intake and each sweep update,
+    # and deleting a category, area or user (PROTECT / SET_NULL checks) is rare enough to scan.
     category = models.ForeignKey(
         "services.Category",
         on_delete=models.PROTECT,
         related_name="cases",
         verbose_name=_("category"),
+        db_index=False,
     )
     description = models.TextField(_("description"), max_length=4000)
     # Place: a grid, estate or building; the path is copied so scope and KPI filters need no join.
     place = models.ForeignKey(
-        "grids.Area", on_delete=models.PROTECT, related_name="cases", verbose_name=_("place")
+        "grids.Area",
+        on_delete=models.PROTECT,
+        related_name="cases",
+        verbose_name=_("place"),
+        db_index=False,  # read by place_path, never by id
     )
     place_path = models.CharField(_("place path"), max_length=255, editable=False)
     grid = models.ForeignKey(
@@ -142,6 +152,7 @@ class Case(TimeStampedModel):
         null=True,
         blank=True,
         verbose_name=_("grid"),
+        db_index=False,
     )
     lat = models.FloatField(_("latitude"), null=True, blank=True)
     lng = models.FloatField(_("longitude"), null=True, blank=True)
@@ -157,7 +168,7 @@ class Case(TimeStampedModel):
     )
     reporter_name = models.CharField(_("reporter name"), max_length=60, blank=True)
     reporter_phone = models.CharField(_("reporter phone"), max_length=20, blank=True)
-    tracking_token = models.CharField(_("tracking token"), max_length=32, unique=True)
+    tracking_token = models.CharField(_("tracking token"), max_length=32)
 
     urgency = models.CharField(
         _("urgency"), max_length=10, choices=Urgency.choices, default=Urgency.NORMAL
@@ -177,6 +188,7 @@ class Case(TimeStampedModel):
         null=True,
         blank=True,
         verbose_name=_("handling area"),
+        db_index=False,
     )
     handling_department = models.ForeignKey(
         "grids.Department",
@@ -185,6 +197,7 @@ class Case(TimeStampedModel):
         null=True,
         blank=True,
         verbose_name=_("handling department"),
+        db_index=False,
     )
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -193,6 +206,7 @@ class Case(TimeStampedModel):
         blank=True,
         related_name="assigned_cases",
         verbose_name=_("assignee"),
+        db_index=False,
     )
     received_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -201,6 +215,7 @@ class Case(TimeStampedModel):
         blank=True,
         related_name="received_cases",
         verbose_name=_("first receiver"),
+        db_index=False,
     )
     master = models.ForeignKey(
         "self",
@@ -209,6 +224,7 @@ class Case(TimeStampedModel):
         blank=True,
         related_name="merged_cases",
         verbose_name=_("merged into"),
+        db_index=False,
     )
 
     # Moments of the lifecycle (first time each happened; KPIs read these).
@@ -294,11 +310,27 @@ class Case(TimeStampedModel):
                 condition=Q(state__in=["dispatched", "signed", "in_progress"]),
             ),
             models.Index(fields=["place_path", "dispatched_at"], name="services_case_kpi_place"),
-            models.Index(fields=["handling_department", "state"], name="services_case_dept"),
+            # Partial where most rows are NULL: a row outside the condition costs no index write.
+            models.Index(
+                fields=["handling_department", "state"],
+                name="services_case_dept",
+                condition=Q(handling_department__isnull=False),
+            ),
+            models.Index(
+                fields=["assignee"],
+                name="services_case_assignee",
+                condition=Q(assignee__isnull=False),
+            ),
+            models.Index(
+                fields=["master"], name="services_case_master", condition=Q(master__isnull=False)
+            ),
             models.Index(fields=["state", "created_at"], name="services_case_state"),
-            models.Index(fields=["resolve_due"], name="services_case_resolve_due"),
         ]
         constraints = [
+            models.UniqueConstraint(fields=["number"], name="services_case_number_unique"),
+            models.UniqueConstraint(
+                fields=["tracking_token"], name="services_case_tracking_token_unique"
+            ),
             models.CheckConstraint(
                 condition=~Q(master=models.F("pk")),
                 name="services_case_not_own_master",
@@ -373,8 +405,9 @@ class CaseEvent(models.Model):
         blank=True,
         related_name="+",
         verbose_name=_("by"),
+        db_index=False,  # nothing reads events by actor; every index is a write per step
     )
-    at = models.DateTimeField(_("at"), db_index=True)
+    at = models.DateTimeField(_("at"))
     action = models.CharField(_("action"), max_length=24)
     from_state = models.CharField(_("from"), max_length=16, blank=True)
     to_state = models.CharField(_("to"), max_length=16, blank=True)
