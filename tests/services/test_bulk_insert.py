@@ -1,13 +1,13 @@
 """portal.bulk.insert_rows: the sweep's event writer."""
 
+import datetime
 from datetime import timedelta
 
 import pytest
 from django.utils import timezone
 
-from grids.models import Area
 from portal.bulk import insert_rows
-from services.models import CaseEvent
+from services.models import CaseCounter, CaseEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -42,9 +42,10 @@ def test_rows_land_with_their_values_json_and_percent_signs(desk):
 
 
 def test_a_field_it_cannot_write_plainly_is_refused(desk):
-    area = Area(name="x", kind="grid", lat=1.5)
-    with pytest.raises(TypeError, match="FloatField"):
-        insert_rows(Area, [area], ("name", "lat"))
+    # A date needs preparation (a datetime would be written as it is): refused, not guessed.
+    row = CaseCounter(day=datetime.date(2026, 10, 1), last=1)
+    with pytest.raises(TypeError, match="DateField"):
+        insert_rows(CaseCounter, [row], ("day", "last"))
 
 
 def test_nothing_to_write_is_no_query(django_assert_num_queries):
