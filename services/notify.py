@@ -169,39 +169,50 @@ def enabled_channels() -> list[str]:
     return list(settings.LINLI.get("NOTIFY_CHANNELS", ["inbox", "log"]))
 
 
-def build_rows(*, users: Iterable, case=None, kind: str, title: str, body: str = "") -> list:
-    """Outbox rows (unsaved) for these users on every enabled channel."""
-    from services.models import NotificationOutbox
+# The outbox columns a new row is written with (portal.bulk.insert_values; no model instances:
+# the sweep writes thousands of rows a batch and building instances cost more than writing).
+OUTBOX_FIELDS = (
+    "channel",
+    "recipient",
+    "address",
+    "case",
+    "kind",
+    "title",
+    "body",
+    "status",
+    "attempts",
+    "last_error",
+    "created_at",
+)
 
+
+def build_rows(*, users: Iterable, case=None, kind: str, title: str, body: str = "") -> list:
+    """Outbox rows (tuples in OUTBOX_FIELDS order, for save_and_send) for these users on
+    every enabled channel."""
+    from django.utils import timezone
+
+    now = timezone.now()
+    case_id = getattr(case, "pk", case)
+    title, body = str(title)[:120], str(body)
+    channels = [(name, _CHANNELS.get(name)) for name in enabled_channels()]
     rows = []
     for user in users:
         if user is None:
             continue
-        for name in enabled_channels():
-            ch = _CHANNELS.get(name)
-            address = ch.address_for(user) if ch else ""
-            rows.append(
-                NotificationOutbox(
-                    channel=name,
-                    recipient_id=user.pk,
-                    address=address[:200],
-                    case_id=getattr(case, "pk", case),
-                    kind=kind,
-                    title=str(title)[:120],
-                    body=str(body),
-                )
-            )
+        for name, ch in channels:
+            address = ch.address_for(user)[:200] if ch else ""
+            rows.append((name, user.pk, address, case_id, kind, title, body, "pending", 0, "", now))
     return rows
 
 
 def save_and_send(rows: list) -> None:
-    """Insert outbox rows and send one delivery task after commit."""
+    """Insert outbox rows (from build_rows) and send their delivery tasks after commit."""
+    from portal.bulk import insert_values
     from services.models import NotificationOutbox
 
     if not rows:
         return
-    created = NotificationOutbox.objects.bulk_create(rows, batch_size=2000)
-    ids = [r.pk for r in created if r.pk is not None]
+    ids = insert_values(NotificationOutbox, rows, OUTBOX_FIELDS, returning="id")
 
     def send() -> None:
         from services.tasks import deliver_notifications

@@ -94,6 +94,10 @@ def test_a_late_sweep_takes_every_missed_step_once(desk):
     counts = {a: sign.filter(action=a).count() for a in ("yellow", "red")}
     assert counts == {"yellow": 1, "red": 1}
     assert case.events.filter(action="escalate").count() == 1
+    # The yellow card is on the timeline, but nobody is told the case is near a deadline it
+    # has already missed: the red notice and the new unit's assignment go out.
+    kinds = set(NotificationOutbox.objects.filter(case=case).values_list("kind", flat=True))
+    assert kinds == {"assigned", "red"}
 
 
 def test_extension_resets_the_ladder(desk):
