@@ -31,6 +31,10 @@ DAY = timedelta(days=1)
 _lock = threading.Lock()
 _overrides: dict[date, bool] | None = None
 _days: dict[date, bool] = {}  # answers so far; emptied whenever the overrides are (re)loaded
+# Deadlines computed so far, emptied with _days: a sweep starts the same clock at the same
+# moment for thousands of cases, and every answer depends only on the arguments and the days.
+_memo: dict[tuple, datetime] = {}
+_MEMO_MAX = 4096
 _loaded_at = 0.0
 _TTL = 60.0  # other processes see a staff edit of the Holiday table within a minute
 
@@ -49,6 +53,7 @@ def _load_overrides() -> dict[date, bool]:
             except Exception:  # table not migrated yet (first migrate, checks)
                 _overrides = {}
             _days.clear()
+            _memo.clear()
             _loaded_at = _time.monotonic()
         return _overrides
 
@@ -59,6 +64,17 @@ def clear_cache() -> None:
     with _lock:
         _overrides = None
         _days.clear()
+        _memo.clear()
+
+
+def _remember(key: tuple, compute) -> datetime:
+    _load_overrides()  # a reload empties the memo first
+    hit = _memo.get(key)
+    if hit is None:
+        if len(_memo) >= _MEMO_MAX:
+            _memo.clear()
+        hit = _memo[key] = compute()
+    return hit
 
 
 def is_workday(day: date) -> bool:
@@ -96,6 +112,10 @@ def next_workday(day: date) -> date:
 
 def add_working_days(start: datetime, days: int) -> datetime:
     """The end of the `days`-th working day after start's date (0: the end of that date)."""
+    return _remember(("days", local(start).date(), days), lambda: _add_working_days(start, days))
+
+
+def _add_working_days(start: datetime, days: int) -> datetime:
     day = local(start).date()
     for _ in range(days):
         day = next_workday(day)
@@ -150,12 +170,20 @@ def fraction_point(start: datetime, due: datetime, fraction: float, unit: str) -
     week-long holiday inside a clock does not turn it yellow."""
     if unit in ("hours", "same_day"):
         return start + (due - start) * fraction
-    return add_working_seconds(start, working_seconds_between(start, due) * fraction)
+    return _remember(
+        ("fraction", start, due, fraction),
+        lambda: add_working_seconds(start, working_seconds_between(start, due) * fraction),
+    )
 
 
 def workday_start_after(moment: datetime, working_days: int = 1) -> datetime:
     """WORKDAY_START on the `working_days`-th working day after moment's date (催办/督办)."""
-    day = local(moment).date()
-    for _ in range(working_days):
-        day = next_workday(day)
-    return datetime.combine(day, WORKDAY_START, tzinfo=TZ)
+    start = local(moment).date()
+
+    def compute() -> datetime:
+        day = start
+        for _ in range(working_days):
+            day = next_workday(day)
+        return datetime.combine(day, WORKDAY_START, tzinfo=TZ)
+
+    return _remember(("start_after", start, working_days), compute)

@@ -59,20 +59,54 @@ def place_chain(case: Case, cache: dict | None = None) -> dict[str, Area]:
 
 
 def prefetch_chains(cases, cache: dict) -> None:
-    """Fill `cache` (as place_chain uses it) for many cases with one query."""
+    """Fill `cache` (as place_chain uses it) for many cases with one query. The areas read
+    are kept in the cache by path too (None for a prefix that is no unit), so the next batch
+    of a sweep reads only prefixes it has not seen: the communities, streets and districts
+    above one batch's grids are mostly those above the last one's."""
     wanted = {c.place_path for c in cases if c.place_path not in cache}
     if not wanted:
         return
     prefixes = {p for path in wanted for p in path_prefixes(path)}
-    units = Area.objects.filter(path__in=prefixes, kind__in=UNIT_KINDS).only(*CHAIN_FIELDS)
-    areas = {a.path: a for a in units}
+    unseen = [p for p in prefixes if ("area", p) not in cache]
+    if unseen:
+        found = dict.fromkeys(unseen)
+        units = Area.objects.filter(path__in=unseen, kind__in=UNIT_KINDS).only(*CHAIN_FIELDS)
+        found.update((a.path, a) for a in units)
+        cache.update((("area", p), a) for p, a in found.items())
     for path in wanted:
         chain: dict[str, Area] = {}
         for prefix in path_prefixes(path):
-            area = areas.get(prefix)
+            area = cache[("area", prefix)]
             if area is not None:
-                chain[area.kind] = area
+                chain[area.kind] = area  # deeper grids overwrite shallower ones
         cache[path] = chain
+
+
+def tree_entries(cache: dict):
+    """The entries of a batch cache that hold the area tree (place chains, areas by path):
+    a sweep keeps these across its batches; people and rules are read afresh each batch."""
+    return ((k, v) for k, v in cache.items() if isinstance(k, str) or k[0] == "area")
+
+
+def attach_units(cases: list[Case], cache: dict) -> None:
+    """Give each case its handling area and department objects, from the batch's place
+    chains where the area is on one and otherwise in one query each, instead of a join on
+    every locked row (the sweep locks without select_related)."""
+    by_id = {a.pk: a for c in cases for a in cache.get(c.place_path, {}).values()}
+    missing = {c.handling_area_id for c in cases if c.handling_area_id not in by_id}
+    missing.discard(None)
+    if missing:
+        by_id.update((a.pk, a) for a in Area.objects.filter(pk__in=missing).only(*CHAIN_FIELDS))
+    departments = {c.handling_department_id for c in cases} - {None}
+    if departments:
+        departments = {d.pk: d for d in Department.objects.filter(pk__in=departments)}
+    area_field = Case._meta.get_field("handling_area")
+    department_field = Case._meta.get_field("handling_department")
+    for case in cases:
+        if case.handling_area_id:
+            area_field.set_cached_value(case, by_id[case.handling_area_id])
+        if case.handling_department_id:
+            department_field.set_cached_value(case, departments[case.handling_department_id])
 
 
 def prefetch_unit_users(chains: dict, cache: dict, cases: Iterable[Case]) -> None:

@@ -329,8 +329,10 @@ def _callback_wait_until(case: Case) -> datetime | None:
     return calendar.add_working_days(case.resolved_at, KpiConfig.current().callback_wait_days)
 
 
-def timer_steps(case: Case) -> list[tuple[datetime, str, str]]:
-    """The timer steps still ahead of the case: (when, clock, step), soonest first."""
+def timer_steps(case: Case, now: datetime | None = None) -> list[tuple[datetime, str, str]]:
+    """The timer steps still ahead of the case: (when, clock, step), soonest first. With
+    `now`, the reminder and supervision steps are left out while the resolve clock's red
+    point is still after now: they come after it, so they are neither due nor the next."""
     steps: list[tuple[datetime, str, str]] = []
     if case.state == S.DISPATCHED and case.sign_due:
         if case.sign_stage < Stage.YELLOW and case.sign_warn_at:
@@ -348,9 +350,12 @@ def timer_steps(case: Case) -> list[tuple[datetime, str, str]]:
             steps.append((case.resolve_warn_at, "resolve", "yellow"))
         if case.resolve_stage < Stage.RED:
             steps.append((due, "resolve", "red"))
-        if case.resolve_stage < Stage.REMINDED:
+        # Reminder and supervision come after the red point: while that is still ahead of
+        # `now`, neither can be due or be the next step, so neither is worked out.
+        later = case.resolve_stage >= Stage.RED or now is None or due <= now
+        if later and case.resolve_stage < Stage.REMINDED:
             steps.append((calendar.workday_start_after(due, 1), "resolve", "remind"))
-        if case.resolve_stage < Stage.SUPERVISED:
+        if later and case.resolve_stage < Stage.SUPERVISED:
             steps.append(
                 (
                     calendar.workday_start_after(due, 1 + SUPERVISION_AFTER),
@@ -368,7 +373,7 @@ def timer_steps(case: Case) -> list[tuple[datetime, str, str]]:
 
 def schedule(case: Case, now: datetime | None = None) -> None:
     """Set `next_check_at` (what the sweep looks at) and the card from the stored stages."""
-    steps = timer_steps(case)
+    steps = timer_steps(case, now)
     case.next_check_at = steps[0][0] if steps else None
     if case.state in OPEN:
         running = [case.resolve_stage]

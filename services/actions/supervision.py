@@ -223,7 +223,7 @@ def advance_timers(case: Case, now: datetime, batch: TimerBatch) -> bool:
     case changed; the caller saves it and flushes the batch in the same transaction."""
     changed = False
     escalated = False
-    steps = timer_steps(case)
+    steps = timer_steps(case, now)
     # A sweep that comes late (a worker down, a holiday ending) takes yellow and red together:
     # the yellow card is recorded, but its notice is not sent, the red one says more.
     red_now = {clock for when, clock, step in steps if step == "red" and when <= now}

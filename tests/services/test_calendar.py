@@ -95,3 +95,21 @@ def test_reminder_and_supervision_times_are_workday_mornings():
     assert calendar.workday_start_after(due, 1) == datetime(2025, 10, 9, 8, 30, tzinfo=TZ)
     # 5 working days after the reminder day: 10, 11 (Sat, worked), 13, 14, 15 October.
     assert calendar.workday_start_after(due, 6) == datetime(2025, 10, 15, 8, 30, tzinfo=TZ)
+
+
+def test_remembered_answers_are_the_computed_ones():
+    # The memo keys on the start's date for whole days, the exact moments for the yellow point.
+    for day in range(20, 31):
+        for hour in (0, 9, 23):
+            start = at(2025, 9, day, hour)
+            for days in (0, 1, 2, 15):
+                assert calendar.add_working_days(start, days) == calendar._add_working_days(
+                    start, days
+                )
+                due = calendar.add_working_days(start, days)
+                expected = calendar.add_working_seconds(
+                    start, calendar.working_seconds_between(start, due) * 0.8
+                )
+                assert calendar.fraction_point(start, due, 0.8, "working_days") == expected
+    calendar.clear_cache()
+    assert calendar._memo == {}

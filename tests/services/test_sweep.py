@@ -306,3 +306,71 @@ def test_a_burst_of_due_cases_brings_helper_sweeps(desk):
             channel.queue_purge(queue)
     finally:
         app.conf.task_default_queue = previous
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_burst_is_swept_in_two_threads_each_case_once(transactional_desk, monkeypatch):
+    desk = transactional_desk
+    ids = _due_cases(desk, 30)
+    past = timezone.now() - timedelta(hours=1)
+    Case.objects.filter(pk__in=ids).update(
+        sign_warn_at=past - timedelta(hours=1), sign_due=past, next_check_at=past
+    )
+    callers: list[str] = []
+    real = tasks.sweep_once
+
+    def recording(*args, **kwargs):
+        callers.append(threading.current_thread().name)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(tasks, "sweep_once", recording)
+    assert tasks.sweep_deadlines(batch_size=4, helpers=0, threads=2) == 30
+    assert any(name.startswith("sweep") for name in callers)  # the second thread swept too
+    escalated = Case.objects.filter(pk__in=ids, level=Level.COMMUNITY, escalation_level=1)
+    assert escalated.count() == 30
+    assert CaseEvent.objects.filter(case_id__in=ids, action="escalate").count() == 30
+    assert CaseEvent.objects.filter(case_id__in=ids, action="red").count() == 30
+
+
+def test_inside_a_transaction_the_sweep_stays_in_one_thread(desk, monkeypatch):
+    # Another connection would not see this transaction's rows (nor its locks).
+    ids = [desk.dispatched().pk for _ in range(5)]
+    past = timezone.now() - timedelta(hours=1)
+    Case.objects.filter(pk__in=ids).update(sign_due=past, next_check_at=past)
+    callers: list[str] = []
+    real = tasks.sweep_once
+    monkeypatch.setattr(
+        tasks,
+        "sweep_once",
+        lambda *a, **k: callers.append(threading.current_thread().name) or real(*a, **k),
+    )
+    assert tasks.sweep_deadlines(batch_size=2, helpers=0, threads=2) == 5
+    assert set(callers) == {threading.main_thread().name}
+
+
+def test_a_department_held_case_escalates_by_the_sweep_with_its_name(desk):
+    case = desk.dispatched(category=desk.water)  # routed straight to a department
+    assert case.handling_department == desk.t.other_department
+    due = case.sign_due
+    assert sweep(due + S) == 1
+    case.refresh_from_db()
+    assert case.level == Level.CITY and case.escalation_level == 1
+    event = case.events.get(action="escalate")
+    assert event.payload["from_unit"] == desk.t.other_department.name
+
+
+def test_steps_worked_out_for_now_give_the_same_next_check(desk):
+    # timer_steps(case, now) leaves out reminder and supervision while red is ahead; the next
+    # check and the steps due must be what the full list gives.
+    grid = desk.user("grid_a")
+    case = desk.dispatched()
+    actions.sign_for(case, actor=grid)
+    case.refresh_from_db()
+    due = case.resolve_due
+    for now in (case.resolve_warn_at - S, due - S, due + S, due + timedelta(days=20)):
+        for stage in (Stage.NONE, Stage.YELLOW, Stage.RED, Stage.REMINDED):
+            case.resolve_stage = stage
+            full = [s for s in actions.timer_steps(case) if s[0] <= now]
+            lean = actions.timer_steps(case, now)
+            assert [s for s in lean if s[0] <= now] == full
+            assert lean[0] == actions.timer_steps(case)[0]
