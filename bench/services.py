@@ -1,9 +1,11 @@
 """Case engine benchmarks on the city-scale seed (make seed-city; LINLI_SEED_CASES cases).
 
-Figures: intake through the real API view (cases/s, test client, no photo); the staff inbox
-list (queries, p95); the case page with a 30-step timeline (queries, p95); a sweep escalating
-10,000 due cases in this process, and again through a pool of real worker processes
-(BENCH_SWEEP_WORKERS, default 2); a sweep with nothing due; the KPIs of a district for a month.
+Figures: intake through the real API view (cases/s, test client, no photo), one request at a
+time and from BENCH_INTAKE_THREADS threads of the same process; the staff inbox list
+(queries, p95); the case page with a 30-step timeline (queries, p95); a sweep escalating
+10,000 due cases in this process (in its own two threads, as the task runs), and again
+through a pool of real worker processes (BENCH_SWEEP_WORKERS, default 2); a sweep with nothing
+due; the KPIs of a district for a month.
 """
 
 from __future__ import annotations
@@ -18,6 +20,9 @@ from django.db.models import F
 from bench._util import count_queries, p95, timings
 
 INTAKE_N = int(os.environ.get("BENCH_INTAKE", "400"))
+# Threads for the second intake figure: one process serving several requests at once, as a
+# threaded gunicorn worker does (each thread its own client and database connection).
+INTAKE_THREADS = int(os.environ.get("BENCH_INTAKE_THREADS", "4"))
 SWEEP_N = int(os.environ.get("BENCH_SWEEP", "10000"))
 WORKERS = int(os.environ.get("BENCH_SWEEP_WORKERS", "2"))  # worker processes for the pool figure
 
@@ -117,6 +122,42 @@ def _sweep_with_workers(ids: list[int]) -> tuple[float, int]:
         log.unlink(missing_ok=True)
 
 
+def _intake_in_threads(resident, body: str, n: int, threads: int) -> float:
+    """Seconds to file `n` cases through the API view from `threads` threads of this process."""
+    import threading
+
+    from django.db import connection
+    from django.test import Client
+
+    barrier = threading.Barrier(threads + 1)
+    failures: list[str] = []
+
+    def work(count: int) -> None:
+        try:
+            client = Client()
+            client.force_login(resident)
+            barrier.wait()
+            for _ in range(count):
+                r = client.post("/api/services/cases/", body, content_type="application/json")
+                if r.status_code != 201:
+                    failures.append(r.content[:300].decode(errors="replace"))
+        finally:
+            connection.close()
+
+    share = [n // threads + (1 if i < n % threads else 0) for i in range(threads)]
+    pool = [threading.Thread(target=work, args=(k,)) for k in share]
+    for t in pool:
+        t.start()
+    barrier.wait()
+    start = time.perf_counter()
+    for t in pool:
+        t.join()
+    elapsed = time.perf_counter() - start
+    if failures:
+        raise RuntimeError(f"intake failed in a thread: {failures[0]}")
+    return elapsed
+
+
 def run(emit) -> None:
     from django.test import Client
     from django.utils import timezone
@@ -153,6 +194,18 @@ def run(emit) -> None:
             assert response.status_code == 201, response.content[:300]
         elapsed = time.perf_counter() - start
         emit("intake_cases_per_s", INTAKE_N / elapsed, "cases/s", **sizes, n=INTAKE_N)
+        elapsed = _intake_in_threads(resident, body, INTAKE_N, INTAKE_THREADS)
+        emit(
+            "intake_threads_cases_per_s",
+            INTAKE_N / elapsed,
+            "cases/s",
+            **sizes,
+            n=INTAKE_N,
+            threads=INTAKE_THREADS,
+        )
+        # Route them now, as a worker would have: otherwise the sweep figures below dispatch
+        # whichever of them passed their minute of grace meanwhile.
+        tasks.dispatch_pending()
 
         # --- staff inbox list ------------------------------------------------------------------
         client = Client()
