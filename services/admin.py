@@ -9,6 +9,7 @@ from datetime import datetime
 
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.urls import path, reverse
@@ -215,10 +216,10 @@ class CaseAdmin(ScopedAdmin):
         if match and match.url_name and match.url_name.endswith("change"):
             # The read-only case page shows every related object. One join of all ten tables
             # cost PostgreSQL 13 ms to plan (for a 1 ms query); five joins plan in well under
-            # a millisecond, and the people and the grid come one small query each.
+            # a millisecond, and the people come in one small query (change_view).
             qs = qs.select_related(
                 "category__parent", "place", "handling_area", "handling_department"
-            ).prefetch_related("reporter", "assignee", "received_by")
+            )
         return qs
 
     def get_search_results(self, request, queryset, search_term):
@@ -316,6 +317,7 @@ class CaseAdmin(ScopedAdmin):
             # The page is read-only: a case changes only through its action forms (which check
             # the state machine and the version). A model save here would write the whole row.
             return HttpResponseRedirect(request.path)
+        _attach_people(case)
         request._case_page = case
         # Read through the user's scope just now: it is visible (the admin asks again).
         request.__dict__.setdefault("_case_may", {})[(True, case.pk)] = True
@@ -451,6 +453,19 @@ class CaseAdmin(ScopedAdmin):
         stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
         response["Content-Disposition"] = f'attachment; filename="cases-{stamp}.xlsx"'
         return response
+
+
+_PEOPLE = ("reporter", "assignee", "received_by")
+
+
+def _attach_people(case: Case) -> None:
+    """The case's reporter, assignee and first receiver in one query (prefetch_related would
+    send one per relation)."""
+    fields = [Case._meta.get_field(name) for name in _PEOPLE]
+    ids = {getattr(case, f.attname) for f in fields} - {None}
+    users = {u.pk: u for u in get_user_model().objects.filter(pk__in=ids)} if ids else {}
+    for f in fields:
+        f.set_cached_value(case, users.get(getattr(case, f.attname)))
 
 
 @admin.register(ExtensionRequest)

@@ -237,3 +237,23 @@ def test_search_by_case_number_uses_the_number_alone(client, desk):
     assert not any("UPPER" in sql for sql in listed)  # not the case-insensitive scan
     assert numbers(client.get(reverse(LIST), {"q": other.number})) == set()  # out of scope
     assert numbers(client.get(reverse(LIST), {"q": "老人"})) == {mine.number}
+
+
+def test_case_page_reads_its_people_in_one_query(client, desk):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    case = desk.dispatched()
+    actions.sign_for(case, actor=desk.user("grid_a"))
+    case.refresh_from_db()
+    assert case.reporter_id and case.assignee_id and case.received_by_id
+    login(client, desk, "community_a")
+    url = reverse("admin:services_case_change", args=[case.pk])
+    client.get(url)
+    with CaptureQueriesContext(connection) as ctx:
+        html = client.get(url).content.decode()
+    for user in (case.reporter, case.assignee, case.received_by):
+        assert str(user) in html
+    people = [q for q in ctx.captured_queries if 'FROM "portal_user"' in q["sql"]]
+    # the logged-in user (authentication) and the case's three people, one query
+    assert len(people) == 2, [q["sql"][:120] for q in people]
