@@ -171,6 +171,7 @@ def enabled_channels() -> list[str]:
 
 # The outbox columns a new row is written with (portal.bulk.insert_values; no model instances:
 # the sweep writes thousands of rows a batch and building instances cost more than writing).
+# A new NOT NULL column on NotificationOutbox needs its value here too.
 OUTBOX_FIELDS = (
     "channel",
     "recipient",
