@@ -60,14 +60,19 @@ def unextracted() -> list[str]:
             if done.returncode:
                 raise SystemExit(f"makemessages failed in {cwd}:\n{done.stderr}")
             po = cwd / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"
-            out = subprocess.run(
-                ["msgattrib", "--untranslated", "--no-obsolete", "--no-wrap", str(po)],
-                capture_output=True,
-                text=True,
-                check=True,
-            ).stdout
-            ids = [line[7:-1] for line in out.splitlines() if line.startswith('msgid "')]
-            found += [f"{po.relative_to(copy)}: {i}" for i in ids if i]
+            # Untranslated, or only guessed: msgmerge's "fuzzy" matches (a new string given an
+            # old one's translation) are left out of the compiled catalogue, so the page shows
+            # English, and the guess is often wrong besides.
+            for which in ("--untranslated", "--only-fuzzy"):
+                out = subprocess.run(
+                    ["msgattrib", which, "--no-obsolete", "--no-wrap", str(po)],
+                    capture_output=True,
+                    text=True,
+                    check=True,
+                ).stdout
+                ids = [line[7:-1] for line in out.splitlines() if line.startswith('msgid "')]
+                kind = "" if which == "--untranslated" else " (fuzzy guess)"
+                found += [f"{po.relative_to(copy)}: {i}{kind}" for i in ids if i]
     return found
 
 
