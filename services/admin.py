@@ -370,6 +370,8 @@ class CaseAdmin(ScopedAdmin):
             ),
         }
         extra_context.update(
+            # The page changes nothing itself (the admin would call it "Change case").
+            title=_("Case %(number)s") % {"number": case.number},
             case_summary=case_page.summary(case, self.fieldsets, computed),
             case_forms=forms,
             case_version=case.version,

@@ -257,3 +257,13 @@ def test_case_page_reads_its_people_in_one_query(client, desk):
     people = [q for q in ctx.captured_queries if 'FROM "portal_user"' in q["sql"]]
     # the logged-in user (authentication) and the case's three people, one query
     assert len(people) == 2, [q["sql"][:120] for q in people]
+
+
+def test_the_case_page_is_titled_by_its_number_not_as_a_change_form(client, desk):
+    case = desk.dispatched()
+    login(client, desk, "community_a")
+    url = reverse("admin:services_case_change", args=[case.pk])
+    html = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert f"<h1>工单 {case.number}</h1>" in html and "修改 工单" not in html
+    english = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert f"<h1>Case {case.number}</h1>" in english and "Change case" not in english
