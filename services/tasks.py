@@ -221,8 +221,8 @@ def sweep_deadlines(
 
     When the first batch comes back full (a burst: a holiday ending, a sweep that was down),
     `helpers` more sweeps are sent so idle worker processes join in, and this sweep goes on
-    in `threads` threads (PostgreSQL only); SKIP LOCKED splits the due rows between them all
-    and the stage markers keep every step single."""
+    in `threads` threads (PostgreSQL only), each taking up to `max_batches` batches; SKIP
+    LOCKED splits the due rows between them all and the stage markers keep every step single."""
     now = timezone.now()
     chains: dict = {}
     total = sweep_once(now, batch_size, chains)
