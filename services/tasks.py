@@ -226,12 +226,14 @@ def sweep_deadlines(
     now = timezone.now()
     chains: dict = {}
     total = sweep_once(now, batch_size, chains)
-    if total < batch_size or max_batches <= 1:
+    if total < batch_size:
         return total
     for _ in range(helpers):
         sweep_deadlines.apply_async(
             kwargs={"batch_size": batch_size, "max_batches": max_batches, "helpers": 0}
         )
+    if max_batches <= 1:
+        return total
     # Only where rows are really locked (SQLite ignores FOR UPDATE) and each thread's commits
     # are its own (inside a caller's transaction another connection would not see its rows).
     extra = threads - 1 if connection.vendor == "postgresql" else 0
