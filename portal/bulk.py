@@ -109,17 +109,17 @@ def insert_values(
 
 def insert_rows(model: type[models.Model], objs: Sequence[models.Model], fields: Sequence[str]):
     """INSERT `objs` (unsaved instances, or any objects with the fields' attributes) writing
-    only `fields`; the rest take their column
-    defaults, so leave out only fields the database fills (the primary key). Primary keys are
-    not read back. Elsewhere than PostgreSQL this is bulk_create."""
+    only `fields`; the rest take their column defaults, so leave out only fields the database
+    fills (the primary key). Primary keys are not read back. Elsewhere than PostgreSQL the
+    rows go through insert_values' bulk_create."""
     if not objs:
         return
-    if connection.vendor != "postgresql":
+    if connection.vendor == "postgresql":
+        row = row_getter(model, fields)
+    else:  # plain attribute values: bulk_create prepares them itself
         names = [model._meta.get_field(n).attname for n in fields]
-        objs = [
-            o if isinstance(o, model) else model(**{n: getattr(o, n) for n in names}) for o in objs
-        ]
-        model.objects.bulk_create(objs, batch_size=500)
-        return
-    row = row_getter(model, fields)
+
+        def row(obj) -> tuple:
+            return tuple(getattr(obj, n) for n in names)
+
     insert_values(model, [row(obj) for obj in objs], fields)

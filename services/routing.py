@@ -97,9 +97,10 @@ def attach_units(cases: list[Case], cache: dict) -> None:
     missing.discard(None)
     if missing:
         by_id.update((a.pk, a) for a in Area.objects.filter(pk__in=missing).only(*CHAIN_FIELDS))
-    departments = {c.handling_department_id for c in cases} - {None}
-    if departments:
-        departments = {d.pk: d for d in Department.objects.filter(pk__in=departments)}
+    department_ids = {c.handling_department_id for c in cases} - {None}
+    departments = {}
+    if department_ids:
+        departments = {d.pk: d for d in Department.objects.filter(pk__in=department_ids)}
     area_field = Case._meta.get_field("handling_area")
     department_field = Case._meta.get_field("handling_department")
     for case in cases:

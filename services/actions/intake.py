@@ -37,7 +37,10 @@ from services.models import (
 
 def next_number(now: datetime | None = None) -> str:
     """The next case number, YYYYMMDD + 5 digits (2026112400123), from one atomic upsert:
-    concurrent submissions each get their own number without a lock held past the statement."""
+    concurrent submissions each get their own number without a lock held past the statement.
+    On PostgreSQL submit_case does the same inside its one insert statement (_insert_statement
+    formats the number in SQL; test_numbers_keep_at_least_five_digits_past_99999 keeps the
+    two alike); this is the path elsewhere (SQLite)."""
     day = calendar.local(now or _now()).date()
     table = CaseCounter._meta.db_table
     with connection.cursor() as cursor:
