@@ -7,9 +7,10 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
 from grids.scope import may, scope_for
+from portal.write_path import WritePathMixin
 
 
-class ScopedAdminMixin:
+class _ScopedPermissions:
     def get_queryset(self, request):
         qs = super().get_queryset(request)
         return qs.visible_to(request.user) if hasattr(qs, "visible_to") else qs.none()
@@ -62,6 +63,11 @@ class ScopedAdminMixin:
         # (a crafted POST) rolls back whole.
         if not scope_for(request.user).covers(obj, "change"):
             raise PermissionDenied
+
+
+class ScopedAdminMixin(WritePathMixin, _ScopedPermissions):
+    """Scope decides the object, role the verb, and the write path whether the generic form may
+    add, change or delete at all (portal.write_path)."""
 
 
 class ScopedAdmin(ScopedAdminMixin, admin.ModelAdmin):
