@@ -2,8 +2,8 @@
 
 Each module bench/<name>.py defines `run(emit)`; it calls `emit(name, value, unit, **sizes)`
 once per figure. The harness prints one JSON line per figure with versions attached.
-Benchmarks run on the database DATABASE_URL names (PostgreSQL for the real figures) and never
-inside the test suite. Most need the city-scale seed first: `make seed-city`.
+Benchmarks run on the PostgreSQL database DATABASE_URL names and never inside the test suite.
+Most need the city-scale seed first: `make seed-city`.
 """
 
 import importlib
@@ -36,13 +36,11 @@ def main(argv: list[str]) -> int:
     versions = {
         "python": platform.python_version(),
         "django": django.get_version(),
-        "database": connection.vendor,
         "debug": False,
     }
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("SHOW server_version")
-            versions["database"] = f"postgresql {cursor.fetchone()[0]}"
+        cursor.execute("SHOW server_version")
+        versions["database"] = f"postgresql {cursor.fetchone()[0]}"
     names = argv or sorted(
         m.name
         for m in pkgutil.iter_modules([str(Path(__file__).parent)])

@@ -71,9 +71,8 @@ def _make_due(city) -> list[int]:
         sign_stage=0,
         next_check_at=now - timedelta(hours=3),
     )
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("VACUUM ANALYZE services_case")
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE services_case")
     return ids
 
 

@@ -1,13 +1,14 @@
-"""Bulk writes for batch jobs (the deadline sweep) where Django's bulk_create costs more
-Python than the database spends on the rows.
+"""Bulk writes for batch jobs (the deadline sweep, notification rows) where Django's
+bulk_create and bulk_update cost more Python than the database spends on the rows.
 
 bulk_create prepares every value of every row through the field's get_db_prep_save and builds
-one placeholder per value; for thousands of plain rows that is most of the work. On PostgreSQL
-`insert_rows` hands psycopg2 the attribute values as they are (ints, strings, aware datetimes,
-JSON wrapped once), has it quote each row (mogrify) and sends one multi-row INSERT per
-PAGE rows through Django's cursor (so query logging and test query counts see it). Only the
-field types listed in _PLAIN are accepted, so a model that needs real preparation fails loudly
-instead of writing a wrong value."""
+one placeholder per value; bulk_update writes a CASE WHEN per field per row. For thousands of
+plain rows that is most of the work. `insert_rows`/`insert_values` and `update_rows` hand
+psycopg2 the attribute values as they are (ints, strings, aware datetimes, JSON wrapped once),
+have it quote each row (mogrify) and send one multi-row INSERT, or one UPDATE … FROM (VALUES
+…), per PAGE rows through Django's cursor (so query logging and test query counts see it).
+Only the field types listed in _PLAIN are accepted, so a model that needs real preparation
+fails loudly instead of writing a wrong value."""
 
 from __future__ import annotations
 
@@ -55,7 +56,7 @@ def row_getter(model: type[models.Model], fields: Sequence[str]):
         elif isinstance(field, _PLAIN):
             getters.append((field.attname, None))
         else:
-            raise TypeError(f"insert_rows cannot write {type(field).__name__} {name!r}")
+            raise TypeError(f"portal.bulk cannot write {type(field).__name__} {name!r}")
 
     def row(obj) -> tuple:
         return tuple(
@@ -79,16 +80,10 @@ def insert_values(
 ) -> list:
     """INSERT rows given as tuples of `fields` values, already as psycopg2 takes them (see
     row_getter), one multi-row statement per PAGE rows. With `returning`, the list of that
-    column's values, in row order. Elsewhere than PostgreSQL: bulk_create."""
+    column's values, in row order."""
     if not rows:
         return []
     meta = model._meta
-    if connection.vendor != "postgresql":
-        names = [meta.get_field(n).attname for n in fields]
-        objs = model.objects.bulk_create(
-            [model(**dict(zip(names, r, strict=True))) for r in rows], 500
-        )
-        return [getattr(o, meta.get_field(returning).attname) for o in objs] if returning else []
     head = f"INSERT INTO {connection.ops.quote_name(meta.db_table)} "
     head += f"({column_list(model, fields)}) VALUES "
     tail = ""
@@ -110,16 +105,31 @@ def insert_values(
 def insert_rows(model: type[models.Model], objs: Sequence[models.Model], fields: Sequence[str]):
     """INSERT `objs` (unsaved instances, or any objects with the fields' attributes) writing
     only `fields`; the rest take their column defaults, so leave out only fields the database
-    fills (the primary key). Primary keys are not read back. Elsewhere than PostgreSQL the
-    rows go through insert_values' bulk_create."""
+    fills (the primary key). Primary keys are not read back."""
     if not objs:
         return
-    if connection.vendor == "postgresql":
-        row = row_getter(model, fields)
-    else:  # plain attribute values: bulk_create prepares them itself
-        names = [model._meta.get_field(n).attname for n in fields]
-
-        def row(obj) -> tuple:
-            return tuple(getattr(obj, n) for n in names)
-
+    row = row_getter(model, fields)
     insert_values(model, [row(obj) for obj in objs], fields)
+
+
+def update_rows(model: type[models.Model], objs: Sequence[models.Model], fields: Sequence[str]):
+    """UPDATE the rows of `objs` (saved instances, by primary key), setting `fields` to their
+    attribute values: one `UPDATE … FROM (VALUES …)` per PAGE rows, each value cast to its
+    column's type. The rows should be locked by the caller (select_for_update)."""
+    if not objs:
+        return
+    meta = model._meta
+    q = connection.ops.quote_name
+    pk = meta.pk
+    columns = [meta.get_field(n) for n in fields]
+    row = row_getter(model, [pk.name, *fields])
+    template = "(" + ", ".join(f"%s::{f.db_type(connection)}" for f in [pk, *columns]) + ")"
+    sets = ", ".join(f"{q(f.column)} = v.{q(f.column)}" for f in columns)
+    names = ", ".join(q(f.column) for f in [pk, *columns])
+    head = f"UPDATE {q(meta.db_table)} AS t SET {sets} FROM (VALUES "
+    tail = f") AS v({names}) WHERE t.{q(pk.column)} = v.{q(pk.column)}"
+    with connection.cursor() as cursor:
+        raw = cursor.cursor  # psycopg2's, for mogrify: the statement itself goes through Django
+        for start in range(0, len(objs), PAGE):
+            values = b", ".join(raw.mogrify(template, row(o)) for o in objs[start : start + PAGE])
+            cursor.execute(head + values.decode() + tail)  # no params: a % in the data stays

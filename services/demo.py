@@ -350,11 +350,10 @@ def seed_city(city: Area, progress=None, count: int | None = None) -> int:
         CaseCounter.objects.update_or_create(day=day, defaults={"last": last})
     if bar:
         bar.close()
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            # VACUUM too: it fills the visibility map, without which index-only scans (the
-            # inbox count) fall back to reading rows, as they would not on a live server.
-            vacuum = "" if connection.in_atomic_block else "VACUUM "  # not inside a transaction
-            cursor.execute(f"{vacuum}ANALYZE services_case")
-            cursor.execute(f"{vacuum}ANALYZE services_caseevent")
+    with connection.cursor() as cursor:
+        # VACUUM too: it fills the visibility map, without which index-only scans (the inbox
+        # count) fall back to reading rows, as they would not on a live server.
+        vacuum = "" if connection.in_atomic_block else "VACUUM "  # not inside a transaction
+        cursor.execute(f"{vacuum}ANALYZE services_case")
+        cursor.execute(f"{vacuum}ANALYZE services_caseevent")
     return todo

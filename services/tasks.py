@@ -1,7 +1,9 @@
 """Celery tasks: dispatch on submit, the deadline sweep, notification delivery.
 
 The database is the source of truth: tasks take ids, every step checks the stored state, so
-a task run twice, a lost message or a killed worker never does a step twice or loses one."""
+a task run twice, a lost message or a killed worker never does a step twice or loses one.
+Case rows change only in services.actions (the dispatch and sweep batches are
+services.actions.sweep); the tasks schedule, loop and run threads around them."""
 
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 
-from services import actions, notify, routing
+from services import actions, notify
 from services.models import Case, NotificationOutbox, OutboxStatus
 
 logger = logging.getLogger("services.tasks")
@@ -44,45 +46,15 @@ def request_dispatch() -> None:
     dispatch_pending.apply_async(countdown=DISPATCH_DEBOUNCE)
 
 
-def _awaiting_dispatch():
-    return Case.objects.filter(state="submitted", next_check_at__isnull=False)
-
-
-def dispatch_waiting(case: Case, cache: dict | None = None) -> bool:
-    """Dispatch one case waiting for it, inside the caller's transaction (the row is locked).
-    A case the routing rules cannot place stops waiting: it stays with its first receiver
-    and the dispatchers, who see it in the 'submitted' inbox. `cache`: routing's batch cache."""
-    case_id = case.pk
-    try:
-        with transaction.atomic():
-            actions.dispatch(case_id, actor=None, target=routing.route(case, cache))
-        return True
-    except (ValidationError, LookupError) as exc:
-        logger.warning("case %s left for a dispatcher: %s", case_id, exc)
-        Case.objects.filter(pk=case_id, state="submitted").update(next_check_at=None)
-        return False
-
-
 @shared_task(acks_late=True)
 def dispatch_pending(batch_size: int = 100, max_batches: int = 100) -> int:
     """Route every case waiting for dispatch, oldest first, in batches locked with SKIP LOCKED
     (two workers share the work; a case already dispatched is no longer waiting)."""
     total = 0
     for _ in range(max_batches):
-        with transaction.atomic():
-            qs = _awaiting_dispatch().order_by("next_check_at")
-            if connection.vendor == "postgresql":
-                qs = qs.select_for_update(skip_locked=True)
-            else:
-                qs = qs.select_for_update()
-            cases = list(qs[:batch_size])
-            # What routing reads for the whole batch, once: places, grid workers, rules.
-            cache: dict = {}
-            routing.prefetch_chains(cases, cache)
-            routing.prefetch_grid_workers(cache)
-            for case in cases:
-                total += dispatch_waiting(case, cache)
-        if len(cases) < batch_size:
+        taken, dispatched = actions.dispatch_waiting_batch(batch_size)
+        total += dispatched
+        if taken < batch_size:
             break
     return total
 
@@ -103,91 +75,15 @@ def dispatch_case(case_id: int) -> str:
     return "dispatched"
 
 
-def write_timers(cases: list[Case]) -> None:
-    """Save the sweep's changes to many cases at once.
-
-    On PostgreSQL one UPDATE … FROM (VALUES …) (Django's bulk_update builds a CASE per field
-    per row, which costs more than the whole sweep); elsewhere bulk_update."""
-    if not cases:
-        return
-    now = timezone.now()
-    for case in cases:
-        case.updated_at = now
-    if connection.vendor != "postgresql":
-        Case.objects.bulk_update(cases, actions.TIMER_FIELDS, batch_size=500)
-        return
-    from psycopg2.extras import execute_values
-
-    columns = []
-    for name in actions.TIMER_FIELDS:
-        field = Case._meta.get_field(name)
-        columns.append((field.attname, field.column, field.db_type(connection)))
-    sets = ", ".join(f'"{col}" = v."{col}"' for _a, col, _t in columns)
-    names = ", ".join(f'"{col}"' for _a, col, _t in columns)
-    template = "(%s::bigint, " + ", ".join(f"%s::{t}" for _a, _c, t in columns) + ")"
-    rows = [(case.pk, *[getattr(case, attname) for attname, _c, _t in columns]) for case in cases]
-    with connection.cursor() as cursor:
-        execute_values(
-            cursor.cursor if hasattr(cursor, "cursor") else cursor,
-            f"UPDATE {Case._meta.db_table} AS c SET {sets} FROM (VALUES %s) AS v(id, {names}) "
-            "WHERE c.id = v.id",
-            rows,
-            template=template,
-            page_size=1000,
-        )
-
-
-def _lock_due(now, limit: int) -> list[Case]:
-    # No select_related: the handling units come from the batch's place chains
-    # (routing.attach_units), which a join would build a second time for every row.
-    qs = Case.objects.filter(next_check_at__lte=now).order_by("next_check_at")
-    if connection.vendor == "postgresql":
-        # Two sweeps at once share the work instead of waiting for (or repeating) each other.
-        qs = qs.select_for_update(skip_locked=True, of=("self",))
-    else:
-        qs = qs.select_for_update()
-    return list(qs[:limit])
-
-
 def sweep_once(now=None, batch_size: int = SWEEP_BATCH, chains: dict | None = None) -> int:
-    """One batch of due cases, in one transaction. Returns how many cases were taken.
-
-    `chains` carries the place chains read by earlier batches of the same sweep (the area tree
-    does not change between batches a second apart; people and rules are read afresh)."""
-    now = now or timezone.now()
-    with transaction.atomic():
-        cases = _lock_due(now, batch_size)
-        taken = len(cases)
-        if not taken:
-            return 0
-        # A case still waiting for dispatch past its grace time lost its message: route it now.
-        waiting = [case for case in cases if case.state == "submitted"]
-        if waiting:
-            for case in waiting:
-                dispatch_waiting(case)
-            cases = [case for case in cases if case.state != "submitted"]
-        batch = actions.TimerBatch()
-        if chains is not None:
-            batch.cache.update(chains)
-        # Everything escalation needs for the whole batch, in a few queries.
-        routing.prefetch_chains(cases, batch.cache)
-        if chains is not None:
-            chains.update(routing.tree_entries(batch.cache))
-        routing.attach_units(cases, batch.cache)
-        routing.prefetch_unit_users(batch.cache, batch.user_cache, cases)
-        for case in cases:
-            if not actions.advance_timers(case, now, batch):
-                # Its check time came with nothing to do: it just gets its next time.
-                actions.schedule(case, now)
-        write_timers(cases)
-        batch.flush()
-        return taken
+    """One batch of due cases (services.actions.sweep_batch). Returns how many were taken."""
+    return actions.sweep_batch(now, batch_size, chains)
 
 
 SWEEP_HELPERS = 3  # extra sweeps sent when more than one batch is due
-# Batches one sweep keeps in flight on PostgreSQL, each in a thread with its own connection:
-# while the database writes one batch, Python prepares the next (each alone left the other
-# idle half the time). SKIP LOCKED splits the rows between them as it does between sweeps.
+# Batches one sweep keeps in flight, each in a thread with its own connection: while the
+# database writes one batch, Python prepares the next (each alone left the other idle half the
+# time). SKIP LOCKED splits the rows between them as it does between sweeps.
 SWEEP_THREADS = 2
 
 
@@ -221,8 +117,9 @@ def sweep_deadlines(
 
     When the first batch comes back full (a burst: a holiday ending, a sweep that was down),
     `helpers` more sweeps are sent so idle worker processes join in, and this sweep goes on
-    in `threads` threads (PostgreSQL only), each taking up to `max_batches` batches; SKIP
-    LOCKED splits the due rows between them all and the stage markers keep every step single."""
+    in `threads` threads, each taking up to `max_batches` batches; SKIP LOCKED splits the due
+    rows between them all and the stage markers keep every step single. The batches
+    themselves are services.actions.sweep_batch: this task only loops and runs threads."""
     now = timezone.now()
     chains: dict = {}
     total = sweep_once(now, batch_size, chains)
@@ -234,9 +131,9 @@ def sweep_deadlines(
         )
     if max_batches <= 1:
         return total
-    # Only where rows are really locked (SQLite ignores FOR UPDATE) and each thread's commits
-    # are its own (inside a caller's transaction another connection would not see its rows).
-    extra = threads - 1 if connection.vendor == "postgresql" else 0
+    # Only where each thread's commits are its own: inside a caller's transaction another
+    # connection would not see its rows (nor its locks).
+    extra = threads - 1
     if extra <= 0 or connection.in_atomic_block:
         return total + _sweep_batches(now, batch_size, max_batches - 1, chains)
     with ThreadPoolExecutor(extra, thread_name_prefix="sweep") as pool:

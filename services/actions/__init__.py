@@ -17,7 +17,8 @@ A refused step raises django.core.exceptions.ValidationError with a message for 
 Modules by concern: core (TRANSITIONS, locking, events, clocks), intake (submit_case),
 dispatch (dispatch, review_return, transfer, escalate), handling (sign_for … resolve, return,
 joint units), review (merge, not_accepted, callback, archive), supervision (extensions, the
-timer ladder). Import from `services.actions`; the split is an internal layout.
+timer ladder), sweep (the batches the dispatch and sweep tasks run: locked with SKIP LOCKED,
+written in bulk). Import from `services.actions`; the split is an internal layout.
 """
 
 from services.actions.core import (
@@ -56,6 +57,14 @@ from services.actions.supervision import (
     decide_extension,
     request_extension,
     timers_due,
+)
+from services.actions.sweep import (
+    awaiting_dispatch,
+    dispatch_waiting,
+    dispatch_waiting_batch,
+    lock_due,
+    sweep_batch,
+    write_timers,
 )
 
 __all__ = [
@@ -101,4 +110,10 @@ __all__ = [
     "advance_timers",
     "TIMER_FIELDS",
     "timers_due",
+    "awaiting_dispatch",
+    "dispatch_waiting",
+    "dispatch_waiting_batch",
+    "lock_due",
+    "sweep_batch",
+    "write_timers",
 ]

@@ -3,7 +3,6 @@ checks, events, notifications on commit, actor checks and the three clocks."""
 
 from __future__ import annotations
 
-import time as _time
 from collections.abc import Iterable
 from datetime import datetime
 
@@ -16,6 +15,7 @@ from django.utils.translation import gettext as _
 from grids.models import Area
 from grids.models.roles import Role
 from grids.scope import scope_for
+from portal.memo import TTLMemo
 from services import calendar, city, notify, photos, routing
 from services.choices import (
     Action,
@@ -219,35 +219,24 @@ def _require(ok: bool, message: str | None = None) -> None:
 # --- clocks -------------------------------------------------------------------------------------
 
 
-_limits_cache: dict[tuple[int, str], tuple[float, tuple]] = {}
-LIMITS_TTL = 60.0  # seconds; a staff edit clears this process's cache at once
-
-
-_intake_cache: dict[tuple[str, object], tuple[float, object]] = {}
+# Per-process memos of what staff rarely change, read on every intake and by the sweep for
+# thousands of cases in a row. A staff edit of a category or time limit clears them at once in
+# its own process (services.apps signals); other processes see it within LIMITS_TTL.
+LIMITS_TTL = 60.0  # seconds
+_limits = TTLMemo(LIMITS_TTL)
+_categories = TTLMemo(LIMITS_TTL)
+_grids = TTLMemo(LIMITS_TTL)
 
 
 def clear_limits_cache() -> None:
-    _limits_cache.clear()
-    _intake_cache.clear()
-
-
-def _cached(kind: str, key, load):
-    """A per-process memo for intake's lookups that staff rarely change (active categories by
-    id, the grid above a place path), for LIMITS_TTL seconds; a staff edit of a category
-    clears it at once in this process (services.apps signals)."""
-    hit = _intake_cache.get((kind, key))
-    now = _time.monotonic()
-    if hit is not None and now - hit[0] < LIMITS_TTL:
-        return hit[1]
-    value = load()
-    if len(_intake_cache) > 10_000:
-        _intake_cache.clear()
-    _intake_cache[(kind, key)] = (now, value)
-    return value
+    """Forget the memoised time limits, categories and grids (a staff edit; tests)."""
+    for memo in (_limits, _categories, _grids):
+        memo.clear()
 
 
 def active_category(pk) -> Category | None:
-    return _cached("category", pk, lambda: Category.objects.filter(pk=pk, is_active=True).first())
+    """The active category with this id, or None."""
+    return _categories.get(pk, lambda: Category.objects.filter(pk=pk, is_active=True).first())
 
 
 def grid_id_for(place: Area) -> int | None:
@@ -258,19 +247,12 @@ def grid_id_for(place: Area) -> int | None:
         grid = routing.grid_of(place)
         return grid.pk if grid else None
 
-    return _cached("grid", place.path, load)
+    return _grids.get(place.path, load)
 
 
 def limits_for(category_id: int, case_type: str) -> tuple[tuple[int, str], ...]:
-    """The (amount, unit) of the sign, contact and resolve clocks for a category × type,
-    cached for a minute (the sweep re-starts clocks for thousands of cases in a row)."""
-    key = (category_id, case_type)
-    hit = _limits_cache.get(key)
-    if hit is not None and _time.monotonic() - hit[0] < LIMITS_TTL:
-        return hit[1]
-    value = _limits_for(category_id, case_type)
-    _limits_cache[key] = (_time.monotonic(), value)
-    return value
+    """The (amount, unit) of the sign, contact and resolve clocks for a category × type."""
+    return _limits.get((category_id, case_type), lambda: _limits_for(category_id, case_type))
 
 
 def _limits_for(category_id: int, case_type: str) -> tuple[tuple[int, str], ...]:

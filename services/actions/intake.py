@@ -14,7 +14,6 @@ from django.utils.translation import gettext as _
 from grids.models import Area
 from grids.models.roles import Role
 from grids.scope import scope_for
-from portal.bulk import column_list, row_getter
 from services import calendar, city, photos
 from services.actions.core import S, _event, _now, active_category, grid_id_for
 from services.actions.handling import _resolve_locked
@@ -28,7 +27,6 @@ from services.choices import (
 from services.models import (
     Case,
     CaseCounter,
-    CaseEvent,
     CaseFollower,
     CasePhoto,
     Category,
@@ -36,11 +34,9 @@ from services.models import (
 
 
 def next_number(now: datetime | None = None) -> str:
-    """The next case number, YYYYMMDD + 5 digits (2026112400123), from one atomic upsert:
-    concurrent submissions each get their own number without a lock held past the statement.
-    On PostgreSQL submit_case does the same inside its one insert statement (_insert_statement
-    formats the number in SQL; test_numbers_keep_at_least_five_digits_past_99999 keeps the
-    two alike); this is the path elsewhere (SQLite)."""
+    """The next case number, YYYYMMDD + at least 5 digits (2026112400123), from one atomic
+    upsert of the day's counter row: concurrent submissions each get their own number, and the
+    row is held only for the length of the statement (the ORM has no "increment or insert")."""
     day = calendar.local(now or _now()).date()
     table = CaseCounter._meta.db_table
     with connection.cursor() as cursor:
@@ -51,51 +47,6 @@ def next_number(now: datetime | None = None) -> str:
         )
         (last,) = cursor.fetchone()
     return f"{day:%Y%m%d}{last:05d}"
-
-
-# On PostgreSQL the case goes in through one statement (_insert_case); tests turn this off to
-# compare it with the ORM's save, which SQLite always uses.
-ONE_STATEMENT = True
-_EVENT_FIELDS = ("actor", "at", "action", "from_state", "to_state", "note", "payload")
-_insert_sql: tuple | None = None  # (statement, case row getter, event row getter), built once
-
-
-def _insert_statement() -> tuple:
-    global _insert_sql
-    if _insert_sql is None:
-        case_fields = [f.name for f in Case._meta.concrete_fields if f.name not in ("id", "number")]
-        q = connection.ops.quote_name
-        counter, cases, events = (q(m._meta.db_table) for m in (CaseCounter, Case, CaseEvent))
-        marks = ", ".join(["%s"] * len(case_fields))
-        event_marks = ", ".join(["%s"] * len(_EVENT_FIELDS))
-        sql = (
-            f"WITH n AS (INSERT INTO {counter} (day, last) VALUES (%s, 1) "
-            f"ON CONFLICT (day) DO UPDATE SET last = {counter}.last + 1 RETURNING last), "
-            f"c AS (INSERT INTO {cases} (number, {column_list(Case, case_fields)}) VALUES ("
-            # the same number next_number() gives: the day and at least five digits
-            "(SELECT %s || lpad(last::text, greatest(5, length(last::text)), '0') FROM n), "
-            f"{marks}) RETURNING id, number), "
-            f"e AS (INSERT INTO {events} (case_id, {column_list(CaseEvent, _EVENT_FIELDS)}) "
-            f"VALUES ((SELECT id FROM c), {event_marks})) "
-            "SELECT id, number FROM c"
-        )
-        _insert_sql = (sql, row_getter(Case, case_fields), row_getter(CaseEvent, _EVENT_FIELDS))
-    return _insert_sql
-
-
-def _insert_case(case: Case, submitted: CaseEvent, now: datetime) -> None:
-    """PostgreSQL: the day's next number, the case and its first event in one statement. The
-    three round trips and Django's compiling of a 60-column save were most of an intake's
-    cost. Sets the case's pk and number, as save() would."""
-    sql, case_row, event_row = _insert_statement()
-    day = calendar.local(now).date()
-    case.created_at = case.updated_at = now
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [day, f"{day:%Y%m%d}", *case_row(case), *event_row(submitted)])
-        case.pk, case.number = cursor.fetchone()
-    case._state.adding = False
-    case._state.db = connection.alias
-    submitted.case = case
 
 
 # --- intake -------------------------------------------------------------------------------------
@@ -182,9 +133,8 @@ def submit_case(data: Intake, actor=None) -> Case:
     clean_results = photos.process_all(data.result_photos) if data.handled_on_spot else []
     now = _now()
     user = actor if actor is not None and actor.is_authenticated else None
-    fast = ONE_STATEMENT and connection.vendor == "postgresql"
     case = Case(
-        number="" if fast else next_number(now),
+        number=next_number(now),
         channel=data.channel,
         case_type=data.case_type,
         category=category,
@@ -211,12 +161,9 @@ def submit_case(data: Intake, actor=None) -> Case:
     if case.channel == Channel.RESIDENT_WEB and case.reporter is None and not case.reporter_phone:
         raise ValidationError({"reporter_phone": _("Leave a phone number so we can reach you.")})
     submitted = _event(case, Action.SUBMIT, user, "", payload={"channel": case.channel}, at=now)
-    if fast:
-        _insert_case(case, submitted, now)
-    else:
-        case.save()
-        submitted.case = case
-        submitted.save()
+    case.save()
+    submitted.case = case
+    submitted.save()
     if clean_photos:
         CasePhoto.objects.bulk_create(
             [CasePhoto(case=case, kind=PhotoKind.INTAKE, image=f) for f in clean_photos]

@@ -3,8 +3,6 @@ call services.actions, so the same rules hold for the API, the admin and the pho
 
 from __future__ import annotations
 
-import copy
-
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -63,24 +61,7 @@ class JointUnitSerializer(serializers.ModelSerializer):
         return str(obj.department or obj.area)
 
 
-class PrebuiltFieldsMixin:
-    """Build a ModelSerializer's fields once per class and hand each instance a copy.
-
-    DRF introspects the model for every serializer instance (field kwargs, validators, lazy
-    labels): a third of an intake request's time. Each instance gets shallow copies: binding
-    only sets attributes on the copy (name, parent, source), so instances stay independent."""
-
-    _prebuilt: dict = {}
-
-    def get_fields(self):
-        cls = type(self)
-        proto = PrebuiltFieldsMixin._prebuilt.get(cls)
-        if proto is None:
-            proto = PrebuiltFieldsMixin._prebuilt[cls] = super().get_fields()
-        return {name: copy.copy(field) for name, field in proto.items()}
-
-
-class CaseSerializer(PrebuiltFieldsMixin, serializers.ModelSerializer):
+class CaseSerializer(serializers.ModelSerializer):
     category_name = serializers.CharField(source="category.name", read_only=True)
     place_name = serializers.CharField(source="place.name", read_only=True)
     state_label = serializers.CharField(source="get_state_display", read_only=True)
@@ -137,7 +118,7 @@ class CaseSerializer(PrebuiltFieldsMixin, serializers.ModelSerializer):
         return shown_phone(getattr(request, "user", None), obj.reporter_phone, obj.place)
 
 
-class CaseReceiptSerializer(PrebuiltFieldsMixin, serializers.ModelSerializer):
+class CaseReceiptSerializer(serializers.ModelSerializer):
     """What a POST answers with: enough to show the resident their number and to follow the
     `Location` header to the whole case (intake must stay cheap)."""
 
@@ -161,27 +142,6 @@ class CaseReceiptSerializer(PrebuiltFieldsMixin, serializers.ModelSerializer):
         read_only_fields = fields
 
 
-_DATETIME = serializers.DateTimeField()
-
-
-def receipt(case: Case) -> dict:
-    """CaseReceiptSerializer's output, written directly: the serializer's field machinery
-    cost more than the rest of the response (a test keeps the two alike)."""
-    return {
-        "id": case.pk,
-        "number": case.number,
-        "state": case.state,
-        "state_label": str(case.get_state_display()),
-        "case_type": case.case_type,
-        "channel": case.channel,
-        "category": case.category_id,
-        "place": case.place_id,
-        "urgency": case.urgency,
-        "version": case.version,
-        "created_at": _DATETIME.to_representation(case.created_at),
-    }
-
-
 class CaseDetailSerializer(CaseSerializer):
     events = EventSerializer(many=True, read_only=True)
     joint_units = JointUnitSerializer(many=True, read_only=True)
@@ -201,7 +161,7 @@ class CaseDetailSerializer(CaseSerializer):
         return allowed_actions(obj)
 
 
-class IntakeSerializer(PrebuiltFieldsMixin, serializers.Serializer):
+class IntakeSerializer(serializers.Serializer):
     """A new case. Files go in the multipart field `photos` (up to 9)."""
 
     case_type = serializers.ChoiceField(choices=CaseType.choices)

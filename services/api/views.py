@@ -118,7 +118,7 @@ class CaseViewSet(
             actor=request.user,
         )
         # A receipt, not the whole case: intake must stay cheap; Location leads to the rest.
-        body = s.receipt(case)
+        body = s.CaseReceiptSerializer(case).data
         headers = {"Location": f"{request.path}{case.pk}/"}
         return Response(body, status=status.HTTP_201_CREATED, headers=headers)
 

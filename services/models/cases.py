@@ -31,10 +31,10 @@ _NOTHING = Q(pk__in=[])
 
 @models.BigAutoField.register_lookup
 class AnyOf(models.Lookup):
-    """`pk__any_of=<subquery>`: `pk = ANY(ARRAY(subquery))` on PostgreSQL, `IN (subquery)`
-    elsewhere. The array is computed once (an InitPlan) and is an index condition, so an OR of
-    it with other indexed arms becomes a BitmapOr; `IN (subquery)` becomes a hashed SubPlan that
-    forces a scan of every case (seconds at a million cases)."""
+    """`pk__any_of=<subquery>`: `pk = ANY(ARRAY(subquery))`. The array is computed once (an
+    InitPlan) and is an index condition, so an OR of it with other indexed arms becomes a
+    BitmapOr; `IN (subquery)` becomes a hashed SubPlan that forces a scan of every case
+    (seconds at a million cases)."""
 
     lookup_name = "any_of"
 
@@ -47,9 +47,7 @@ class AnyOf(models.Lookup):
         rhs, rhs_params = compiler.compile(query)
         if not rhs.startswith("("):
             rhs = f"({rhs})"
-        if connection.vendor == "postgresql":
-            return f"{lhs} = ANY(ARRAY{rhs})", [*lhs_params, *rhs_params]
-        return f"{lhs} IN {rhs}", [*lhs_params, *rhs_params]
+        return f"{lhs} = ANY(ARRAY{rhs})", [*lhs_params, *rhs_params]
 
 
 class CaseQuerySet(ScopedQuerySet):

@@ -463,3 +463,14 @@ def test_deadlines_follow_the_time_limit_table(desk):
     # Consultation: 2 working days.
     case = desk.dispatched(case_type="consultation")
     assert case.resolve_due == calendar.add_working_days(case.dispatched_at, 2)
+
+
+def test_a_category_staff_retire_is_refused_at_once_in_this_process(desk):
+    # Intake keeps active categories in a per-process memo (portal.memo.TTLMemo); the staff
+    # edit's signal clears it, so the next intake does not wait for the memo to expire.
+    desk.file(category=desk.noise)
+    desk.noise.is_active = False
+    desk.noise.save()
+    with pytest.raises(ValidationError) as err:
+        desk.file(category=desk.noise)
+    assert "category" in err.value.message_dict

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.utils.dateparse import parse_datetime
 from rest_framework.test import APIClient
 
 from services.models import Case, RoutingRule
@@ -68,6 +69,28 @@ def test_create_with_photos_then_walk_the_transitions(api, desk, settings, tmp_p
         format="json",
     )
     assert r.status_code == 200 and r.data["state"] == "called_back"
+
+
+def test_create_answers_with_a_receipt_and_the_cases_address(api, desk):
+    as_(api, desk, "resident_a")
+    r = api.post(CASES, body(desk), format="json")
+    assert r.status_code == 201, r.content
+    case = Case.objects.get(pk=r.data["id"])
+    assert r.headers["Location"] == f"{CASES}{case.pk}/"
+    assert r.json() == {
+        "id": case.pk,
+        "number": case.number,
+        "state": "submitted",
+        "state_label": "submitted",
+        "case_type": "help",
+        "channel": "resident_web",
+        "category": desk.potholes.pk,
+        "place": desk.t.a.buildings[0].pk,
+        "urgency": case.urgency,
+        "version": case.version,
+        "created_at": r.json()["created_at"],
+    }
+    assert parse_datetime(r.json()["created_at"]) == case.created_at
 
 
 def test_clear_400s(api, desk):
