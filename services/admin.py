@@ -19,7 +19,7 @@ from grids.admin_mixins import ScopedAdmin
 from grids.models import Area, Department
 from grids.privacy import mask_phone, shown_phone
 from grids.scope import may, scope_for
-from portal.excel import xlsx_download
+from portal.excel import xlsx_bytes, xlsx_response
 from portal.write_path import WritePathMixin
 from services import actions, case_page, transitions
 from services.choices import Action, ExtensionStatus, State
@@ -466,7 +466,10 @@ class CaseAdmin(ScopedAdmin):
                 values = (getattr(case, attr) for attr, _label in EXPORT_COLUMNS)
                 yield [value() if callable(value) else value for value in values]
 
-        return xlsx_download(_("cases"), [label for _attr, label in EXPORT_COLUMNS], rows())
+        header = [label for _attr, label in EXPORT_COLUMNS]
+        # The sheet is named in the user's language; the file name stays ASCII, which every
+        # browser reads from a plain Content-Disposition header.
+        return xlsx_response("cases", xlsx_bytes([(_("cases"), header, rows())]))
 
 
 _PEOPLE = ("reporter", "assignee", "received_by")

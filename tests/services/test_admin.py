@@ -298,3 +298,13 @@ def test_no_generic_admin_form_writes_a_case_or_what_hangs_on_it(client, desk):
     patrol.refresh_from_db()
     assert (extension.working_days, patrol.seen) == (2, "一切正常")
     assert Case.objects.filter(pk=case.pk).exists()
+
+
+def test_the_export_is_an_attachment_in_chinese_too(client, desk):
+    desk.dispatched()
+    login(client, desk, "community_a")
+    response = client.get(
+        reverse("admin:services_case_export"), headers={"accept-language": "zh-hans"}
+    )
+    assert response["Content-Disposition"].startswith('attachment; filename="cases-')
+    assert load_workbook(io.BytesIO(response.content)).sheetnames == ["工单"]
