@@ -487,14 +487,42 @@ def _attach_people(case: Case) -> None:
 
 @admin.register(ExtensionRequest)
 class ExtensionRequestAdmin(ScopedAdmin):
+    """Extension requests on the cases the user sees. They are made on the case page and
+    decided there or here, in bulk, through decide_extension (the generic form is read-only)."""
+
     list_display = ("case", "working_days", "status", "requested_by", "created_at")
     list_select_related = ("case", "requested_by")
     list_filter = ("status",)
     readonly_fields = [f.name for f in ExtensionRequest._meta.fields if f.name != "id"]
 
+    actions = ["approve", "refuse"]
+
     def get_queryset(self, request):
         visible = Case.objects.visible_to(request.user).values("pk")
         return ExtensionRequest.objects.filter(case_id__in=visible)
+
+    def _decide(self, request, queryset, approve: bool) -> None:
+        """Each pending request through decide_extension, which checks that the user
+        supervises the case; a refused one is named, the others go ahead."""
+        done, refused = 0, []
+        pending = queryset.filter(status=ExtensionStatus.PENDING).select_related("case")
+        for extension in pending:
+            try:
+                actions.decide_extension(extension.case_id, actor=request.user, approve=approve)
+                done += 1
+            except ValidationError as exc:
+                refused.append(f"{extension.case.number}: {'; '.join(exc.messages)}")
+        self.message_user(request, _("%(n)s extension requests decided.") % {"n": done})
+        for line in refused[:10]:
+            self.message_user(request, line, messages.WARNING)
+
+    @admin.action(description=gettext_lazy("Approve the selected extension requests"))
+    def approve(self, request, queryset):
+        self._decide(request, queryset, approve=True)
+
+    @admin.action(description=gettext_lazy("Refuse the selected extension requests"))
+    def refuse(self, request, queryset):
+        self._decide(request, queryset, approve=False)
 
     def _may(self, request, action, obj=None):
         if obj is not None:

@@ -308,3 +308,23 @@ def test_the_export_is_an_attachment_in_chinese_too(client, desk):
     )
     assert response["Content-Disposition"].startswith('attachment; filename="cases-')
     assert load_workbook(io.BytesIO(response.content)).sheetnames == ["工单"]
+
+
+def test_extension_requests_are_decided_through_the_operation(client, desk):
+    cases = [desk.dispatched() for _ in range(2)]
+    for case in cases:
+        actions.sign_for(case, actor=desk.user("grid_a"))
+        actions.request_extension(case, actor=desk.user("grid_a"), working_days=2, reason="等材料")
+    ids = list(ExtensionRequest.objects.values_list("pk", flat=True))
+    url = reverse("admin:services_extensionrequest_changelist")
+    # The grid worker handles the cases but does not supervise them: decide_extension refuses.
+    login(client, desk, "grid_a")
+    client.post(url, {"action": "approve", "_selected_action": ids})
+    assert set(ExtensionRequest.objects.values_list("status", flat=True)) == {"pending"}
+    login(client, desk, "community_a")
+    client.post(url, {"action": "approve", "_selected_action": ids[:1]})
+    client.post(url, {"action": "refuse", "_selected_action": ids})
+    statuses = dict(ExtensionRequest.objects.values_list("pk", "status"))
+    assert statuses == {ids[0]: "approved", ids[1]: "refused"}
+    # The timeline says who decided (the operation wrote it, not a form).
+    assert Case.objects.get(pk=cases[0].pk).events.filter(action="decide_extension").count() == 1
