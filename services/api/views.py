@@ -36,12 +36,8 @@ class CatalogueViewSet(ScopedViewSetMixin, viewsets.ModelViewSet):
 
     def _check_in_scope(self, instance):
         # Scope.covers knows areas, not city-wide rows: ask the catalogue's own queryset.
-        if (
-            not type(instance)
-            .objects.changeable_by(self.request.user)
-            .filter(pk=instance.pk)
-            .exists()
-        ):
+        rows = type(instance).objects.changeable_by(self.request.user)
+        if not rows.filter(pk=instance.pk).exists():
             raise exceptions.ValidationError(
                 {"non_field_errors": [_("The object would fall outside your area.")]}
             )
