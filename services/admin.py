@@ -4,14 +4,11 @@ Plus the catalogue staff maintain: categories, time limits, holidays, routing ru
 
 from __future__ import annotations
 
-import io
-from datetime import datetime
-
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -19,10 +16,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from grids.admin_mixins import ScopedAdmin
-from grids.models import Department
-from grids.models.roles import Role
+from grids.models import Area, Department
 from grids.privacy import mask_phone, shown_phone
-from grids.scope import scope_for
+from grids.scope import may, scope_for
+from portal.excel import xlsx_bytes, xlsx_response
+from portal.write_path import WritePathMixin
 from services import actions, case_page, transitions
 from services.choices import Action, ExtensionStatus, State
 from services.inbox import (
@@ -46,31 +44,50 @@ from services.models import (
     RoutingRule,
     TimeLimit,
 )
+from services.models.catalogue import check_rule_area
 
-CATALOGUE_EDITORS = {Role.CITY_STAFF, Role.DISTRICT_STAFF}
 
+class CatalogueAdmin(WritePathMixin, admin.ModelAdmin):
+    """The catalogues staff maintain, through the area scope: the model's queryset says which
+    rows a user sees and changes (services.models.catalogue), grids.scope.may which verbs.
+    A row outside the scope does not exist (404); a city-wide row is read-only below the city."""
 
-class CatalogueAdmin(admin.ModelAdmin):
-    """City-wide settings: every staff member reads them, city and district staff edit."""
+    def get_queryset(self, request):
+        return super().get_queryset(request).visible_to(request.user)
 
     def has_module_permission(self, request):
-        return scope_for(request.user).is_staff
+        return scope_for(request.user).is_staff and may(request.user, "view", self.model)
+
+    def _may(self, request, action: str, obj=None) -> bool:
+        if not may(request.user, action, self.model):
+            return False
+        if obj is None:
+            return True
+        manager = self.model._default_manager
+        rows = manager.visible_to if action == "view" else manager.changeable_by
+        return rows(request.user).filter(pk=obj.pk).exists()
 
     def has_view_permission(self, request, obj=None):
-        return scope_for(request.user).is_staff
-
-    def _edit(self, request) -> bool:
-        scope = scope_for(request.user)
-        return scope.is_superuser or bool(scope.roles & CATALOGUE_EDITORS)
+        return self._may(request, "view", obj)
 
     def has_add_permission(self, request):
-        return self._edit(request)
+        return self._may(request, "add")
 
     def has_change_permission(self, request, obj=None):
-        return self._edit(request)
+        return self._may(request, "change", obj)
 
     def has_delete_permission(self, request, obj=None):
-        return self._edit(request)
+        return self._may(request, "delete", obj)
+
+    def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
+        raise Http404  # out of scope looks exactly like not existing
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        # The admin wraps this in a transaction: a row saved where the user may not change it
+        # (a crafted POST) rolls back whole.
+        if not self._may(request, "change", obj):
+            raise PermissionDenied
 
 
 @admin.register(Category)
@@ -109,6 +126,24 @@ class RoutingRuleAdmin(CatalogueAdmin):
     raw_id_fields = ("area",)
     list_filter = ("level", "is_active")
 
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "area":
+            kwargs["queryset"] = Area.objects.visible_to(request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        user = request.user  # the form's own, not the (shared) admin instance's
+
+        class RuleForm(form):
+            def clean(self):
+                cleaned = super().clean()
+                if "area" in cleaned:  # a valid choice (or none): may this user route there?
+                    check_rule_area(user, cleaned["area"])
+                return cleaned
+
+        return RuleForm
+
 
 @admin.register(KpiConfig)
 class KpiConfigAdmin(CatalogueAdmin):
@@ -144,6 +179,11 @@ EXPORT_COLUMNS = [
 
 @admin.register(Case)
 class CaseAdmin(ScopedAdmin):
+    """The inbox and the case page. A case is written by services.actions only (written_by):
+    the generic form adds, changes and deletes nothing; the page's action forms and the bulk
+    dispatch call the operations. Cases come in through submit_case, and are archived, not
+    deleted."""
+
     list_display = (
         "number",
         "case_type",
@@ -235,12 +275,6 @@ class CaseAdmin(ScopedAdmin):
             return ("resolve_due",)
         return super().get_ordering(request)
 
-    def has_add_permission(self, request):
-        return False  # cases come in through submit_case (the API and the phone pages)
-
-    def has_delete_permission(self, request, obj=None):
-        return False  # the record is kept; archive instead
-
     def _may(self, request, action, obj=None):
         if obj is None:
             return super()._may(request, action, obj)
@@ -251,10 +285,6 @@ class CaseAdmin(ScopedAdmin):
             qs = Case.objects.visible_to if action == "view" else Case.objects.changeable_by
             cache[key] = qs(request.user).filter(pk=obj.pk).exists()
         return cache[key]
-
-    def has_change_permission(self, request, obj=None):
-        # The case page is read-only; changes go through the action forms.
-        return self._may(request, "view", obj)
 
     def action_checkbox(self, obj):
         # The same input Django renders through the form widget templates, written directly:
@@ -424,37 +454,22 @@ class CaseAdmin(ScopedAdmin):
 
     def export_view(self, request):
         """The current filtered list (the changelist's own filters and search) as .xlsx."""
-        from openpyxl import Workbook
-
         if not self.has_view_permission(request):
             raise Http404
         changelist = self.get_changelist_instance(request)
         qs = changelist.get_queryset(request).select_related(
             "category__parent", "place", "handling_area", "handling_department"
         )
-        wb = Workbook(write_only=True)
-        ws = wb.create_sheet(str(_("cases")))
-        ws.append([str(label) for _attr, label in EXPORT_COLUMNS])
-        for case in qs.iterator(chunk_size=2000):
-            row = []
-            for attr, _label in EXPORT_COLUMNS:
-                value = getattr(case, attr)
-                value = value() if callable(value) else value
-                if isinstance(value, datetime):
-                    value = timezone.localtime(value).replace(tzinfo=None)
-                elif value is not None and not isinstance(value, int | float | str):
-                    value = str(value)
-                row.append(value)
-            ws.append(row)
-        out = io.BytesIO()
-        wb.save(out)
-        response = HttpResponse(
-            out.getvalue(),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
-        stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-        response["Content-Disposition"] = f'attachment; filename="cases-{stamp}.xlsx"'
-        return response
+
+        def rows():
+            for case in qs.iterator(chunk_size=2000):
+                values = (getattr(case, attr) for attr, _label in EXPORT_COLUMNS)
+                yield [value() if callable(value) else value for value in values]
+
+        header = [label for _attr, label in EXPORT_COLUMNS]
+        # The sheet is named in the user's language; the file name stays ASCII, which every
+        # browser reads from a plain Content-Disposition header.
+        return xlsx_response("cases", xlsx_bytes([(_("cases"), header, rows())]))
 
 
 _PEOPLE = ("reporter", "assignee", "received_by")
@@ -472,20 +487,42 @@ def _attach_people(case: Case) -> None:
 
 @admin.register(ExtensionRequest)
 class ExtensionRequestAdmin(ScopedAdmin):
+    """Extension requests on the cases the user sees. They are made on the case page and
+    decided there or here, in bulk, through decide_extension (the generic form is read-only)."""
+
     list_display = ("case", "working_days", "status", "requested_by", "created_at")
     list_select_related = ("case", "requested_by")
     list_filter = ("status",)
     readonly_fields = [f.name for f in ExtensionRequest._meta.fields if f.name != "id"]
 
+    actions = ["approve", "refuse"]
+
     def get_queryset(self, request):
         visible = Case.objects.visible_to(request.user).values("pk")
         return ExtensionRequest.objects.filter(case_id__in=visible)
 
-    def has_add_permission(self, request):
-        return False
+    def _decide(self, request, queryset, approve: bool) -> None:
+        """Each pending request through decide_extension, which checks that the user
+        supervises the case; a refused one is named, the others go ahead."""
+        done, refused = 0, []
+        pending = queryset.filter(status=ExtensionStatus.PENDING).select_related("case")
+        for extension in pending:
+            try:
+                actions.decide_extension(extension.case_id, actor=request.user, approve=approve)
+                done += 1
+            except ValidationError as exc:
+                refused.append(f"{extension.case.number}: {'; '.join(exc.messages)}")
+        self.message_user(request, _("%(n)s extension requests decided.") % {"n": done})
+        for line in refused[:10]:
+            self.message_user(request, line, messages.WARNING)
 
-    def has_delete_permission(self, request, obj=None):
-        return False
+    @admin.action(description=gettext_lazy("Approve the selected extension requests"))
+    def approve(self, request, queryset):
+        self._decide(request, queryset, approve=True)
+
+    @admin.action(description=gettext_lazy("Refuse the selected extension requests"))
+    def refuse(self, request, queryset):
+        self._decide(request, queryset, approve=False)
 
     def _may(self, request, action, obj=None):
         if obj is not None:
@@ -505,15 +542,9 @@ class PatrolLogAdmin(ScopedAdmin):
     list_select_related = ("grid", "place", "worker")
     readonly_fields = ("worker", "grid", "place", "at", "seen", "all_well", "case", "lat", "lng")
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(CityOutbox)
-class CityOutboxAdmin(admin.ModelAdmin):
+class CityOutboxAdmin(WritePathMixin, admin.ModelAdmin):
     """The city 12345 outbox, for the superuser: what is pending, what failed and why. The
     action puts failed rows back in the queue (after the city fixed what it refused)."""
 
@@ -536,15 +567,6 @@ class CityOutboxAdmin(admin.ModelAdmin):
 
     def has_view_permission(self, request, obj=None):
         return request.user.is_superuser
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.action(description=gettext_lazy("Send the selected failed events again"))
     def requeue(self, request, queryset):

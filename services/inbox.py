@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy
 
 from grids.models import Area
 from services.calendar import TZ
-from services.choices import State
+from services.choices import OPEN_STATES
 from services.models import Category
 
 
@@ -48,7 +48,7 @@ class TimerFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         now = timezone.now()
-        open_q = Q(state__in=[State.DISPATCHED, State.SIGNED, State.IN_PROGRESS])
+        open_q = Q(state__in=OPEN_STATES)
         value = self.value()
         if value == "overdue":
             return queryset.filter(open_q, resolve_due__lt=now)

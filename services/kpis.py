@@ -24,7 +24,7 @@ from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q,
 from django.db.models.functions import Substr
 from django.utils import timezone
 
-from services.choices import SATISFIED_RATINGS, State
+from services.choices import OPEN_STATES, SATISFIED_RATINGS, State
 from services.models import Case, KpiConfig
 
 
@@ -84,7 +84,6 @@ def cohort(
 
 def _aggregates(now: datetime) -> dict:
     """The aggregate expressions, keyed k_<name> (plain names would clash with fields)."""
-    open_states = [State.DISPATCHED, State.SIGNED, State.IN_PROGRESS]
     exprs = {
         "dispatched": Count("pk"),
         "responded": Count("pk", filter=Q(sign_on_time=True, contact_on_time=True)),
@@ -97,7 +96,7 @@ def _aggregates(now: datetime) -> dict:
         "overdue": Count(
             "pk",
             filter=Q(resolved_on_time=False)
-            | Q(state__in=open_states, resolved_at__isnull=True, resolve_due__lt=now),
+            | Q(state__in=OPEN_STATES, resolved_at__isnull=True, resolve_due__lt=now),
         ),
         "mean_handling": Avg(
             ExpressionWrapper(F("resolved_at") - F("dispatched_at"), output_field=DurationField()),

@@ -8,10 +8,11 @@ from datetime import date, datetime, time
 from django.db.models import Prefetch
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import mixins, permissions, status, viewsets
+from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.filters import OrderingFilter, SearchFilter
 from rest_framework.response import Response
@@ -26,33 +27,44 @@ from services.api import serializers as s
 from services.calendar import TZ
 from services.inbox import as_case_number
 from services.models import Case, CaseEvent, Category, RoutingRule
-
-CATALOGUE_EDITORS = {"city_staff", "district_staff"}
-
-
-class CatalogueAccess(permissions.BasePermission):
-    """Read: any staff. Write: city and district staff (the catalogue is city-wide)."""
-
-    def has_permission(self, request, view):
-        scope = scope_for(request.user)
-        if request.method in permissions.SAFE_METHODS:
-            return scope.is_staff
-        return scope.is_superuser or bool(scope.roles & CATALOGUE_EDITORS)
+from services.models.catalogue import check_rule_area
 
 
-class CategoryViewSet(viewsets.ModelViewSet):
+class CatalogueViewSet(ScopedViewSetMixin, viewsets.ModelViewSet):
+    """A catalogue through the area scope (services.models.catalogue): the role decides the
+    verb (403), the model's queryset the rows (out of scope: 404)."""
+
+    def _check_in_scope(self, instance):
+        # Scope.covers knows areas, not city-wide rows: ask the catalogue's own queryset.
+        rows = type(instance).objects.changeable_by(self.request.user)
+        if not rows.filter(pk=instance.pk).exists():
+            raise exceptions.ValidationError(
+                {"non_field_errors": [_("The object would fall outside your area.")]}
+            )
+
+
+class CategoryViewSet(CatalogueViewSet):
     queryset = Category.objects.select_related("parent").order_by("sort", "name")
     serializer_class = s.CategorySerializer
-    permission_classes = [CatalogueAccess]
     filterset_fields = ["parent", "is_active"]
     search_fields = ["name", "code"]
 
 
-class RoutingRuleViewSet(viewsets.ModelViewSet):
+class RoutingRuleViewSet(CatalogueViewSet):
+    """Routing rules of the user's subtree (and, to read, those above it and for everywhere)."""
+
     queryset = RoutingRule.objects.select_related("category", "area", "department").order_by("pk")
     serializer_class = s.RoutingRuleSerializer
-    permission_classes = [CatalogueAccess]
     filterset_fields = ["category", "level", "department", "is_active"]
+
+    def perform_create(self, serializer):
+        check_rule_area(self.request.user, serializer.validated_data.get("area"))
+        super().perform_create(serializer)
+
+    def perform_update(self, serializer):
+        area = serializer.validated_data.get("area", serializer.instance.area)
+        check_rule_area(self.request.user, area)
+        super().perform_update(serializer)
 
 
 class CaseSearch(SearchFilter):
@@ -169,39 +181,44 @@ class KpiView(APIView):
             day=1
         )
         if end <= start:
-            from rest_framework.exceptions import ValidationError
-
-            raise ValidationError({"end": ["The end must come after the start."]})
+            raise exceptions.ValidationError({"end": [_("The end must come after the start.")]})
+        user = request.user
         area = department = None
         if params.get("area"):
-            area = Area.objects.visible_to(request.user).filter(pk=params["area"]).first()
+            area = Area.objects.visible_to(user).filter(pk=params["area"]).first()
             if area is None:
                 raise Http404
         elif params.get("department"):
-            department = Department.objects.filter(pk=params["department"]).first()
-            if department is None or not (
-                scope.is_superuser
-                or department.pk in scope.department_ids
-                or scope.covers_area(department.area)
-            ):
+            # A department's report: staff whose territory holds it, or its own handlers.
+            departments = Department.objects.visible_to(user) | Department.objects.filter(
+                pk__in=scope.department_ids
+            )
+            department = departments.filter(pk=params["department"]).first()
+            if department is None:
                 raise Http404
         elif not scope.is_superuser:
-            paths = scope.area_paths
-            if not paths:
+            # Without a choice: the user's own (first) territory, else their department.
+            if scope.area_paths:
+                area = Area.objects.visible_to(user).filter(path=scope.area_paths[0]).first()
+            elif scope.department_ids:
+                department = Department.objects.filter(pk=scope.department_ids[0]).first()
+            if area is None and department is None:
                 raise Http404
-            area = Area.objects.filter(path=paths[0]).first()
+        # Every count reads only cases the user may see, whatever the area or department.
+        cases = Case.objects.visible_to(user)
+        start_at, end_at = _moment(start), _moment(end)
         body = {
             "start": start,
             "end": end,
             "area": getattr(area, "pk", None),
             "department": getattr(department, "pk", None),
             "kpis": kpis.kpis(
-                start=_moment(start), end=_moment(end), area=area, department=department
+                start=start_at, end=end_at, area=area, department=department, base=cases
             ).as_dict(),
         }
         if params.get("breakdown") and area is not None:
             body["breakdown"] = [
                 {"area": child.pk, "name": child.name, "kpis": k.as_dict()}
-                for child, k in kpis.breakdown(area=area, start=_moment(start), end=_moment(end))
+                for child, k in kpis.breakdown(area=area, start=start_at, end=end_at, base=cases)
             ]
         return Response(body)

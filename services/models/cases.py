@@ -100,6 +100,8 @@ _STAFF = frozenset(TERRITORIAL_ROLES) | {Role.DEPARTMENT_HANDLER}
 class CaseCounter(models.Model):
     """The last case number handed out on one day; one upsert per case, safe under concurrency."""
 
+    written_by = "services.actions"
+
     day = models.DateField(primary_key=True)
     last = models.PositiveIntegerField(default=0)
 
@@ -117,6 +119,8 @@ class Case(TimeStampedModel):
     Deadlines and timer-ladder markers live here (the database is the source of truth; the
     sweep in services.tasks reads `next_check_at`). `version` goes up on every transition so
     a stale form or API call is refused instead of overwriting someone else's step."""
+
+    written_by = "services.actions"
 
     # Unique through Meta.constraints, not unique=True: that would add a second, LIKE-pattern
     # index on PostgreSQL which no query uses (numbers are matched exactly).
@@ -371,6 +375,8 @@ class Case(TimeStampedModel):
 class CaseFollower(models.Model):
     """Someone else who follows a case: the reporters of cases merged into it (并单)."""
 
+    written_by = "services.actions"
+
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="followers")
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="followed_cases"
@@ -393,6 +399,8 @@ class CaseFollower(models.Model):
 
 class CaseEvent(models.Model):
     """One step of a case's timeline: who did what, when, from which state to which."""
+
+    written_by = "services.actions"
 
     # Indexed by (case, at) below, which also serves lookups by case alone.
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events", db_index=False)
@@ -438,6 +446,8 @@ def photo_path(instance: CasePhoto, filename: str) -> str:
 class CasePhoto(models.Model):
     """A photo of the problem or of the result: re-encoded JPEG, resized, EXIF (GPS) removed."""
 
+    written_by = "services.actions"
+
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="photos")
     kind = models.CharField(_("kind"), max_length=8, choices=PhotoKind.choices, default="intake")
     image = models.ImageField(
@@ -459,6 +469,8 @@ class CasePhoto(models.Model):
 class JointUnit(TimeStampedModel):
     """A unit handling a case jointly (主办 lead or 协办 supporting): "吹哨报到" — each reports
     in and adds its part."""
+
+    written_by = "services.actions"
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="joint_units")
     role = models.CharField(_("role"), max_length=8, choices=JointRole.choices)
@@ -518,6 +530,8 @@ class JointUnit(TimeStampedModel):
 class ExtensionRequest(TimeStampedModel):
     """A request, made before the resolve deadline, to move it (延期); approved or refused."""
 
+    written_by = "services.actions"
+
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="extensions")
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -555,6 +569,8 @@ class ExtensionRequest(TimeStampedModel):
 
 class Callback(models.Model):
     """The 回访: was it solved, and how satisfied is the resident (five-level scale)."""
+
+    written_by = "services.actions"
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="callbacks")
     method = models.CharField(_("how"), max_length=10, choices=CallbackMethod.choices)

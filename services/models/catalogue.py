@@ -1,12 +1,114 @@
-"""What staff maintain: the category tree, time limits, holidays, routing rules, KPI settings."""
+"""What staff maintain: the category tree, time limits, holidays, routing rules, KPI settings.
+
+Who may touch them is the area scope's answer (grids.scope), as for every other model:
+
+- categories, time limits, holidays and the KPI settings hold for the whole city. Every staff
+  member reads them; only users whose scope is the whole city (superusers, city staff) change
+  them (`scope_roles`, asked through `grids.scope.may`).
+- a routing rule hangs on an area (`area`; empty: everywhere). Staff read the rules of their
+  subtree, of the areas above it (they route its cases too) and those for everywhere; city and
+  district staff change the rules inside their subtree, and only city-wide users the rules for
+  everywhere. Another district's rules do not exist for them (404).
+
+`Model.objects.visible_to(user)` / `.changeable_by(user)` say which rows; admin and API ask them.
+"""
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from grids.models.roles import STAFF_ROLES, Role
+from grids.querysets import ScopedQuerySet
 from portal.models import TimeStampedModel
 from services.choices import CaseType, ClockUnit, Level
+
+# A city-wide setting is changed by those whose scope is the city: city staff (superusers may
+# do everything anyway). District staff change the routing rules of their own subtree.
+CITY_WIDE_ROLES = {
+    "view": frozenset(STAFF_ROLES),
+    "add": frozenset({Role.CITY_STAFF}),
+    "change": frozenset({Role.CITY_STAFF}),
+    "delete": frozenset({Role.CITY_STAFF}),
+}
+ROUTING_ROLES = {
+    "view": frozenset(STAFF_ROLES),
+    "add": frozenset({Role.CITY_STAFF, Role.DISTRICT_STAFF}),
+    "change": frozenset({Role.CITY_STAFF, Role.DISTRICT_STAFF}),
+    "delete": frozenset({Role.CITY_STAFF, Role.DISTRICT_STAFF}),
+}
+
+
+def covers_city(user) -> bool:
+    """Is the user's scope the whole city (a superuser, or city staff on the city)?"""
+    from grids.scope import scope_for
+
+    return scope_for(user).has_role(Role.CITY_STAFF)
+
+
+class CityWideQuerySet(models.QuerySet):
+    """A city-wide catalogue: all of it or nothing, by the role the model's `scope_roles` asks."""
+
+    def visible_to(self, user) -> models.QuerySet:
+        from grids.scope import may
+
+        return self.all() if may(user, "view", self.model) else self.none()
+
+    def changeable_by(self, user) -> models.QuerySet:
+        from grids.scope import may
+
+        return self.all() if may(user, "change", self.model) else self.none()
+
+
+def _ancestor_paths(paths) -> list[str]:
+    """The paths of the areas above these subtrees (materialised paths: every prefix)."""
+    from grids.models import Area
+
+    step = Area.steplen
+    return sorted({p[:i] for p in paths for i in range(step, len(p), step)})
+
+
+class RoutingRuleQuerySet(ScopedQuerySet):
+    """Routing rules by the area they hang on (see the module docstring)."""
+
+    def visible_to(self, user) -> models.QuerySet:
+        from grids.scope import may, scope_for
+
+        if not may(user, "view", self.model):
+            return self.none()
+        scope = scope_for(user)
+        if scope.is_superuser:
+            return self.all()
+        return self.filter(
+            Q(area__isnull=True)
+            | Q(area__path__in=_ancestor_paths(scope.area_paths))
+            | scope.q_for(self.model)
+        )
+
+    def changeable_by(self, user) -> models.QuerySet:
+        from grids.scope import may, scope_for
+
+        if not may(user, "change", self.model):
+            return self.none()
+        if covers_city(user):
+            return self.all()
+        return self.filter(scope_for(user).q_for(self.model, "change"))
+
+
+def check_rule_area(user, area) -> None:
+    """Refuse (ValidationError on `area`) a routing rule the user may not place there: outside
+    their subtree, or everywhere when their scope is not the whole city."""
+    from grids.scope import scope_for
+
+    if area is None:
+        if not covers_city(user):
+            raise ValidationError(
+                {"area": _("Choose an area: rules for everywhere are set by city staff.")}
+            )
+    elif not scope_for(user).covers_area(area):
+        raise ValidationError({"area": _("This area is outside your own.")})
 
 
 class Category(TimeStampedModel):
@@ -26,6 +128,9 @@ class Category(TimeStampedModel):
     code = models.SlugField(_("code"), max_length=40, unique=True)
     is_active = models.BooleanField(_("active"), default=True)
     sort = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    objects = CityWideQuerySet.as_manager()
+    scope_roles = CITY_WIDE_ROLES
 
     class Meta:
         verbose_name = _("category")
@@ -97,6 +202,9 @@ class TimeLimit(TimeStampedModel):
         _("resolve unit"), max_length=16, choices=ClockUnit.choices, default="working_days"
     )
 
+    objects = CityWideQuerySet.as_manager()
+    scope_roles = CITY_WIDE_ROLES
+
     class Meta:
         verbose_name = _("time limit")
         verbose_name_plural = _("time limits")
@@ -143,6 +251,9 @@ class Holiday(models.Model):
     )
     name = models.CharField(_("name"), max_length=40, blank=True)
 
+    objects = CityWideQuerySet.as_manager()
+    scope_roles = CITY_WIDE_ROLES
+
     class Meta:
         verbose_name = _("holiday or adjusted day")
         verbose_name_plural = _("holidays and adjusted days")
@@ -188,6 +299,10 @@ class RoutingRule(TimeStampedModel):
     priority = models.SmallIntegerField(_("priority"), default=0)
     is_active = models.BooleanField(_("active"), default=True)
 
+    objects = RoutingRuleQuerySet.as_manager()
+    scope_area_field = "area"
+    scope_roles = ROUTING_ROLES
+
     class Meta:
         verbose_name = _("routing rule")
         verbose_name_plural = _("routing rules")
@@ -221,6 +336,9 @@ class KpiConfig(TimeStampedModel):
     callback_wait_days = models.PositiveSmallIntegerField(
         _("days to wait for a callback answer"), default=3
     )
+
+    objects = CityWideQuerySet.as_manager()
+    scope_roles = CITY_WIDE_ROLES
 
     class Meta:
         verbose_name = _("KPI settings")

@@ -15,6 +15,8 @@ from grids.querysets import ScopedQuerySet
 class PatrolLog(models.Model):
     """One stop of a grid worker's daily round: where, when, what was seen."""
 
+    written_by = "services.actions"
+
     worker = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -72,6 +74,8 @@ class CityOutbox(models.Model):
     is down); the drain task sends it with its `event_id`, which the city uses to ignore a
     repeat, and marks it sent once (so nothing is sent twice)."""
 
+    written_by = "services.actions"
+
     event_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     case = models.ForeignKey("services.Case", on_delete=models.CASCADE, related_name="city_outbox")
     kind = models.CharField(_("kind"), max_length=24)
@@ -108,6 +112,8 @@ class CityOutbox(models.Model):
 
 class CityLink(models.Model):
     """What the city platform told us about a case (its reference, dispatch and result)."""
+
+    written_by = "services.actions"
 
     case = models.OneToOneField(
         "services.Case", on_delete=models.CASCADE, related_name="city", primary_key=True

@@ -12,6 +12,8 @@ from django.utils.translation import gettext_lazy as _
 class Notification(models.Model):
     """A message in a user's in-site inbox."""
 
+    written_by = "services.actions"
+
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
     )
@@ -48,6 +50,8 @@ class OutboxStatus(models.TextChoices):
 
 class NotificationOutbox(models.Model):
     """One message for one channel to one recipient; the database is the source of truth."""
+
+    written_by = "services.actions"
 
     channel = models.CharField(_("channel"), max_length=12)
     recipient = models.ForeignKey(

@@ -9,7 +9,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from services import actions
-from services.models import Case
+from services.models import Case, ExtensionRequest
 
 LIST = "admin:services_case_changelist"
 
@@ -267,3 +267,64 @@ def test_the_case_page_is_titled_by_its_number_not_as_a_change_form(client, desk
     assert f"<h1>工单 {case.number}</h1>" in html and "修改 工单" not in html
     english = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert f"<h1>Case {case.number}</h1>" in english and "Change case" not in english
+
+
+def test_no_generic_admin_form_writes_a_case_or_what_hangs_on_it(client, desk):
+    """services.actions writes cases, extensions and patrol entries (written_by): even the
+    superuser finds no add, save or delete in their admin pages; the operations are the way."""
+    case = desk.dispatched()
+    extension = ExtensionRequest.objects.create(
+        case=case, requested_by=desk.user("grid_a"), working_days=2, reason="等材料"
+    )
+    patrol = actions.log_patrol(actor=desk.user("grid_a"), grid=desk.t.a.grids[0], seen="一切正常")
+    login(client, desk, "superuser")
+    assert client.get(reverse("admin:services_case_add")).status_code == 403
+    assert (
+        client.post(
+            reverse("admin:services_case_delete", args=[case.pk]), {"post": "yes"}
+        ).status_code
+        == 403
+    )
+    for obj, fields in ((extension, {"working_days": 30}), (patrol, {"seen": "改写"})):
+        name = type(obj)._meta.model_name
+        change = reverse(f"admin:services_{name}_change", args=[obj.pk])
+        page = client.get(change)
+        assert page.status_code == 200 and not page.context["has_change_permission"], name
+        assert client.post(change, fields).status_code == 403, name
+        delete = reverse(f"admin:services_{name}_delete", args=[obj.pk])
+        assert client.post(delete, {"post": "yes"}).status_code == 403, name
+        assert client.get(reverse(f"admin:services_{name}_add")).status_code == 403, name
+    extension.refresh_from_db()
+    patrol.refresh_from_db()
+    assert (extension.working_days, patrol.seen) == (2, "一切正常")
+    assert Case.objects.filter(pk=case.pk).exists()
+
+
+def test_the_export_is_an_attachment_in_chinese_too(client, desk):
+    desk.dispatched()
+    login(client, desk, "community_a")
+    response = client.get(
+        reverse("admin:services_case_export"), headers={"accept-language": "zh-hans"}
+    )
+    assert response["Content-Disposition"].startswith('attachment; filename="cases-')
+    assert load_workbook(io.BytesIO(response.content)).sheetnames == ["工单"]
+
+
+def test_extension_requests_are_decided_through_the_operation(client, desk):
+    cases = [desk.dispatched() for _ in range(2)]
+    for case in cases:
+        actions.sign_for(case, actor=desk.user("grid_a"))
+        actions.request_extension(case, actor=desk.user("grid_a"), working_days=2, reason="等材料")
+    ids = list(ExtensionRequest.objects.values_list("pk", flat=True))
+    url = reverse("admin:services_extensionrequest_changelist")
+    # The grid worker handles the cases but does not supervise them: decide_extension refuses.
+    login(client, desk, "grid_a")
+    client.post(url, {"action": "approve", "_selected_action": ids})
+    assert set(ExtensionRequest.objects.values_list("status", flat=True)) == {"pending"}
+    login(client, desk, "community_a")
+    client.post(url, {"action": "approve", "_selected_action": ids[:1]})
+    client.post(url, {"action": "refuse", "_selected_action": ids})
+    statuses = dict(ExtensionRequest.objects.values_list("pk", "status"))
+    assert statuses == {ids[0]: "approved", ids[1]: "refused"}
+    # The timeline says who decided (the operation wrote it, not a form).
+    assert Case.objects.get(pk=cases[0].pk).events.filter(action="decide_extension").count() == 1

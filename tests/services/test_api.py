@@ -161,23 +161,22 @@ def test_reporter_phone_is_masked_for_other_viewers(api, desk):
     assert api.get(f"{CASES}{case.pk}/").data["reporter_phone"] == "139****5678"
 
 
-def test_categories_and_rules_are_edited_by_district_staff_only(api, desk):
+def test_categories_are_edited_city_wide_and_rules_by_district_staff_in_their_area(api, desk):
+    green = {"name": "绿化", "code": "green"}
     as_(api, desk, "grid_a")
     assert api.get("/api/services/categories/").status_code == 200
-    assert (
-        api.post("/api/services/categories/", {"name": "绿化", "code": "green"}).status_code == 403
-    )
+    assert api.post("/api/services/categories/", green).status_code == 403
     as_(api, desk, "district")
-    assert (
-        api.post("/api/services/categories/", {"name": "绿化", "code": "green"}).status_code == 201
-    )
+    assert api.post("/api/services/categories/", green).status_code == 403  # the city's
     r = api.post("/api/services/routing-rules/", {"category": desk.noise.pk, "level": "department"})
     assert r.status_code == 400 and "department" in r.data
-    r = api.post(
-        "/api/services/routing-rules/",
-        {"category": desk.noise.pk, "level": "department", "department": desk.t.department.pk},
-    )
+    rule = {"category": desk.noise.pk, "level": "department", "department": desk.t.department.pk}
+    r = api.post("/api/services/routing-rules/", rule)  # for everywhere: the city's to set
+    assert r.status_code == 400 and "area" in r.data
+    r = api.post("/api/services/routing-rules/", {**rule, "area": desk.t.district.pk})
     assert r.status_code == 201 and RoutingRule.objects.filter(category=desk.noise).exists()
+    as_(api, desk, "superuser")
+    assert api.post("/api/services/categories/", green).status_code == 201
 
 
 def test_kpis_endpoint(api, desk):

@@ -132,3 +132,63 @@ def test_department_and_breakdown(data):
 def test_an_empty_period_has_no_rates(desk):
     k = kpis.kpis(start=START, end=END, area=desk.t.a.community)
     assert k.dispatched == 0 and k.response_rate is None and k.score is None
+
+
+# --- the KPI API: every read through the user's scope ---------------------------------------
+
+
+def _kpi_api(desk, key, **params):
+    from rest_framework.test import APIClient
+
+    api = APIClient(HTTP_ACCEPT_LANGUAGE="en")
+    api.force_authenticate(desk.user(key) if isinstance(key, str) else key)
+    return api.get("/api/services/kpis/", {"start": "2026-11-01", "end": "2026-12-01", **params})
+
+
+@pytest.fixture
+def elsewhere(data):
+    """Another district beside the test one, its staff, and a case of it that the test
+    district's 城管局 handles (a department may work across districts)."""
+    from grids.models import Role
+    from tests.territory import add, assign, make_user
+
+    desk = data
+    other = add(desk.t.city, name="另一区", kind="district")
+    staff = make_user("other-district", staff=True)
+    assign(staff, Role.DISTRICT_STAFF, area=other)
+    ok = {"sign_on_time": True, "contact_on_time": True}
+    make(desk, place=other, handling_department=desk.t.department, **ok)
+    return other, staff
+
+
+def test_kpi_api_out_of_scope_is_404_and_the_default_is_the_users_own(data, elsewhere):
+    desk = data
+    other, staff = elsewhere
+    assert _kpi_api(desk, "community_b", area=desk.t.a.community.pk).status_code == 404
+    assert _kpi_api(desk, "community_b").data["kpis"]["dispatched"] == 1  # their community
+    assert _kpi_api(desk, "community_a").data["kpis"]["dispatched"] == 5
+    # Another district's staff: not the test district, not its department; their own is empty.
+    assert _kpi_api(desk, staff, area=desk.t.district.pk).status_code == 404
+    assert _kpi_api(desk, staff, department=desk.t.department.pk).status_code == 404
+    mine = _kpi_api(desk, staff)
+    assert mine.status_code == 200 and mine.data["area"] == other.pk
+    assert mine.data["kpis"]["dispatched"] == 1  # the other district's own case
+    # A grid worker does not read a district department; a handler not another department.
+    assert _kpi_api(desk, "grid_a", department=desk.t.department.pk).status_code == 404
+    assert _kpi_api(desk, "dept", department=desk.t.other_department.pk).status_code == 404
+    assert _kpi_api(desk, "resident_a").status_code == 404
+
+
+def test_kpi_api_counts_only_the_cases_the_user_may_see(data, elsewhere):
+    desk = data
+    # The handler sees every case of their department (one here, one in the other district) and
+    # gets their department's report without asking for it.
+    own = _kpi_api(desk, "dept")
+    assert own.data["department"] == desk.t.department.pk
+    assert own.data["kpis"]["dispatched"] == 2
+    # The test district's staff read the department's report, but not its other district's case.
+    report = _kpi_api(desk, "district", department=desk.t.department.pk)
+    assert report.status_code == 200 and report.data["kpis"]["dispatched"] == 1
+    assert (
+        _kpi_api(desk, "superuser", department=desk.t.department.pk).data["kpis"]["dispatched"] == 2
+    )

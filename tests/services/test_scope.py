@@ -1,10 +1,17 @@
 """Who sees which case: territory by place subtree, departments by handling (current or
-joint), residents their own and the ones they follow; nobody else."""
+joint), residents their own and the ones they follow; nobody else. And who reads and changes
+the catalogues: routing rules by their area, the rest only at city level."""
 
 from __future__ import annotations
 
+import pytest
+from django.urls import reverse
+from rest_framework.test import APIClient
+
+from grids.models import Role
 from services import actions
-from services.models import Case
+from services.models import Case, Category, RoutingRule
+from tests.territory import add, assign, make_user
 
 
 def visible(desk, key) -> set[str]:
@@ -77,3 +84,135 @@ def test_territorial_staff_pay_one_small_existence_check(desk, django_assert_num
     scope_for(user)
     with django_assert_num_queries(2):  # "anything of mine outside my territory?" + the list
         list(Case.objects.visible_to(user))
+
+
+# --- the catalogues: routing rules by area, the rest city-wide ------------------------------
+
+RULES = "/api/services/routing-rules/"
+
+
+@pytest.fixture
+def districts(desk):
+    """The test district, a second one beside it with its own staff, city staff, and one
+    routing rule on each district and one for everywhere."""
+    other = add(desk.t.city, name="另一区", kind="district")
+    other_staff = make_user("other-district", staff=True)
+    assign(other_staff, Role.DISTRICT_STAFF, area=other)
+    city_staff = make_user("city", staff=True)
+    assign(city_staff, Role.CITY_STAFF, area=desk.t.city)
+    rule = RoutingRule.objects.create(category=desk.noise, area=desk.t.district, level="street")
+    theirs = RoutingRule.objects.create(category=desk.noise, area=other, level="street")
+    everywhere = RoutingRule.objects.get(category=desk.water)  # the desk's, for everywhere
+    return {
+        "other": other,
+        "other_staff": other_staff,
+        "city_staff": city_staff,
+        "rule": rule,
+        "theirs": theirs,
+        "everywhere": everywhere,
+    }
+
+
+def _admin(rule, name="change"):
+    return reverse(f"admin:services_routingrule_{name}", args=[rule.pk])
+
+
+def _form(rule, **changes):
+    data = {
+        "category": rule.category_id or "",
+        "area": rule.area_id or "",
+        "level": rule.level,
+        "department": rule.department_id or "",
+        "priority": rule.priority,
+        "is_active": "on",
+    }
+    return {**data, **changes}
+
+
+def test_district_staff_cannot_touch_another_districts_routing_rule(client, desk, districts):
+    theirs = districts["theirs"]
+    client.force_login(desk.user("district"))
+    assert client.get(_admin(theirs)).status_code == 404
+    assert client.post(_admin(theirs), _form(theirs, priority=9)).status_code == 404
+    assert client.post(_admin(theirs, "delete"), {"post": "yes"}).status_code == 404
+    listed = client.get(reverse("admin:services_routingrule_changelist")).context["cl"].queryset
+    assert theirs not in listed and districts["rule"] in listed
+    # The bulk delete of the changelist cannot reach it either (not in the queryset).
+    client.post(
+        reverse("admin:services_routingrule_changelist"),
+        {"action": "delete_selected", "_selected_action": [theirs.pk], "post": "yes"},
+    )
+    api = APIClient(HTTP_ACCEPT_LANGUAGE="en")
+    api.force_authenticate(desk.user("district"))
+    assert api.get(f"{RULES}{theirs.pk}/").status_code == 404
+    assert api.patch(f"{RULES}{theirs.pk}/", {"priority": 9}).status_code == 404
+    assert api.delete(f"{RULES}{theirs.pk}/").status_code == 404
+    assert theirs.pk not in {r["id"] for r in api.get(RULES).data["results"]}
+    theirs.refresh_from_db()
+    assert theirs.priority == 0
+    # Nor place a new rule there.
+    r = api.post(RULES, {"category": desk.noise.pk, "area": districts["other"].pk, "level": "grid"})
+    assert r.status_code == 400 and "area" in r.data
+    assert RoutingRule.objects.filter(area=districts["other"]).count() == 1
+
+
+def test_district_staff_change_and_delete_their_own_rules_through_the_admin(
+    client, desk, districts
+):
+    rule = districts["rule"]
+    client.force_login(desk.user("district"))
+    r = client.post(_admin(rule), _form(rule, priority=5))
+    assert r.status_code == 302, r.context["adminform"].form.errors if r.context else r
+    rule.refresh_from_db()
+    assert rule.priority == 5
+    # Moving it out of their district, or to everywhere, is refused with a message.
+    for area in (districts["other"].pk, ""):
+        r = client.post(_admin(rule), _form(rule, area=area))
+        assert r.status_code == 200 and r.context["adminform"].form.errors["area"]
+    rule.refresh_from_db()
+    assert rule.area == desk.t.district
+    assert client.post(_admin(rule, "delete"), {"post": "yes"}).status_code == 302
+    assert not RoutingRule.objects.filter(pk=rule.pk).exists()
+
+
+def test_rules_for_everywhere_and_city_wide_catalogues_are_read_only_below_the_city(
+    client, desk, districts
+):
+    everywhere = districts["everywhere"]
+    client.force_login(desk.user("district"))
+    page = client.get(_admin(everywhere))
+    assert page.status_code == 200 and not page.context["has_change_permission"]
+    assert client.post(_admin(everywhere), _form(everywhere, priority=9)).status_code == 403
+    assert client.post(_admin(everywhere, "delete"), {"post": "yes"}).status_code == 403
+    category = reverse("admin:services_category_change", args=[desk.noise.pk])
+    assert client.get(category).status_code == 200
+    assert client.post(category, {"name": "改名", "code": "noise", "sort": 0}).status_code == 403
+    assert client.get(reverse("admin:services_category_add")).status_code == 403
+    for name in ("timelimit", "holiday", "kpiconfig"):
+        assert client.get(reverse(f"admin:services_{name}_add")).status_code == 403, name
+    api = APIClient(HTTP_ACCEPT_LANGUAGE="en")
+    api.force_authenticate(desk.user("district"))
+    assert api.get(f"{RULES}{everywhere.pk}/").status_code == 200
+    assert api.patch(f"{RULES}{everywhere.pk}/", {"priority": 9}).status_code == 404
+    assert api.patch(f"/api/services/categories/{desk.noise.pk}/", {"sort": 3}).status_code == 403
+    everywhere.refresh_from_db()
+    desk.noise.refresh_from_db()
+    assert everywhere.priority == 0 and desk.noise.name == "噪音扰民" and desk.noise.sort == 0
+
+    # City staff (a scope that is the whole city) change both.
+    client.force_login(districts["city_staff"])
+    assert client.post(_admin(everywhere), _form(everywhere, priority=9)).status_code == 302
+    assert client.post(category, {"name": "噪音", "code": "noise", "sort": 0}).status_code == 302
+    everywhere.refresh_from_db()
+    assert everywhere.priority == 9 and Category.objects.get(pk=desk.noise.pk).name == "噪音"
+
+
+def test_staff_read_the_rules_above_their_area_but_not_beside_it(desk, districts):
+    rules = set(RoutingRule.objects.visible_to(desk.user("community_a")))
+    assert rules == {districts["rule"], districts["everywhere"]}
+    assert set(RoutingRule.objects.changeable_by(desk.user("community_a"))) == set()
+    assert set(RoutingRule.objects.changeable_by(desk.user("district"))) == {districts["rule"]}
+    assert set(RoutingRule.objects.visible_to(desk.user("resident_a"))) == set()
+    assert set(RoutingRule.objects.changeable_by(districts["city_staff"])) == set(
+        RoutingRule.objects.all()
+    )
