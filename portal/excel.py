@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from django.http import HttpResponse
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -42,10 +43,13 @@ def xlsx_bytes(sheets: Iterable[tuple[str, Sequence[str], Iterable[Sequence]]]) 
 
 
 def xlsx_response(filename: str, content: bytes) -> HttpResponse:
-    """A download of `content` named `<filename>-<local time>.xlsx`."""
+    """A download of `content` named `<filename>-<local time>.xlsx`. A Chinese name goes out as
+    RFC 6266's filename*=utf-8'' form (a raw one would be MIME-encoded and not saved as named)."""
     response = HttpResponse(content, content_type=XLSX)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    response["Content-Disposition"] = f'attachment; filename="{filename}-{stamp}.xlsx"'
+    response["Content-Disposition"] = content_disposition_header(
+        as_attachment=True, filename=f"{filename}-{stamp}.xlsx"
+    )
     return response
 
 
