@@ -10,7 +10,6 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponseRedirect
 from django.urls import path, reverse
-from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -35,7 +34,6 @@ from services.models import (
     CaseEvent,
     Category,
     CityOutbox,
-    CityStatus,
     ExtensionRequest,
     Holiday,
     JointUnit,
@@ -572,7 +570,5 @@ class CityOutboxAdmin(WritePathMixin, admin.ModelAdmin):
     def requeue(self, request, queryset):
         if not request.user.is_superuser:
             raise Http404
-        n = queryset.filter(status=CityStatus.FAILED).update(
-            status=CityStatus.PENDING, next_attempt_at=timezone.now()
-        )
+        n = actions.requeue_city_events(queryset.values_list("pk", flat=True), actor=request.user)
         messages.success(request, _("%(n)s events queued again.") % {"n": n})

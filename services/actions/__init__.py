@@ -36,7 +36,7 @@ from services.actions.core import (
     timer_steps,
 )
 from services.actions.dispatch import dispatch, escalate, review_return, transfer
-from services.actions.external import record_city_update
+from services.actions.external import record_city_update, requeue_city_events
 from services.actions.field import log_patrol
 from services.actions.handling import (
     add_joint_unit,
@@ -87,6 +87,7 @@ __all__ = [
     "follow",
     "log_patrol",
     "record_city_update",
+    "requeue_city_events",
     "dispatch",
     "review_return",
     "transfer",

@@ -3,6 +3,8 @@ superuser (failed events can be queued again)."""
 
 from __future__ import annotations
 
+import pytest
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from services import actions
@@ -38,3 +40,20 @@ def test_city_outbox_requeue_for_the_superuser_only(client, desk):
     assert r.status_code == 302
     row.refresh_from_db()
     assert row.status == "pending"
+
+
+def test_requeue_city_events_is_the_superusers_and_leaves_sent_events(desk):
+    case = desk.file()
+    now = timezone.now()
+    failed, sent = (
+        CityOutbox.objects.create(
+            case=case, kind=kind, payload={}, status=status, next_attempt_at=now, sent_at=sent_at
+        )
+        for kind, status, sent_at in (("collected", "failed", None), ("dispatch", "sent", now))
+    )
+    with pytest.raises(ValidationError):
+        actions.requeue_city_events([failed.pk], actor=desk.user("community_a"))
+    assert actions.requeue_city_events([failed.pk, sent.pk], actor=desk.user("superuser")) == 1
+    failed.refresh_from_db()
+    sent.refresh_from_db()
+    assert (failed.status, sent.status) == ("pending", "sent")
