@@ -5,7 +5,7 @@ all call these; nothing else writes these rows.
 Races are settled by row locks taken in a fixed order (the activity, the space, the slot or
 the list item first), and the database backs each count with a constraint: an activity never
 confirms more than its places, a slot never takes more than its capacity, a unit never accepts
-beyond its quota, and (PostgreSQL) two live bookings of one space never overlap.
+beyond its quota, and two live bookings of one space never overlap.
 
 Errors are Django ValidationErrors naming the field, in the user's language."""
 
@@ -15,7 +15,7 @@ import uuid
 from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -42,7 +42,6 @@ from centres.models import (
     SignUpStatus,
     Space,
 )
-from centres.models.spaces import new_code
 from centres.people import Person, person_for_resident, person_for_user
 from grids.models import Resident
 from grids.scope import may, scope_for
@@ -87,46 +86,14 @@ def _notify(recipient_id: int | None, kind: str, title: str, body: str = "", **a
 def _places_for(activity: Activity, priority: bool) -> bool:
     """Is there a place for this person now? Priority groups may take any free place; others
     may not take the places still held for priority groups. Call with the activity locked
-    (the counters are the locked row's). The same rule is written in SQL in _take_place."""
+    (the counters are the locked row's). Signing up and promoting from the waitlist both
+    decide by this one rule."""
     if activity.confirmed_count >= activity.capacity:
         return False
     if priority:
         return True
     held = max(activity.reserved_places - activity.priority_confirmed, 0)
     return activity.confirmed_count + held < activity.capacity
-
-
-# PostgreSQL: lock the activity, decide the place, move the counters and insert the sign-up in
-# one statement, so the lock is held for one round trip and the commit (the rule is the one in
-# _places_for). The locked row is re-read after waiting (READ COMMITTED re-checks updated rows),
-# so every input of the decision is current; the unique indexes refuse a second live sign-up.
-TAKE_PLACE_SQL = """
-WITH a AS (
-    SELECT id, capacity, reserved_places, confirmed_count, priority_confirmed
-    FROM centres_activity WHERE id = %(activity)s FOR UPDATE
-), took AS (
-    SELECT a.confirmed_count < a.capacity AND (
-        %(priority)s
-        OR a.confirmed_count + GREATEST(a.reserved_places - a.priority_confirmed, 0) < a.capacity
-    ) AS yes FROM a
-), upd AS (
-    UPDATE centres_activity AS t SET
-        confirmed_count = t.confirmed_count + CASE WHEN took.yes THEN 1 ELSE 0 END,
-        priority_confirmed = t.priority_confirmed
-            + CASE WHEN took.yes AND %(priority)s THEN 1 ELSE 0 END,
-        waitlist_count = t.waitlist_count + CASE WHEN took.yes THEN 0 ELSE 1 END,
-        updated_at = %(now)s
-    FROM took WHERE t.id = %(activity)s
-    RETURNING took.yes
-)
-INSERT INTO centres_signup (created_at, updated_at, activity_id, user_id, resident_id, name,
-                            status, is_priority, signed_up_by_id, code)
-SELECT %(now)s, %(now)s, %(activity)s, %(user)s, %(resident)s, %(name)s,
-       CASE WHEN upd.yes THEN 'confirmed' ELSE 'waitlisted' END,
-       %(priority)s, %(by)s, %(code)s
-FROM upd
-RETURNING id, status, code
-"""
 
 
 def sign_up(
@@ -159,66 +126,22 @@ def sign_up(
     # partial unique indexes (one live sign-up per account and per resident); the check runs
     # only to word the refusal.
     _check_window(activity, now, staff=on_behalf)
-    by = actor if on_behalf else None
     try:
-        if not single_statement():
-            with transaction.atomic():
-                return _take_place_locked(activity_id, person, by, now)
-        if connection.in_atomic_block:
-            with transaction.atomic():  # a savepoint, so a refusal leaves the caller's intact
-                row = _take_place(activity_id, person, by, now)
-        else:
-            # In autocommit the statement is its own transaction: the activity's lock is held
-            # for this one round trip, commit included.
-            row = _take_place(activity_id, person, by, now)
+        with transaction.atomic():
+            signup = _take_place(activity_id, person, actor if on_behalf else None)
     except IntegrityError as exc:
         _check_not_twice(activity, person)
         raise ValidationError(
             {"activity": _("You have already signed up for this activity.")}
         ) from exc
-    if row is None:  # the activity was deleted meanwhile
-        raise ValidationError({"activity": _("This activity is not taking sign-ups.")})
-    signup_id, status, code = row
-    return SignUp(
-        pk=signup_id,
-        activity=activity,
-        user=person.user,
-        resident_id=person.resident_id,
-        name=person.name,
-        status=status,
-        is_priority=person.is_priority,
-        signed_up_by=by,
-        code=code,
-        created_at=now,
-        updated_at=now,
-    )
+    signup.activity = activity
+    return signup
 
 
-def single_statement() -> bool:
-    """Take places with TAKE_PLACE_SQL (PostgreSQL) rather than the ORM under a row lock."""
-    return connection.vendor == "postgresql"
-
-
-def _take_place(activity_id: int, person: Person, by, now: datetime) -> tuple[int, str, str]:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            TAKE_PLACE_SQL,
-            {
-                "activity": activity_id,
-                "priority": person.is_priority,
-                "now": now,
-                "user": getattr(person.user, "pk", None),
-                "resident": person.resident_id,
-                "name": person.name,
-                "by": getattr(by, "pk", None),
-                "code": new_code(),
-            },
-        )
-        return cursor.fetchone()
-
-
-def _take_place_locked(activity_id: int, person: Person, by, now: datetime) -> SignUp:
-    """The same decision with the ORM under SELECT … FOR UPDATE (SQLite and others)."""
+def _take_place(activity_id: int, person: Person, by) -> SignUp:
+    """Under the activity's row lock, decide the place (_places_for), insert the sign-up and
+    move the counters. While a sign-up waits for the lock PostgreSQL re-reads the row, so
+    every input of the decision is current when it is made."""
     activity = Activity.objects.select_for_update().get(pk=activity_id)
     confirmed = _places_for(activity, person.is_priority)
     signup = SignUp.objects.create(
@@ -358,6 +281,203 @@ def _promote(activity: Activity, now: datetime) -> list[SignUp]:
             signup=waiting,
         )
     return promoted
+
+
+# --- activities: publish, change, cancel ---------------------------------------------------------
+
+# What staff may change on a published activity; the places go through _set_places, the
+# counters only through sign-ups, and cancelling through cancel_activity.
+ACTIVITY_FIELDS = frozenset(
+    {
+        "function",
+        "space",
+        "title",
+        "kind",
+        "description",
+        "starts_at",
+        "ends_at",
+        "signup_opens_at",
+        "signup_closes_at",
+        "cancel_deadline",
+        "survey_question",
+        "is_published",
+        "min_age",
+        "max_age",
+        "residents_only",
+    }
+)
+
+
+def _locked_activity(activity: Activity | int) -> Activity:
+    return (
+        Activity.objects.select_for_update(of=("self",))
+        .select_related("centre__community")
+        .get(pk=getattr(activity, "pk", activity))
+    )
+
+
+def create_activity(activity: Activity, *, actor) -> Activity:
+    """Publish a new activity built by a form (unsaved): the actor must run its centre; it
+    starts with no one signed up."""
+    if activity.pk is not None:
+        raise ValidationError({"activity": _("This activity exists already.")})
+    _require_staff(actor, activity.centre)
+    activity.confirmed_count = activity.waitlist_count = activity.priority_confirmed = 0
+    activity.is_cancelled = False
+    activity.full_clean()
+    activity.save()
+    return activity
+
+
+def update_activity(
+    activity: Activity | int, *, actor, changes: dict, now: datetime | None = None
+) -> Activity:
+    """Change a published activity: its description, times and sign-up window, and its places
+    (`capacity`, `reserved_places`, as change_capacity does: more places move the waitlist
+    up). The counters and the cancelled flag are not changed here."""
+    now = now or timezone.now()
+    places = {k: changes.pop(k) for k in ("capacity", "reserved_places") if k in changes}
+    unknown = set(changes) - ACTIVITY_FIELDS
+    if unknown:
+        raise ValidationError(
+            {
+                field: _("This cannot be changed here.")
+                for field in sorted(unknown)  # e.g. the centre, the counters, is_cancelled
+            }
+        )
+    with transaction.atomic():
+        activity = _locked_activity(activity)
+        _require_staff(actor, activity.centre)
+        for field, value in changes.items():
+            setattr(activity, field, value)
+        if places:
+            _set_places(
+                activity,
+                places.get("capacity", activity.capacity),
+                places.get("reserved_places", activity.reserved_places),
+                now,
+            )
+        activity.full_clean(exclude=["centre"])
+        activity.save()
+    return activity
+
+
+def change_capacity(
+    activity: Activity | int,
+    *,
+    actor,
+    capacity: int,
+    reserved_places: int | None = None,
+    now: datetime | None = None,
+) -> Activity:
+    """Change an activity's places. More places go at once to the waitlist in order (each
+    person told); fewer places than people already confirmed is refused: nobody loses a
+    confirmed place."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        activity = _locked_activity(activity)
+        _require_staff(actor, activity.centre)
+        _set_places(
+            activity,
+            capacity,
+            activity.reserved_places if reserved_places is None else reserved_places,
+            now,
+        )
+        activity.save(
+            update_fields=[
+                "capacity",
+                "reserved_places",
+                "confirmed_count",
+                "priority_confirmed",
+                "waitlist_count",
+                "updated_at",
+            ]
+        )
+    return activity
+
+
+def check_places(activity: Activity, capacity, reserved_places) -> tuple[int, int]:
+    """The rule for an activity's places (the admin form checks it before saving; the
+    operations again under the lock): never fewer than the people already confirmed, and the
+    reserved places within the places. Returns the two numbers."""
+    try:
+        capacity, reserved_places = int(capacity), int(reserved_places)
+    except (TypeError, ValueError) as exc:
+        raise ValidationError({"capacity": _("Enter a whole number of places.")}) from exc
+    if activity.is_cancelled and capacity != activity.capacity:
+        raise ValidationError({"capacity": _("This activity is cancelled.")})
+    if capacity < activity.confirmed_count:
+        raise ValidationError(
+            {
+                "capacity": _(
+                    "%(n)s people already have a confirmed place: the activity needs at least "
+                    "%(n)s places. Cancel sign-ups first if there must be fewer."
+                )
+                % {"n": activity.confirmed_count}
+            }
+        )
+    if reserved_places < 0 or reserved_places > capacity:
+        raise ValidationError({"reserved_places": _("Reserved places cannot exceed the places.")})
+    return capacity, reserved_places
+
+
+def _set_places(activity: Activity, capacity, reserved_places, now: datetime) -> None:
+    """Set the places of the locked activity; places that come free go to the waitlist."""
+    activity.capacity, activity.reserved_places = check_places(activity, capacity, reserved_places)
+    if not activity.is_cancelled:
+        _promote(activity, now)
+
+
+def cancel_activity(
+    activity: Activity | int, *, actor, reason: str, now: datetime | None = None
+) -> Activity:
+    """Call an activity off: every live sign-up is cancelled and each resident signed up (or
+    waiting) with an account is told why, in the same transaction. Staff of the centre, before
+    the start."""
+    now = now or timezone.now()
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say why the activity is cancelled.")})
+    with transaction.atomic():
+        activity = _locked_activity(activity)
+        _require_staff(actor, activity.centre)
+        if activity.is_cancelled:
+            raise ValidationError({"activity": _("This activity is already cancelled.")})
+        if now >= activity.starts_at:
+            raise ValidationError({"activity": _("This activity has already started.")})
+        live = list(
+            activity.signups.select_for_update().filter(
+                status__in=[SignUpStatus.CONFIRMED, SignUpStatus.WAITLISTED]
+            )
+        )
+        SignUp.objects.filter(pk__in=[s.pk for s in live]).update(
+            status=SignUpStatus.CANCELLED, cancelled_at=now, updated_at=now
+        )
+        for signup in live:
+            _notify(
+                signup.user_id,
+                "cancelled",
+                _("“%(title)s” is cancelled") % {"title": activity.title},
+                _("%(when)s at %(centre)s will not take place: %(reason)s")
+                % {
+                    "when": _span(activity.starts_at, activity.ends_at),
+                    "centre": activity.centre.name,
+                    "reason": reason,
+                },
+                signup=signup,
+            )
+        activity.is_cancelled = True
+        activity.confirmed_count = activity.priority_confirmed = activity.waitlist_count = 0
+        activity.save(
+            update_fields=[
+                "is_cancelled",
+                "confirmed_count",
+                "priority_confirmed",
+                "waitlist_count",
+                "updated_at",
+            ]
+        )
+    return activity
 
 
 def record_no_shows(activity: Activity | int, *, now: datetime | None = None) -> int:
@@ -709,6 +829,8 @@ def book_appointment(
         )
         if slot.starts_at <= now:
             raise ValidationError({"slot": _("That time has passed.")})
+        if not AffairItem.objects.offered_at(slot.centre).filter(pk=item.pk).exists():
+            raise ValidationError({"item": _("This item is not handled at this centre.")})
         person = person_for_user(actor)
         item.check_eligible(person, slot.centre, field="item")
         if slot.appointments.filter(
