@@ -173,6 +173,7 @@ class Order(TimeStampedModel):
         validators=[MinValueValidator(1), MaxValueValidator(5)],
     )
 
+    written_by = "centres.actions"  # request, place, accept, complete (portal.write_path)
     objects = ScopedQuerySet.as_manager()
     scope_area_field = "item__centre__community"
     scope_centre_field = "item__centre"
