@@ -2,7 +2,7 @@
 
 Everything else in centres/ goes through the ORM; what is here is what the ORM cannot say as
 cheaply, each with the reason. The rules themselves are not here: the place-taking rule is
-centres.actions._places_for (under the activity's row lock), and the no-overlap rule for
+centres.actions.activities._places_for (under the activity's row lock), and the no-overlap rule for
 bookings is the ExclusionConstraint in Booking.Meta.
 
 Only the city-scale demo (centres.demo.seed_city, for the benchmarks) uses these: loading

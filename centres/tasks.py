@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from centres.actions import _notify, _span
+from centres.actions.common import _notify, _span
 from centres.models import (
     Appointment,
     AppointmentStatus,
