@@ -4,6 +4,7 @@ appointment slots (including off-hours 错时 slots) and the record of each appo
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -151,6 +152,18 @@ class AppointmentSlot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.centre} {self.starts_at:%m-%d %H:%M}"
+
+    def clean(self) -> None:
+        # The database refuses it too (centres_slot_not_overbooked); this words it for the form.
+        if self.capacity is not None and self.capacity < self.booked_count:
+            raise ValidationError(
+                {
+                    "capacity": _(
+                        "%(n)s appointments are booked in this slot: it takes at least %(n)s."
+                    )
+                    % {"n": self.booked_count}
+                }
+            )
 
     @property
     def places_left(self) -> int:

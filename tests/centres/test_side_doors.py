@@ -319,3 +319,44 @@ class TestAffairsCatalogue:
         with pytest.raises(ValidationError) as exc:
             actions.book_appointment(slot, actor=world.user("resident_a"), item=b_only)
         assert "not handled at this centre" in " ".join(exc.value.message_dict["item"])
+
+
+def test_catalogue_forms_word_what_the_database_would_refuse(client, world):
+    """A slot's capacity below its bookings, a unit's quota below what it took: a message on
+    the field, not the database's error page."""
+    from centres.models import AppointmentSlot, ListItem
+    from grids.models import CoBuildingUnit
+
+    item = AffairItem.objects.create(area=world.t.city, name="居住证明", department="街道办")
+    slot = AppointmentSlot.objects.create(
+        centre=world.a, starts_at=at(1, 9), ends_at=at(1, 10), capacity=1
+    )
+    actions.book_appointment(slot, actor=world.user("resident_a"), item=item)
+    unit = CoBuildingUnit.objects.get(name="共建单位a")
+    listed = ListItem.objects.create(
+        kind="service", centre=world.a, unit=unit, title="修电路", quota=1
+    )
+    order = actions.request_order(listed, actor=world.user("resident_a"), note="插座坏了")
+    actions.place_order(order, actor=world.user("community_a"))
+    actions.accept_order(order, actor=world.user("unit_a"))
+    client.force_login(world.user("community_a"))
+    response = client.post(
+        _url("appointmentslot", "change", slot.pk),
+        {
+            "centre": world.a.pk,
+            "starts_at_0": f"{at(1):%Y-%m-%d}",
+            "starts_at_1": "09:00",
+            "ends_at_0": f"{at(1):%Y-%m-%d}",
+            "ends_at_1": "10:00",
+            "capacity": 0,
+        },
+    )
+    assert response.status_code == 200
+    assert "1 appointments are booked in this slot" in response.content.decode()
+    response = client.post(
+        _url("listitem", "change", listed.pk),
+        {"kind": "service", "centre": world.a.pk, "unit": unit.pk, "title": "修电路", "quota": 0},
+    )
+    assert response.status_code == 200
+    assert "accepted 1 orders already" in response.content.decode()
+    assert ListItem.objects.get(pk=listed.pk).quota == 1
