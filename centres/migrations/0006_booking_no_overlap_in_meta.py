@@ -1,7 +1,8 @@
 """The bookings' no-overlap rule moves from raw SQL (0003) into Booking.Meta.
 
-0003 created the same exclusion constraint by hand, under the same name, because SQLite could
-not express it. PostgreSQL is the only database now, so the constraint is declared on the model
+0003 created the same exclusion constraint by hand, under the same name, because the embedded
+database of the time could not express it. PostgreSQL is the only database now, so the
+constraint is declared on the model
 (django.contrib.postgres ExclusionConstraint) and the migration state knows it. The hand-made
 one is dropped and Django's created in its place, so the database holds exactly the definition
 the model declares (same name, same rule: space_id WITH =, tstzrange(starts_at, ends_at, '[)')
