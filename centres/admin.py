@@ -1,15 +1,19 @@
 """Centres in the admin, every list and form scoped by grids/: community and street staff
 see the centres under their area, a centre's operator staff only their own centre.
 
-Writes that have rules (bookings decided, sign-ups, check-in, appointments) go through
-centres.actions; plain catalogue rows (services, spaces, activities) are edited here."""
+Rows that centres.actions owns (`written_by`: activities, sign-ups, bookings, appointments,
+co-building orders) are read-only here unless a verb is wired to an operation
+(portal.write_path): an activity's form saves through create_activity / update_activity, an
+appointment's through record_appointment, and everything else is an admin action that calls
+the operation (approve, cancel, place …). Catalogue rows (centres, services, spaces, slots,
+the affairs catalogue) are edited here, each within the editor's area."""
 
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
-from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import Http404, HttpResponseRedirect
@@ -21,6 +25,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from centres import actions, exports
+from centres.admin_forms import ActivityForm, AppointmentRecordForm, CancelActivityForm
 from centres.models import (
     Activity,
     AffairItem,
@@ -45,11 +50,8 @@ from centres.models import (
 )
 from grids.admin_mixins import ScopedAdmin
 from grids.models import Resident
-from grids.models.roles import Role
 from grids.privacy import shown_phone
 from grids.scope import scope_for
-
-CATALOGUE_EDITORS = {Role.CITY_STAFF, Role.DISTRICT_STAFF}
 
 
 class ScopedInline(admin.TabularInline):
@@ -256,11 +258,9 @@ class BookingAdmin(ScopedAdmin):
     search_fields = ["=code", "purpose", "space__name"]
     list_select_related = ["space__centre", "booked_by"]
     date_hierarchy = "starts_at"
-    actions = ["approve", "reject"]
-    readonly_fields = ["code", "checked_in_at", "checked_in_by", "decided_by", "reminded_at"]
-
-    def has_add_permission(self, request):
-        return False  # bookings are made through book_space (overlap, blackouts, hours)
+    # Read-only (Booking.written_by): bookings are made through book_space (overlap,
+    # blackouts, hours) and decided or cancelled by these actions.
+    actions = ["approve", "reject", "cancel"]
 
     @admin.action(description=_("Approve the selected bookings"))
     def approve(self, request, queryset):
@@ -277,6 +277,15 @@ class BookingAdmin(ScopedAdmin):
             request,
             _("Rejected"),
             lambda b: actions.decide_booking(b, actor=request.user, approve=False),
+            queryset,
+        )
+
+    @admin.action(description=_("Cancel the selected bookings"))
+    def cancel(self, request, queryset):
+        _run(
+            request,
+            _("Cancelled"),
+            lambda b: actions.cancel_booking(b, actor=request.user),
             queryset,
         )
 
@@ -297,8 +306,34 @@ class ActivityAdmin(ScopedAdmin):
     search_fields = ["title", "centre__name"]
     list_select_related = ["centre", "function"]
     date_hierarchy = "starts_at"
-    readonly_fields = ["confirmed_count", "waitlist_count"]
-    actions = ["survey"]
+    form = ActivityForm
+    readonly_fields = ["is_cancelled", "confirmed_count", "waitlist_count", "priority_confirmed"]
+    actions = ["cancel", "survey"]
+    # Activity.written_by: the form saves through these; cancelling is the action below (it
+    # tells everyone signed up); delete is off.
+    add_via = "create_activity"
+    change_via = "update_activity"
+
+    def get_readonly_fields(self, request, obj=None):
+        # The centre is chosen once: functions, spaces and sign-ups belong to it.
+        return [*self.readonly_fields, "centre"] if obj is not None else self.readonly_fields
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            actions.create_activity(obj, actor=request.user)
+            return
+        changes = {name: form.cleaned_data[name] for name in form.changed_data}
+        actions.update_activity(obj.pk, actor=request.user, changes=changes)
+
+    def _changeform_view(self, request, object_id, form_url, extra_context):
+        # The form checks the places rule first (ActivityForm); should the counts move between
+        # that check and the locked one, the operation's refusal is a message, not a 500 (its
+        # own transaction has rolled back).
+        try:
+            return super()._changeform_view(request, object_id, form_url, extra_context)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return HttpResponseRedirect(request.get_full_path())
 
     @admin.display(description=_("attendees"))
     def attendees(self, obj):
@@ -377,6 +412,28 @@ class ActivityAdmin(ScopedAdmin):
             *super().get_urls(),
         ]
 
+    @admin.action(description=_("Cancel the selected activities (everyone signed up is told)"))
+    def cancel(self, request, queryset):
+        form = CancelActivityForm(request.POST if "apply" in request.POST else None)
+        if form.is_valid():
+            reason = form.cleaned_data["reason"]
+            _run(
+                request,
+                _("Cancelled"),
+                lambda a: actions.cancel_activity(a, actor=request.user, reason=reason),
+                queryset,
+            )
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": gettext("Cancel activities"),
+            "activities": queryset,
+            "form": form,
+            "action_checkbox_name": ACTION_CHECKBOX_NAME,
+            "opts": Activity._meta,
+        }
+        return TemplateResponse(request, "admin/centres/cancel_activities.html", context)
+
     @admin.action(description=_("Send the follow-up survey to those who came"))
     def survey(self, request, queryset):
         _run(
@@ -393,13 +450,9 @@ class SignUpAdmin(ScopedAdmin):
     list_filter = ["status", "is_priority"]
     search_fields = ["=code", "name", "activity__title"]
     list_select_related = ["activity"]
+    # Read-only (SignUp.written_by): a sign-up is made by sign_up (capacity, waitlist) and
+    # ended by this action, which frees the place for the waitlist; never deleted.
     actions = ["cancel"]
-
-    def has_add_permission(self, request):
-        return False  # sign-ups go through actions.sign_up (capacity, waitlist)
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
     @admin.action(description=_("Cancel the selected sign-ups (frees places for the waitlist)"))
     def cancel(self, request, queryset):
@@ -412,31 +465,23 @@ class SignUpAdmin(ScopedAdmin):
 
 
 @admin.register(AffairItem)
-class AffairItemAdmin(admin.ModelAdmin):
-    """The affairs catalogue is city-wide: staff read it, city and district staff edit."""
+class AffairItemAdmin(ScopedAdmin):
+    """The affairs catalogue by area: city and district staff keep the items of the areas they
+    cover (the city's items only whoever covers the city); staff read the items that apply
+    where they work too (AffairItemQuerySet)."""
 
-    list_display = ["name", "department", "time_limit_days", "at_centre", "proxy", "home_visit"]
+    list_display = ["name", "area", "department", "time_limit_days", "at_centre", "proxy"]
     search_fields = ["name", "department"]
     list_filter = ["proxy", "home_visit", "at_centre"]
+    list_select_related = ["area"]
+    raw_id_fields = ["area"]
 
-    def has_module_permission(self, request):
-        return scope_for(request.user).is_staff
-
-    def has_view_permission(self, request, obj=None):
-        return scope_for(request.user).is_staff
-
-    def _edit(self, request) -> bool:
-        scope = scope_for(request.user)
-        return scope.is_superuser or bool(scope.roles & CATALOGUE_EDITORS)
-
-    def has_add_permission(self, request):
-        return self._edit(request)
-
-    def has_change_permission(self, request, obj=None):
-        return self._edit(request)
-
-    def has_delete_permission(self, request, obj=None):
-        return self._edit(request)
+    def _may(self, request, action, obj=None):
+        # Reading reaches the items above the user's areas, which Scope.covers does not know.
+        if obj is None or not super()._may(request, action):
+            return super()._may(request, action, obj)
+        qs = AffairItem.objects.visible_to if action == "view" else AffairItem.objects.changeable_by
+        return qs(request.user).filter(pk=obj.pk).exists()
 
 
 @admin.register(AppointmentSlot)
@@ -445,30 +490,6 @@ class AppointmentSlotAdmin(ScopedAdmin):
     list_filter = ["off_hours"]
     list_select_related = ["centre"]
     date_hierarchy = "starts_at"
-
-
-class AppointmentRecordForm(forms.ModelForm):
-    """Staff record what came of an appointment; the rules are actions.validate_record's and
-    the write is actions.record_appointment's."""
-
-    class Meta:
-        model = Appointment
-        fields = ["status", "outcome", "acting_for", "consent"]
-
-    def clean(self):
-        data = super().clean()
-        current = Appointment.objects.get(pk=self.instance.pk)
-        try:
-            actions.validate_record(
-                current,
-                data.get("status", ""),
-                data.get("outcome", ""),
-                data.get("acting_for", ""),
-                data.get("consent", ""),
-            )
-        except ValidationError as exc:
-            raise ValidationError(exc.message_dict) from exc
-        return data
 
 
 @admin.register(Appointment)
@@ -480,12 +501,7 @@ class AppointmentAdmin(ScopedAdmin):
     form = AppointmentRecordForm
     readonly_fields = ["name", "item", "slot", "channel", "code", "handled_by", "handled_at"]
     fields = [*readonly_fields, "status", "outcome", "acting_for", "consent"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+    change_via = "record_appointment"  # Appointment.written_by; add and delete are off
 
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data
@@ -515,17 +531,36 @@ class ListItemAdmin(ScopedAdmin):
 
 @admin.register(Order)
 class OrderAdmin(ScopedAdmin):
+    """Read-only (Order.written_by): each step of 居民点单 → 社区下单 → 单位接单 → completed is an
+    action calling its operation, which checks the step order and the unit's quota."""
+
     list_display = ["item", "status", "requested_by", "placed_at", "accepted_at", "completed_at"]
     list_filter = ["status"]
     list_select_related = ["item__centre", "requested_by"]
-    actions = ["place"]
-
-    def has_add_permission(self, request):
-        return False
+    # Units accept on their own desk (centres:unit-desk), not here.
+    actions = ["place", "complete_kept", "complete_not_kept"]
 
     @admin.action(description=_("Place the selected orders with the unit (社区下单)"))
     def place(self, request, queryset):
         _run(request, _("Placed"), lambda o: actions.place_order(o, actor=request.user), queryset)
+
+    @admin.action(description=_("Complete the selected orders: promise kept"))
+    def complete_kept(self, request, queryset):
+        _run(
+            request,
+            _("Completed"),
+            lambda o: actions.complete_order(o, actor=request.user, promise_kept=True),
+            queryset,
+        )
+
+    @admin.action(description=_("Complete the selected orders: promise not kept"))
+    def complete_not_kept(self, request, queryset):
+        _run(
+            request,
+            _("Completed"),
+            lambda o: actions.complete_order(o, actor=request.user, promise_kept=False),
+            queryset,
+        )
 
 
 @admin.register(ServiceVisit)

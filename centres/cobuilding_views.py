@@ -1,7 +1,8 @@
 """Co-building on the public site: residents order a unit's service (居民点单) from a centre's
 page, and a unit's people take the orders the community placed with them (单位接单) on their own
 desk. Community staff place and close orders in the admin; every step is a centres.actions
-operation, so the quota and the order of steps hold the same way everywhere."""
+operation, so the quota and the order of steps hold the same way everywhere. What a unit's
+people see is read through the area scope (`visible_to`), narrowed to their units."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from django.views.decorators.http import require_POST
 from centres import actions
 from centres.models import Centre, ListItem, Order
 from centres.models.cobuilding import ListKind, OrderStatus
-from grids.scope import scope_for
+from grids.scope import get_visible_or_404, scope_for
 
 
 def centre_cobuilding(request, pk: int):
@@ -39,7 +40,13 @@ def centre_cobuilding(request, pk: int):
 @login_required
 @require_POST
 def request_order(request, pk: int):
-    item = get_object_or_404(ListItem.objects.select_related("centre"), pk=pk)
+    # The public side: what the centre page offers (an open unit service of an active centre).
+    item = get_object_or_404(
+        ListItem.objects.select_related("centre").filter(
+            centre__is_active=True, is_open=True, unit__isnull=False
+        ),
+        pk=pk,
+    )
     try:
         actions.request_order(item, actor=request.user, note=request.POST.get("note", ""))
         messages.success(request, _("Your order is sent to the community office."))
@@ -56,20 +63,19 @@ def unit_desk(request):
     if not scope.unit_ids:
         raise Http404
     items = (
-        ListItem.objects.filter(unit_id__in=scope.unit_ids)
+        ListItem.objects.visible_to(request.user)
+        .filter(unit_id__in=scope.unit_ids)
         .select_related("centre", "unit")
         .order_by("centre__name", "title")
     )
+    orders = Order.objects.visible_to(request.user).filter(item__unit_id__in=scope.unit_ids)
     waiting = (
-        Order.objects.filter(item__unit_id__in=scope.unit_ids, status=OrderStatus.PLACED)
+        orders.filter(status=OrderStatus.PLACED)
         .select_related("item__centre")
         .order_by("placed_at")
     )
     history = Paginator(
-        Order.objects.filter(
-            item__unit_id__in=scope.unit_ids,
-            status__in=[OrderStatus.ACCEPTED, OrderStatus.COMPLETED],
-        )
+        orders.filter(status__in=[OrderStatus.ACCEPTED, OrderStatus.COMPLETED])
         .select_related("item__centre")
         .order_by("-accepted_at", "-pk"),
         20,
@@ -84,8 +90,8 @@ def unit_desk(request):
 @login_required
 @require_POST
 def accept_order(request, pk: int):
-    scope = scope_for(request.user)
-    order = get_object_or_404(Order, pk=pk, item__unit_id__in=scope.unit_ids)
+    # Out of scope is a 404; in scope but not the unit's own, accept_order refuses.
+    order = get_visible_or_404(Order.objects.all(), request.user, pk=pk)
     try:
         actions.accept_order(order, actor=request.user)
         messages.success(request, _("Order accepted."))

@@ -11,9 +11,10 @@ import random
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
+from centres import sql
 from centres.models import (
     SIX,
     Activity,
@@ -89,7 +90,7 @@ def _at(day, hh: int, mm: int = 0) -> datetime:
 @transaction.atomic
 def seed(ctx: DemoContext) -> None:
     """A second run finds everything and changes nothing."""
-    items = _seed_affairs()
+    items = _seed_affairs(ctx.city)
     operators = _seed_operators(ctx)
     centres = []
     for i, community in enumerate(ctx.communities):
@@ -113,12 +114,14 @@ def seed(ctx: DemoContext) -> None:
     _assign(operator, Role.CENTRE_OPERATOR, centre_id=centres[0].pk)
 
 
-def _seed_affairs() -> list[AffairItem]:
+def _seed_affairs(city: Area) -> list[AffairItem]:
+    """The city's catalogue (city-wide items: every centre handles them)."""
     items = []
     for name, dept, materials, days, centre, proxy, home in AFFAIRS:
         item, _ = AffairItem.objects.get_or_create(
             name=name,
             defaults={
+                "area": city,
                 "department": dept,
                 "materials": materials,
                 "time_limit_days": days,
@@ -385,18 +388,13 @@ def seed_city(city: Area, progress=None) -> int:
     if bar:
         bar.close()
     _bulk_signups(activities, n_signups, progress)
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "ANALYZE centres_centre; ANALYZE centres_activity; ANALYZE centres_signup; "
-                "ANALYZE centres_service; ANALYZE centres_function"
-            )
+    sql.analyze()
     return len(centres)
 
 
 def _bulk_signups(activities: list[Activity], total: int, progress) -> None:
     """Sign-ups by people without accounts (代报名 by staff), 100 an activity, through
-    PostgreSQL COPY where available (bulk_create of 2,000,000 rows takes minutes)."""
+    PostgreSQL COPY (centres.sql: bulk_create of 2,000,000 rows takes minutes)."""
     per = max(total // max(len(activities), 1), 1)
     bar = progress("sign-ups", per * len(activities)) if progress else None
     from grids.models import Resident
@@ -410,45 +408,21 @@ def _bulk_signups(activities: list[Activity], total: int, progress) -> None:
     def flush() -> None:
         if not rows:
             return
-        if connection.vendor == "postgresql":
-            import io
-
-            buf = io.StringIO()
-            for r in rows:
-                buf.write("\t".join(r) + "\n")
-            buf.seek(0)
-            with connection.cursor() as cursor:
-                cursor.copy_from(
-                    buf,
-                    SignUp._meta.db_table,
-                    columns=(
-                        "created_at",
-                        "updated_at",
-                        "activity_id",
-                        "resident_id",
-                        "name",
-                        "status",
-                        "is_priority",
-                        "code",
-                        "checked_in_at",
-                    ),
-                    null="\\N",
-                )
-        else:
-            SignUp.objects.bulk_create(
-                [
-                    SignUp(
-                        activity_id=int(r[2]),
-                        resident_id=int(r[3]),
-                        name=r[4],
-                        status=r[5],
-                        is_priority=r[6] == "t",
-                        code=r[7],
-                        checked_in_at=None if r[8] == "\\N" else r[8],
-                    )
-                    for r in rows
-                ]
-            )
+        sql.copy_rows(
+            SignUp._meta.db_table,
+            (
+                "created_at",
+                "updated_at",
+                "activity_id",
+                "resident_id",
+                "name",
+                "status",
+                "is_priority",
+                "code",
+                "checked_in_at",
+            ),
+            rows,
+        )
         if bar:
             bar.update(len(rows))
         rows.clear()
@@ -482,21 +456,6 @@ def _bulk_signups(activities: list[Activity], total: int, progress) -> None:
     with transaction.atomic():
         flush()
         # One UPDATE from the counts (as sign_up would have left them).
-        if connection.vendor == "postgresql":
-            from psycopg2.extras import execute_values
-
-            with connection.cursor() as cursor:
-                execute_values(
-                    cursor.cursor,
-                    "UPDATE centres_activity AS a SET confirmed_count = v.c, waitlist_count = v.w "
-                    "FROM (VALUES %s) AS v(id, c, w) WHERE a.id = v.id",
-                    counts,
-                    page_size=5000,
-                )
-        else:
-            for pk, confirmed, waiting in counts:
-                Activity.objects.filter(pk=pk).update(
-                    confirmed_count=confirmed, waitlist_count=waiting
-                )
+        sql.set_counts(counts)
     if bar:
         bar.close()

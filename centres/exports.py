@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-import io
+import re
 from datetime import date, datetime, time, timedelta
 
 from django.http import Http404, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
 
 from centres import figures as fig
 from centres.models import Activity, SignUp
 from grids.privacy import shown_phone
 from grids.scope import scope_for
+from portal.excel import xlsx_bytes, xlsx_response
 
 
 def attendees_xlsx(request, pk: int) -> HttpResponse:
@@ -29,45 +29,36 @@ def attendees_xlsx(request, pk: int) -> HttpResponse:
         .select_related("user", "resident__household__building", "signed_up_by")
         .order_by("status", "created_at")
     )
-    wb = Workbook()
-    ws = wb.active
-    ws.title = _("Attendees")[:31]
-    ws.append([activity.title, timezone.localtime(activity.starts_at).strftime("%Y-%m-%d %H:%M")])
-    ws.append(
+    header = [
+        _("Name"),
+        _("Phone"),
+        _("Status"),
+        _("Priority group"),
+        _("Signed up at"),
+        _("Signed up by"),
+        _("Checked in at"),
+    ]
+    rows = (
         [
-            _("Name"),
-            _("Phone"),
-            _("Status"),
-            _("Priority group"),
-            _("Signed up at"),
-            _("Signed up by"),
-            _("Checked in at"),
+            s.name,
+            shown_phone(
+                request.user,
+                (s.resident.phone if s.resident else "") or (s.user.phone if s.user else ""),
+                s.resident.household.building if s.resident else None,
+            ),
+            s.get_status_display(),
+            _("yes") if s.is_priority else "",
+            s.created_at,
+            str(s.signed_up_by) if s.signed_up_by else "",
+            s.checked_in_at,
         ]
+        for s in signups
     )
-    for s in signups:
-        phone = (s.resident.phone if s.resident else "") or (s.user.phone if s.user else "")
-        area = s.resident.household.building if s.resident else None
-        ws.append(
-            [
-                s.name,
-                shown_phone(request.user, phone, area),
-                s.get_status_display(),
-                _("yes") if s.is_priority else "",
-                timezone.localtime(s.created_at).strftime("%Y-%m-%d %H:%M"),
-                str(s.signed_up_by) if s.signed_up_by else "",
-                timezone.localtime(s.checked_in_at).strftime("%Y-%m-%d %H:%M")
-                if s.checked_in_at
-                else "",
-            ]
-        )
-    buf = io.BytesIO()
-    wb.save(buf)
-    response = HttpResponse(
-        buf.getvalue(),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-    response["Content-Disposition"] = f'attachment; filename="attendees-{activity.pk}.xlsx"'
-    return response
+    # The sheet is named by the day and the activity (Excel allows 31 characters, and none of
+    # []:*?/\ in a sheet's name).
+    start = timezone.localtime(activity.starts_at)
+    title = re.sub(r"[\[\]:*?/\\]", " ", f"{start:%m-%d} {activity.title}")
+    return xlsx_response(f"attendees-{activity.pk}", xlsx_bytes([(title, header, rows)]))
 
 
 def parse_period(params) -> tuple[datetime, datetime, dict]:

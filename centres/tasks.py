@@ -1,7 +1,7 @@
 """Celery tasks of the centres: the day-before reminders.
 
 The database is the source of truth: each reminder row is claimed under a row lock
-(SKIP LOCKED on PostgreSQL, so two workers share the batch instead of doubling it) and its
+(SKIP LOCKED, so two workers share the batch instead of doubling it) and its
 `reminded_at` is set in the same transaction as the notice, so a task run twice, or two beats
 at once, remind each person once."""
 
@@ -11,11 +11,11 @@ import logging
 from datetime import datetime, time, timedelta
 
 from celery import shared_task
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from centres.actions import _notify, _span
+from centres.actions.common import _notify, _span
 from centres.models import (
     Appointment,
     AppointmentStatus,
@@ -37,9 +37,8 @@ def tomorrow_range(now: datetime | None = None) -> tuple[datetime, datetime]:
 
 
 def _lock(qs):
-    if connection.vendor == "postgresql":
-        return qs.select_for_update(skip_locked=True, of=("self",))
-    return qs.select_for_update()
+    """Claim rows for this run: rows another worker holds are skipped, not waited for."""
+    return qs.select_for_update(skip_locked=True, of=("self",))
 
 
 @shared_task(acks_late=True)

@@ -436,8 +436,9 @@ def affairs(request, pk: int):
     slots = centre.appointment_slots.filter(
         starts_at__gte=timezone.now(), starts_at__lt=timezone.now() + timedelta(days=14)
     ).annotate(free=F("capacity") - F("booked_count"))
-    items = AffairItem.objects.filter(is_active=True)
+    items = AffairItem.objects.offered_at(centre)
     form = AppointmentForm(request.POST or None)
+    form.fields["item"].queryset = items
     if request.method == "POST":
         if not request.user.is_authenticated:
             return redirect(f"{reverse('login')}?next={request.path}")

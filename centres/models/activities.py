@@ -77,6 +77,7 @@ class Activity(Eligibility, TimeStampedModel):
         _("confirmed from priority groups"), default=0, editable=False
     )
 
+    written_by = "centres.actions"  # create, update, change places, cancel (portal.write_path)
     objects = ScopedQuerySet.as_manager()
     scope_area_field = "centre__community"
     scope_centre_field = "centre"
@@ -186,6 +187,7 @@ class SignUp(TimeStampedModel):
     reminded_at = models.DateTimeField(_("reminder sent at"), null=True, blank=True)
     survey_sent_at = models.DateTimeField(_("survey sent at"), null=True, blank=True)
 
+    written_by = "centres.actions"  # sign up, cancel, promote, check in (portal.write_path)
     objects = ScopedQuerySet.as_manager()
     scope_area_field = "activity__centre__community"
     scope_centre_field = "activity__centre"

@@ -4,11 +4,12 @@ appointment slots (including off-hours 错时 slots) and the record of each appo
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from centres.models.base import CENTRE_SCOPE_ROLES, Eligibility
+from centres.models.base import AFFAIRS_SCOPE_ROLES, CENTRE_SCOPE_ROLES, Eligibility
 from centres.models.spaces import new_code
 from grids.querysets import ScopedQuerySet
 from portal.models import TimeStampedModel
@@ -29,10 +30,51 @@ class AppointmentStatus(models.TextChoices):
     CANCELLED = "cancelled", _("cancelled")
 
 
+class AffairItemQuerySet(ScopedQuerySet):
+    """The catalogue hangs on the tree by `area`: the city's items, then a district's or a
+    street's own. Staff change the items of the areas they cover (grids.scope, as for any
+    scoped model: the city's only who covers the city) and read, besides, the items that apply
+    where they work (on an area above theirs or above their centres)."""
+
+    def offered_at(self, centre) -> models.QuerySet:
+        """The active items residents may use at `centre`: those of its community and above."""
+        return self.filter(is_active=True, area__path__in=_ancestor_paths(centre.community.path))
+
+    def visible_to(self, user) -> models.QuerySet:
+        from grids.scope import scope_for
+
+        scope = scope_for(user)
+        if scope.is_superuser:
+            return self.all()
+        paths = list(scope.area_paths)
+        if scope.centre_ids:
+            from centres.models.centres import Centre
+
+            paths += Centre.objects.filter(pk__in=scope.centre_ids).values_list(
+                "community__path", flat=True
+            )
+        above = {a for path in paths for a in _ancestor_paths(path)}
+        return self.filter(scope.q_for(self.model) | Q(area__path__in=above))
+
+
+def _ancestor_paths(path: str) -> list[str]:
+    """The materialised paths of an area and every area above it."""
+    from grids.models import Area
+
+    return [path[:end] for end in range(Area.steplen, len(path) + 1, Area.steplen)]
+
+
 class AffairItem(Eligibility, TimeStampedModel):
     """A government service item delegated to centres (Putian: 427 high-frequency matters).
-    City-wide: every centre handles the items in the catalogue."""
+    Every centre under `area` handles it: the city for the city-wide catalogue."""
 
+    area = models.ForeignKey(
+        "grids.Area",
+        on_delete=models.PROTECT,
+        related_name="affair_items",
+        verbose_name=_("offered in"),
+        help_text=_("The city for the whole city's catalogue; a district or street for its own."),
+    )
     name = models.CharField(_("name"), max_length=120)
     department = models.CharField(_("responsible department"), max_length=100)
     materials = models.TextField(_("materials to bring"), blank=True)
@@ -44,6 +86,10 @@ class AffairItem(Eligibility, TimeStampedModel):
     home_visit = models.BooleanField(_("home visit (上门服务)"), default=False)
     online_url = models.URLField(_("provincial online service link"), blank=True)
     is_active = models.BooleanField(_("offered"), default=True)
+
+    objects = AffairItemQuerySet.as_manager()
+    scope_area_field = "area"
+    scope_roles = AFFAIRS_SCOPE_ROLES
 
     class Meta:
         verbose_name = _("affair item")
@@ -107,6 +153,18 @@ class AppointmentSlot(models.Model):
     def __str__(self) -> str:
         return f"{self.centre} {self.starts_at:%m-%d %H:%M}"
 
+    def clean(self) -> None:
+        # The database refuses it too (centres_slot_not_overbooked); this words it for the form.
+        if self.capacity is not None and self.capacity < self.booked_count:
+            raise ValidationError(
+                {
+                    "capacity": _(
+                        "%(n)s appointments are booked in this slot: it takes at least %(n)s."
+                    )
+                    % {"n": self.booked_count}
+                }
+            )
+
     @property
     def places_left(self) -> int:
         return max(self.capacity - self.booked_count, 0)
@@ -163,6 +221,7 @@ class Appointment(TimeStampedModel):
     )
     reminded_at = models.DateTimeField(_("reminder sent at"), null=True, blank=True)
 
+    written_by = "centres.actions"  # book, cancel, record (portal.write_path)
     objects = ScopedQuerySet.as_manager()
     scope_area_field = "slot__centre__community"
     scope_centre_field = "slot__centre"

@@ -27,6 +27,15 @@ TERRITORY_SCOPE_ROLES: dict[str, frozenset[str]] = {
     "delete": frozenset(TERRITORIAL_ROLES) - {Role.GRID_WORKER},
 }
 
+# The affairs catalogue: read by everyone who works at centres, kept by city and district staff
+# (each for the areas they cover: grids.scope).
+AFFAIRS_SCOPE_ROLES: dict[str, frozenset[str]] = {
+    "view": CENTRE_ROLES,
+    "add": frozenset({Role.CITY_STAFF, Role.DISTRICT_STAFF}),
+    "change": frozenset({Role.CITY_STAFF, Role.DISTRICT_STAFF}),
+    "delete": frozenset({Role.CITY_STAFF, Role.DISTRICT_STAFF}),
+}
+
 
 def age_on(birth_date, day) -> int:
     return day.year - birth_date.year - ((day.month, day.day) < (birth_date.month, birth_date.day))

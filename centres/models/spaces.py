@@ -1,17 +1,19 @@
 """Spaces residents and units book (rooms, halls, day-care beds), blackouts and bookings.
 
-No two live bookings of one space overlap: on PostgreSQL an exclusion constraint over
-tstzrange(starts_at, ends_at) per space (btree_gist, migration 0002) says so in the database;
-centres.actions.book_space checks the same under a row lock first so people get a message that
-names the conflicting slot, and on SQLite that locked check is the guard."""
+No two live bookings of one space overlap: an exclusion constraint over
+tstzrange(starts_at, ends_at, '[)') per space (Booking.Meta; btree_gist for the `=` on the
+space) says so in the database, whatever writes the row; centres.actions.book_space checks the
+same under the space's row lock first so people get a message that names the conflicting slot."""
 
 from __future__ import annotations
 
 import secrets
 
 from django.conf import settings
+from django.contrib.postgres.constraints import ExclusionConstraint
+from django.contrib.postgres.fields import DateTimeRangeField, RangeBoundary, RangeOperators
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Func, Q
 from django.utils.translation import gettext_lazy as _
 
 from centres.models.base import CENTRE_SCOPE_ROLES
@@ -41,6 +43,13 @@ class BookingStatus(models.TextChoices):
 
 
 LIVE_BOOKING = (BookingStatus.PENDING, BookingStatus.CONFIRMED, BookingStatus.USED)
+
+
+class TsTzRange(Func):
+    """tstzrange(start, end, bounds): the period a booking holds its space."""
+
+    function = "TSTZRANGE"
+    output_field = DateTimeRangeField()
 
 
 class Space(TimeStampedModel):
@@ -165,6 +174,7 @@ class Booking(TimeStampedModel):
     )
     reminded_at = models.DateTimeField(_("reminder sent at"), null=True, blank=True)
 
+    written_by = "centres.actions"  # book, decide, cancel, check in (portal.write_path)
     objects = ScopedQuerySet.as_manager()
     scope_area_field = "space__centre__community"
     scope_centre_field = "space__centre"
@@ -181,7 +191,21 @@ class Booking(TimeStampedModel):
                 condition=Q(ends_at__gt=models.F("starts_at")),
                 name="centres_booking_period",
                 violation_error_message=_("A booking must end after it starts."),
-            )
+            ),
+            # Back-to-back bookings are fine: the period is half-open ('[)').
+            ExclusionConstraint(
+                name="centres_booking_no_overlap",
+                index_type="gist",
+                expressions=[
+                    (F("space"), RangeOperators.EQUAL),
+                    (
+                        TsTzRange("starts_at", "ends_at", RangeBoundary()),
+                        RangeOperators.OVERLAPS,
+                    ),
+                ],
+                condition=Q(status__in=LIVE_BOOKING),
+                violation_error_message=_("The space is already booked then."),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -133,7 +133,9 @@ class TestBookingsAndCheckIn:
 
 class TestAppointments:
     def test_book_and_record(self, api, world):
-        item = AffairItem.objects.create(name="医保异地就医备案", department="区医保局", proxy=True)
+        item = AffairItem.objects.create(
+            area=world.t.city, name="医保异地就医备案", department="区医保局", proxy=True
+        )
         slot = AppointmentSlot.objects.create(
             centre=world.a, starts_at=at(1, 9), ends_at=at(1, 10), capacity=2
         )

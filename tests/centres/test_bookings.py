@@ -73,6 +73,12 @@ class TestBooking:
                 booked_by=user,
                 purpose="b",
             )
+        # Declared in Booking.Meta (ExclusionConstraint), so model validation knows it too.
+        clash = Booking(
+            space=world.space_a, starts_at=at(4, 10), ends_at=at(4, 11), booked_by=user, purpose="c"
+        )
+        with pytest.raises(ValidationError, match="already booked then"):
+            clash.validate_constraints()
         # Not for cancelled rows, and not across spaces.
         Booking.objects.create(
             space=world.space_a,
@@ -236,13 +242,13 @@ class TestCheckIn:
 
 @pytest.mark.django_db
 class TestAppointments:
-    def _item(self, **extra):
+    def _item(self, world, **extra):
         return AffairItem.objects.create(
-            name="高龄津贴申领", department="区民政局", proxy=True, **extra
+            area=world.t.city, name="高龄津贴申领", department="区民政局", proxy=True, **extra
         )
 
     def test_a_slot_takes_its_capacity_then_says_full(self, world):
-        item = self._item()
+        item = self._item(world)
         slot = AppointmentSlot.objects.create(
             centre=world.a, starts_at=at(1, 18, 30), ends_at=at(1, 20), capacity=1, off_hours=True
         )
@@ -257,7 +263,7 @@ class TestAppointments:
         assert slot.booked_count == 1
 
     def test_channels_eligibility_and_proxy_consent(self, world):
-        item = self._item(min_age=80)
+        item = self._item(world, min_age=80)
         slot = AppointmentSlot.objects.create(
             centre=world.a, starts_at=at(1, 9), ends_at=at(1, 10), capacity=3
         )

@@ -24,7 +24,9 @@ def test_reminders_go_to_tomorrows_places_bookings_and_appointments_once(world):
     booking = actions.book_space(
         world.space_a, actor=r3, starts_at=at(1, 14), ends_at=at(1, 15), purpose="排练"
     )
-    item = AffairItem.objects.create(name="居住证明开具", department="街道办", materials="身份证")
+    item = AffairItem.objects.create(
+        area=world.t.city, name="居住证明开具", department="街道办", materials="身份证"
+    )
     slot = AppointmentSlot.objects.create(
         centre=world.a, starts_at=at(1, 18, 30), ends_at=at(1, 20), off_hours=True
     )

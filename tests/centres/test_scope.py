@@ -48,7 +48,7 @@ def _objects_of_b(world) -> dict:
         world.space_b, actor=resident, starts_at=at(3, 9), ends_at=at(3, 10), purpose="乙预约MARK"
     )
     slot = AppointmentSlot.objects.create(centre=b, starts_at=at(1, 9), ends_at=at(1, 10))
-    item = AffairItem.objects.create(name="事项", department="街道办")
+    item = AffairItem.objects.create(area=world.t.city, name="事项", department="街道办")
     appointment = actions.book_appointment(slot, actor=resident, item=item)
     listitem = ListItem.objects.create(
         kind="service", centre=b, unit=unit, title="乙清单MARK", quota=2

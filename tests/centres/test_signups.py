@@ -8,7 +8,6 @@ from datetime import date, timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
 from django.utils import timezone
 
 from centres import actions
@@ -183,20 +182,10 @@ class TestSignUp:
             actions.sign_up(activity, actor=world.user("resident_a"), resident=resident)
 
 
-@pytest.fixture(params=["single-statement", "orm-row-lock"])
-def take_place_path(request, monkeypatch):
-    """Both ways of taking a place: the PostgreSQL single statement and the ORM under
-    SELECT … FOR UPDATE (the path SQLite uses), each raced on PostgreSQL."""
-    if request.param == "orm-row-lock":
-        monkeypatch.setattr(actions, "single_statement", lambda: False)
-    return request.param
-
-
 @pytest.mark.django_db(transaction=True)
-def test_capacity_race_between_concurrent_transactions(transactional_world, take_place_path):
+def test_capacity_race_between_concurrent_transactions(transactional_world):
     """Twelve residents press "sign up" at the same moment for three places: exactly three
     are confirmed, nine wait, and the counters agree with the rows."""
-    assert connection.vendor == "postgresql"
     w = transactional_world
     activity = w.activity(capacity=3)
     users = [w.resident_user(f"racer{i}") for i in range(12)]
@@ -227,7 +216,7 @@ def test_capacity_race_between_concurrent_transactions(transactional_world, take
 
 
 @pytest.mark.django_db(transaction=True)
-def test_reserved_places_hold_in_a_race(transactional_world, take_place_path):
+def test_reserved_places_hold_in_a_race(transactional_world):
     """Six ordinary residents and two living alone race for four places, two of them held:
     the two priority residents get in, and only two ordinary ones."""
     w = transactional_world
@@ -262,7 +251,7 @@ def test_reserved_places_hold_in_a_race(transactional_world, take_place_path):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_one_person_pressing_twice_at_once_gets_one_place(transactional_world, take_place_path):
+def test_one_person_pressing_twice_at_once_gets_one_place(transactional_world):
     w = transactional_world
     activity = w.activity(capacity=5)
     user = w.resident_user("double")

@@ -211,7 +211,9 @@ class TestForms:
         )
 
     def test_affairs_appointment(self, client, world):
-        item = AffairItem.objects.create(name="居住证明开具", department="街道办")
+        item = AffairItem.objects.create(
+            area=world.t.city, name="居住证明开具", department="街道办"
+        )
         slot = AppointmentSlot.objects.create(
             centre=world.a, starts_at=at(1, 18, 30), ends_at=at(1, 20), capacity=1, off_hours=True
         )
@@ -275,7 +277,8 @@ class TestStaffPages:
         assert xlsx.status_code == 200
         sheet = load_workbook(io.BytesIO(xlsx.content)).active
         rows = list(sheet.iter_rows(values_only=True))
-        assert rows[2][0] == signup.name and rows[2][2] == "confirmed"
+        assert rows[0][0] == "Name"
+        assert rows[1][0] == signup.name and rows[1][2] == "confirmed"
         login(client, world.user("operator_b"))
         assert (
             client.get(reverse("admin:centres_activity_attendees", args=[activity.pk])).status_code
@@ -284,7 +287,9 @@ class TestStaffPages:
 
 
 def test_staff_record_an_appointment_in_the_admin(client, world):
-    item = AffairItem.objects.create(name="高龄津贴申领", department="区民政局", proxy=True)
+    item = AffairItem.objects.create(
+        area=world.t.city, name="高龄津贴申领", department="区民政局", proxy=True
+    )
     slot = AppointmentSlot.objects.create(
         centre=world.a, starts_at=at(1, 9), ends_at=at(1, 10), capacity=2
     )
