@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date, datetime, time, timedelta
 
 from django.http import Http404, HttpResponse
@@ -54,10 +53,9 @@ def attendees_xlsx(request, pk: int) -> HttpResponse:
         ]
         for s in signups
     )
-    # The sheet is named by the day and the activity (Excel allows 31 characters, and none of
-    # []:*?/\ in a sheet's name).
+    # The sheet is named by the day and the activity.
     start = timezone.localtime(activity.starts_at)
-    title = re.sub(r"[\[\]:*?/\\]", " ", f"{start:%m-%d} {activity.title}")
+    title = f"{start:%m-%d} {activity.title}"
     return xlsx_response(f"attendees-{activity.pk}", xlsx_bytes([(title, header, rows)]))
 
 

@@ -6,6 +6,7 @@ of being held as cell objects, so a 100,000-row export stays small in memory."""
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
@@ -27,13 +28,18 @@ def cell(value):
     return str(value)
 
 
+def sheet_title(title: str) -> str:
+    """A title Excel accepts for a sheet: none of []:*?/\\ and at most 31 characters."""
+    return re.sub(r"[\[\]:*?/\\]", " ", str(title))[:31] or "Sheet"
+
+
 def xlsx_bytes(sheets: Iterable[tuple[str, Sequence[str], Iterable[Sequence]]]) -> bytes:
-    """One workbook from (title, header, rows) per sheet; titles are cut to Excel's 31 chars."""
+    """One workbook from (title, header, rows) per sheet (titles made acceptable to Excel)."""
     from openpyxl import Workbook
 
     workbook = Workbook(write_only=True)
     for title, header, rows in sheets:
-        sheet = workbook.create_sheet(str(title)[:31])
+        sheet = workbook.create_sheet(sheet_title(title))
         sheet.append([str(h) for h in header])
         for row in rows:
             sheet.append([cell(v) for v in row])

@@ -19,3 +19,9 @@ def test_a_download_keeps_its_chinese_name_and_local_times():
     assert [c.value for c in sheet[1]] == ["编号", "时间", "备注"]
     naive_local = datetime(2026, 12, 7, 9, 30)  # noqa: DTZ001 (Excel cells carry no zone)
     assert [c.value for c in sheet[2]] == ["A1", naive_local, None]
+
+
+def test_a_sheet_title_excel_refuses_is_made_acceptable():
+    response = xlsx_download("12-07 [讲座] 防诈骗: 问答/互动*" + "长" * 40, ["a"], [])
+    title = load_workbook(io.BytesIO(response.content)).active.title
+    assert len(title) == 31 and not set("[]:*?/\\") & set(title)
