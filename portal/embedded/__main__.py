@@ -32,16 +32,18 @@ def _var_dir() -> Path:
     return Path(os.environ.get("LINLI_VAR_DIR") or ROOT / "var")
 
 
-def _child(cmd: list[str]) -> int:
-    """Run `cmd` to its end. Ctrl-C reaches it directly (same process group), so this process
-    only waits for it to finish; SIGTERM (make's when it is terminated) is passed on."""
+def _child(cmd: list[str]) -> tuple[int, bool]:
+    """Run `cmd` to its end; return its exit code and whether Ctrl-C ended it. Ctrl-C reaches
+    it directly (same process group), so this process only waits for it to finish; SIGTERM
+    (make's when it is terminated) is passed on."""
     proc = subprocess.Popen(cmd, cwd=ROOT)
+    interrupted = []
     previous = {
-        signal.SIGINT: signal.signal(signal.SIGINT, lambda *_: None),
+        signal.SIGINT: signal.signal(signal.SIGINT, lambda *_: interrupted.append(True)),
         signal.SIGTERM: signal.signal(signal.SIGTERM, lambda *_: proc.terminate()),
     }
     try:
-        return proc.wait()
+        return proc.wait(), bool(interrupted)
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
@@ -57,7 +59,7 @@ def run() -> int:
     py = sys.executable
     try:
         for step in (["migrate", "--noinput"], ["seed_demo"]):
-            code = _child([py, "manage.py", *step])
+            code, _ = _child([py, "manage.py", *step])
             if code:
                 return code
         print(
@@ -65,7 +67,8 @@ def run() -> int:
             "(Ctrl-C stops all three and the database)",
             flush=True,
         )
-        return _child([py, "-m", "honcho", "-f", "Procfile.dev", "start"])
+        code, interrupted = _child([py, "-m", "honcho", "-f", "Procfile.dev", "start"])
+        return 0 if interrupted else code  # Ctrl-C is how the portal is meant to stop
     finally:
         if pgdata is not None and embedded.stop(pgdata):
             print("Embedded PostgreSQL stopped; its data stays for the next `make run`.")

@@ -155,15 +155,19 @@ def test_debug_off_without_required_settings_stops_with_a_clear_message(tmp_path
     assert "docs/configuration.md" in result.stderr
 
 
-def test_database_and_broker_urls_switch_backends_without_code_change(tmp_path):
+def test_database_broker_and_cache_urls_switch_backends_without_code_change(tmp_path):
     env = _clean_env(
         tmp_path,
         DATABASE_URL="postgres://postgres@127.0.0.1:5432/whatever",
         CELERY_BROKER_URL="redis://127.0.0.1:6379/3",
+        CACHE_URL="rediscache://127.0.0.1:6379/4",
     )
+    # django-redis keeps one client per server: asking twice (no connection made) gives the same.
     code = (
-        "from django.conf import settings;"
-        "print(settings.DATABASES['default']['ENGINE']);print(settings.CELERY_BROKER_URL)"
+        "from django.conf import settings;from django.core.cache import cache;"
+        "print(settings.DATABASES['default']['ENGINE']);print(settings.CELERY_BROKER_URL);"
+        "print(settings.CACHES['default']['BACKEND']);"
+        "print(cache.client.get_client() is cache.client.get_client(write=False))"
     )
     out = subprocess.run(
         [sys.executable, "-c", f"import django;django.setup();{code}"],
@@ -174,7 +178,12 @@ def test_database_and_broker_urls_switch_backends_without_code_change(tmp_path):
         timeout=60,
         check=True,
     ).stdout.split()
-    assert out == ["django.db.backends.postgresql", "redis://127.0.0.1:6379/3"]
+    assert out == [
+        "django.db.backends.postgresql",
+        "redis://127.0.0.1:6379/3",
+        "django_redis.cache.RedisCache",
+        "True",
+    ]
 
 
 @pytest.mark.django_db
