@@ -1,4 +1,5 @@
-# The two set-up commands: `make run` (portal + worker + beat, embedded) and `make test`.
+# The two set-up commands: `make run` (portal + worker + beat on an embedded PostgreSQL) and
+# `make test`.
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
@@ -11,11 +12,10 @@ $(STAMP): pyproject.toml requirements/constraints.txt
 	$(PY) -m pip install -q -c requirements/constraints.txt ".[test]"
 	touch $(STAMP)
 
+# The embedded PostgreSQL server under var/postgres (unless DATABASE_URL is set), migrate, seed,
+# then web + worker + beat; Ctrl-C stops them and the server (portal/embedded/__main__.py).
 run: $(STAMP)
-	$(PY) manage.py migrate --noinput
-	$(PY) manage.py seed_demo
-	@echo "Portal: http://127.0.0.1:8000   admin: http://127.0.0.1:8000/admin/   (Ctrl-C stops all three)"
-	$(VENV)/bin/honcho -f Procfile.dev start
+	$(PY) -m portal.embedded run
 
 test: $(STAMP)
 	scripts/test

@@ -188,10 +188,10 @@ def _centre_static(centre: Centre, language: str) -> dict:
         "photos",
         Prefetch("spaces", queryset=Space.objects.filter(bookable=True, is_active=True)),
     ).get(pk=centre.pk)
-    by_function = {f.pk: [] for f in centre.functions.all()}
+    by_function: dict[int, list] = {f.pk: [] for f in centre.functions.all()}
     for service in centre.services.all():
         by_function.setdefault(service.function_id, []).append(service)
-    hours = {}
+    hours: dict = {}
     for h in centre.hours.all():
         hours.setdefault(h.get_weekday_display(), []).append(h)
     html = render_to_string(

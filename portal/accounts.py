@@ -11,12 +11,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import logging
 import re
 import secrets
-import urllib.error
-import urllib.request
 
 from django import forms
 from django.conf import settings
@@ -31,7 +28,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
-from portal import ratelimit
+from portal import http, ratelimit
 
 logger = logging.getLogger("linli.sms")
 
@@ -75,17 +72,11 @@ class HttpSms:
         self.url, self.key, self.timeout = url, key, timeout
 
     def send(self, phone: str, text: str) -> None:
-        request = urllib.request.Request(
-            self.url,
-            data=json.dumps({"to": phone, "text": text}, ensure_ascii=False).encode(),
-            headers={"Content-Type": "application/json", "Authorization": f"Bearer {self.key}"},
-            method="POST",
-        )
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:
-                if response.status >= 300:
-                    raise SmsError(f"HTTP {response.status}")
-        except (urllib.error.URLError, OSError) as exc:
+            http.post_json(
+                self.url, {"to": phone, "text": text}, key=self.key, timeout=self.timeout
+            )
+        except http.HttpError as exc:
             raise SmsError(str(exc)) from exc
 
 

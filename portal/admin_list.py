@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Callable
 
-from django.contrib.admin.templatetags.admin_list import (
+from django.contrib.admin.templatetags.admin_list import (  # type: ignore[attr-defined]
     _boolean_icon,
     result_headers,
     result_list,
@@ -22,7 +22,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils import dateformat, formats, timezone
 from django.utils.html import conditional_escape, format_html
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeString, mark_safe
 
 _PK = "0000PK0000"  # stands in for the primary key in the change URL, replaced per row
 
@@ -79,7 +79,7 @@ def _or_empty(value, empty):
     return value
 
 
-def rows(cl) -> list[list[str]]:
+def rows(cl) -> list[list[SafeString]]:
     """The list's rows as HTML cells: the first column (after the checkbox) links to the
     object's change page, keeping the list's filters as Django does."""
     admin = cl.model_admin

@@ -8,14 +8,16 @@ of them; the pages themselves still check every permission on every request."""
 
 from __future__ import annotations
 
-import time
+from functools import partial
 
 from django.contrib.admin import AdminSite
 from django.contrib.admin.apps import AdminConfig
 from django.utils import translation
 
+from portal.memo import TTLMemo
+
 APP_LIST_TTL = 60.0  # seconds
-_app_lists: dict[tuple, tuple[float, list]] = {}
+_app_lists: TTLMemo[list] = TTLMemo(APP_LIST_TTL, maxsize=5000)
 
 
 def _key(request, app_label) -> tuple | None:
@@ -48,15 +50,7 @@ class PortalAdminSite(AdminSite):
         key = _key(request, app_label)
         if key is None:
             return super().get_app_list(request, app_label)
-        now = time.monotonic()
-        hit = _app_lists.get(key)
-        if hit is not None and now - hit[0] < APP_LIST_TTL:
-            return hit[1]
-        if len(_app_lists) > 5000:  # many users on one process: start afresh
-            _app_lists.clear()
-        app_list = super().get_app_list(request, app_label)
-        _app_lists[key] = (now, app_list)
-        return app_list
+        return _app_lists.get(key, partial(super().get_app_list, request, app_label))
 
 
 class PortalAdminConfig(AdminConfig):

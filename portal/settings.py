@@ -1,8 +1,9 @@
 """Linli settings. Everything comes from the environment (see docs/configuration.md).
 
-With no variables set the portal runs embedded: SQLite and a filesystem Celery broker under
-var/, so `make run` needs no server. DATABASE_URL / CELERY_BROKER_URL switch to PostgreSQL and
-Redis with no code change.
+With no variables set the portal runs embedded: the PostgreSQL server that `make run` starts
+under var/ (portal/embedded), a filesystem Celery broker and a file cache there too, so `make run`
+needs nothing installed. DATABASE_URL / CELERY_BROKER_URL / CACHE_URL switch to real servers with
+no code change.
 """
 
 import importlib
@@ -10,6 +11,8 @@ from pathlib import Path
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
+
+from portal import embedded
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -100,27 +103,33 @@ TEMPLATES = [
 ]
 
 # --- Database -------------------------------------------------------------------------------
-DATABASES = {
-    "default": env.db_url("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'linli.sqlite3'}"),
-}
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Web, worker and beat share one file: WAL lets readers run beside the writer, and
-    # IMMEDIATE transactions queue writers instead of failing with "database is locked".
-    DATABASES["default"]["OPTIONS"] = {
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-        "transaction_mode": "IMMEDIATE",
-        "timeout": 30,
-    }
+# PostgreSQL only. Without DATABASE_URL: the embedded server that `make run` runs under VAR_DIR,
+# found through its postmaster.pid (its backend says to run `make run` when none answers).
+if env.str("DATABASE_URL", default=""):
+    DATABASES = {"default": env.db_url("DATABASE_URL")}
 else:
-    DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=60))
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    _pgdata = embedded.data_dir(VAR_DIR)
+    DATABASES = {
+        "default": env.db_url_config(embedded.running_url(_pgdata) or embedded.url(_pgdata))
+    }
+    DATABASES["default"]["ENGINE"] = "portal.embedded"
+if DATABASES["default"]["ENGINE"] not in ("django.db.backends.postgresql", "portal.embedded"):
+    raise ImproperlyConfigured(
+        "DATABASE_URL must name a PostgreSQL server (postgres://...): Linli runs on PostgreSQL "
+        "only. Leave it unset to use the embedded server of `make run`."
+    )
+DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=60))
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # The embedded default is a file cache under var/ (not locmem) so web, worker and beat share one
 # cache: the shared area scopes, one-time login codes and rate limits must agree across them.
 CACHES = {"default": env.cache_url("CACHE_URL", default=f"filecache://{VAR_DIR / 'cache'}")}
-if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
-    CACHES["default"]["BACKEND"] = "portal.cache.RedisCache"  # one client per server (why: there)
+if CACHES["default"]["BACKEND"].endswith(".RedisCache"):
+    # django-redis (named, not left to environ's guess, so a missing package fails loudly): one
+    # client and one connection pool per server in each process, where Django's own Redis cache
+    # builds a client (and its table of response callbacks) on every call.
+    CACHES["default"]["BACKEND"] = "django_redis.cache.RedisCache"
 # Sessions are read from the cache and written through to the database: a request costs no
 # session query, and a cache flush logs nobody out.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"

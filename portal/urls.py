@@ -2,7 +2,7 @@ from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
@@ -12,7 +12,7 @@ admin.site.site_header = _("Linli community portal administration")
 admin.site.site_title = _("Linli admin")
 admin.site.index_title = _("Community work")
 
-api_patterns = [
+api_patterns: list[URLPattern | URLResolver] = [
     path("grids/", include("grids.api.urls")),
     path("centres/", include("centres.api.urls")),
     path("services/", include("services.api.urls")),

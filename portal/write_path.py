@@ -37,6 +37,7 @@ class WritePathMixin:
     Verbs stay as Django decides for catalogues; for a model with domain operations each verb is
     off unless `<verb>_via` names the operation the admin calls for it."""
 
+    model: type[Model]  # given by ModelAdmin / InlineModelAdmin, which this is mixed into
     add_via: str | None = None
     change_via: str | None = None
     delete_via: str | None = None

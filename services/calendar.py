@@ -16,55 +16,48 @@ Semantics (whole-day, as in Chinese administrative practice 期间开始之日�
 
 from __future__ import annotations
 
-import threading
-import time as _time
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import chinese_calendar
+
+from portal.memo import TTLMemo
 
 TZ = ZoneInfo("Asia/Shanghai")
 WORKDAY_START = time(8, 30)
 END_OF_DAY = time(23, 59, 59)
 DAY = timedelta(days=1)
 
-_lock = threading.Lock()
-_overrides: dict[date, bool] | None = None
+# The Holiday table, re-read every minute: other processes see a staff edit within that time.
+_overrides: TTLMemo[dict[date, bool]] = TTLMemo(ttl=60.0, maxsize=1)
 _days: dict[date, bool] = {}  # answers so far; emptied whenever the overrides are (re)loaded
 # Deadlines computed so far, emptied with _days: a sweep starts the same clock at the same
 # moment for thousands of cases, and every answer depends only on the arguments and the days.
 _memo: dict[tuple, datetime] = {}
 _MEMO_MAX = 4096
-_loaded_at = 0.0
-_TTL = 60.0  # other processes see a staff edit of the Holiday table within a minute
+
+
+def _read_overrides() -> dict[date, bool]:
+    from services.models import Holiday
+
+    try:
+        overrides = dict(Holiday.objects.values_list("date", "is_workday"))
+    except Exception:  # table not migrated yet (first migrate, checks)
+        overrides = {}
+    _days.clear()  # answers from the previous table
+    _memo.clear()
+    return overrides
 
 
 def _load_overrides() -> dict[date, bool]:
-    global _overrides, _loaded_at
-    overrides = _overrides
-    if overrides is not None and _time.monotonic() - _loaded_at <= _TTL:
-        return overrides  # the common case, without the lock (a sweep asks ~30 times a case)
-    with _lock:
-        if _overrides is None or _time.monotonic() - _loaded_at > _TTL:
-            from services.models import Holiday
-
-            try:
-                _overrides = dict(Holiday.objects.values_list("date", "is_workday"))
-            except Exception:  # table not migrated yet (first migrate, checks)
-                _overrides = {}
-            _days.clear()
-            _memo.clear()
-            _loaded_at = _time.monotonic()
-        return _overrides
+    return _overrides.get("holidays", _read_overrides)
 
 
 def clear_cache() -> None:
     """Forget the Holiday overrides; called when staff edit the table."""
-    global _overrides
-    with _lock:
-        _overrides = None
-        _days.clear()
-        _memo.clear()
+    _overrides.clear()
+    _days.clear()
+    _memo.clear()
 
 
 def _remember(key: tuple, compute) -> datetime:
@@ -78,11 +71,18 @@ def _remember(key: tuple, compute) -> datetime:
 
 
 def is_workday(day: date) -> bool:
-    overrides = _load_overrides()
+    _load_overrides()  # a reload empties _days first
+    return _workday(day)
+
+
+def _workday(day: date) -> bool:
+    """is_workday for the loops inside one computation, whose entry point has just made the
+    reload check (the memo's lookup costs more than the rest of this; a yellow-card point asks
+    ~30 days)."""
     known = _days.get(day)
     if known is not None:
         return known
-    override = overrides.get(day)
+    override = _load_overrides().get(day)
     if override is not None:
         value = override
     else:
@@ -104,8 +104,13 @@ def end_of_day(day: date) -> datetime:
 
 def next_workday(day: date) -> date:
     """The first working day strictly after `day`."""
+    _load_overrides()
+    return _next_workday(day)
+
+
+def _next_workday(day: date) -> date:
     day += DAY
-    while not is_workday(day):
+    while not _workday(day):
         day += DAY
     return day
 
@@ -118,7 +123,7 @@ def add_working_days(start: datetime, days: int) -> datetime:
 def _add_working_days(start: datetime, days: int) -> datetime:
     day = local(start).date()
     for _ in range(days):
-        day = next_workday(day)
+        day = _next_workday(day)
     return end_of_day(day)
 
 
@@ -135,11 +140,12 @@ def working_seconds_between(a: datetime, b: datetime) -> float:
     """Seconds of working days between two moments (0 if b ≤ a)."""
     if b <= a:
         return 0.0
+    _load_overrides()
     a, b = local(a), local(b)
     total = 0.0
     day = a.date()
     while day <= b.date():
-        if is_workday(day):
+        if _workday(day):
             lo = max(a, datetime.combine(day, time.min, tzinfo=TZ))
             hi = min(b, datetime.combine(day + DAY, time.min, tzinfo=TZ))
             total += max((hi - lo).total_seconds(), 0.0)
@@ -149,12 +155,13 @@ def working_seconds_between(a: datetime, b: datetime) -> float:
 
 def add_working_seconds(start: datetime, seconds: float) -> datetime:
     """The moment when `seconds` of working time have passed after start."""
+    _load_overrides()
     moment = local(start)
     day = moment.date()
     remaining = seconds
     while True:
         day_end = datetime.combine(day + DAY, time.min, tzinfo=TZ)
-        if is_workday(day):
+        if _workday(day):
             available = (day_end - moment).total_seconds()
             if remaining <= available:
                 return moment + timedelta(seconds=remaining)
@@ -183,7 +190,7 @@ def workday_start_after(moment: datetime, working_days: int = 1) -> datetime:
     def compute() -> datetime:
         day = start
         for _ in range(working_days):
-            day = next_workday(day)
+            day = _next_workday(day)
         return datetime.combine(day, WORKDAY_START, tzinfo=TZ)
 
     return _remember(("start_after", start, working_days), compute)

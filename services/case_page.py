@@ -28,7 +28,7 @@ def field_text(case: Case, name: str) -> str:
     value: Any = getattr(case, name)
     if value is None or value == "":
         return EMPTY
-    if field.choices:
+    if field.choices:  # type: ignore[union-attr]  # get_field() of a concrete field
         return str(getattr(case, f"get_{name}_display")())
     if isinstance(field, models.BooleanField):
         return _("Yes") if value else _("No")
@@ -37,19 +37,19 @@ def field_text(case: Case, name: str) -> str:
     return str(value)
 
 
-def summary(case: Case, fieldsets, computed: dict[str, str]) -> list[dict]:
+def summary(case: Case, fieldsets, computed: dict[str, tuple[str, str]]) -> list[dict]:
     """Sections [{"title", "rows": [(label, text), ...]}] following `fieldsets` (the admin's
     structure); `computed` gives the text of names that are not model fields (e.g. the phone
     as this viewer may see it) as {name: (label, text)}."""
     sections = []
     for title, options in fieldsets:
-        rows = []
+        rows: list[tuple[str, str]] = []
         for line in options["fields"]:
             for name in line if isinstance(line, tuple | list) else (line,):
                 if name in computed:
                     rows.append(computed[name])
                 else:
-                    label = Case._meta.get_field(name).verbose_name
+                    label = Case._meta.get_field(name).verbose_name  # type: ignore[union-attr]
                     rows.append((str(label), field_text(case, name)))
         sections.append({"title": title, "rows": rows})
     return sections

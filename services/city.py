@@ -17,14 +17,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
-import urllib.error
-import urllib.request
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
 
+from portal import http
 from services.choices import Action
 
 BACKOFF_BASE = 5.0  # seconds; doubles per failed attempt of the head of the queue
@@ -49,25 +47,16 @@ class HttpCityClient:
         self.url, self.key, self.timeout = url, key, timeout
 
     def send(self, event: dict) -> None:
-        request = urllib.request.Request(
-            self.url,
-            data=json.dumps(event, ensure_ascii=False).encode(),
-            headers={
-                "Content-Type": "application/json; charset=utf-8",
-                "Authorization": f"Bearer {self.key}",
-                "X-Linli-Event-Id": str(event["event_id"]),
-            },
-            method="POST",
-        )
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:
-                if response.status >= 300:
-                    raise CityError(f"HTTP {response.status}")
-        except urllib.error.HTTPError as exc:
-            permanent = 400 <= exc.code < 500 and exc.code not in (408, 409, 425, 429)
-            raise CityError(f"HTTP {exc.code}", permanent=permanent) from exc
-        except (urllib.error.URLError, OSError) as exc:
-            raise CityError(str(exc)) from exc
+            http.post_json(
+                self.url,
+                event,
+                key=self.key,
+                headers={"X-Linli-Event-Id": str(event["event_id"])},
+                timeout=self.timeout,
+            )
+        except http.HttpError as exc:
+            raise CityError(str(exc), permanent=exc.permanent) from exc
 
 
 def enabled() -> bool:

@@ -31,7 +31,7 @@ class CappedPaginator(Paginator):
     @cached_property
     def count(self) -> int:
         # Without ORDER BY the database stops at any CAP matching rows instead of sorting all.
-        return self.object_list.order_by()[: self.CAP].count()
+        return self.object_list.order_by()[: self.CAP].count()  # type: ignore[attr-defined]
 
 
 class TimerFilter(admin.SimpleListFilter):

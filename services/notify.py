@@ -9,15 +9,14 @@ clients posting JSON to settings.LINLI endpoints), log. Tests register fakes wit
 
 from __future__ import annotations
 
-import json
 import logging
-import urllib.error
-import urllib.request
 from collections.abc import Iterable
 
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
+
+from portal import http
 
 logger = logging.getLogger("services.notify")
 
@@ -88,22 +87,10 @@ class HttpJsonChannel(Channel):
         url = settings.LINLI.get(self.url_setting, "")
         if not url or not row.address:
             return
-        request = urllib.request.Request(
-            url,
-            data=json.dumps(self.payload(row), ensure_ascii=False).encode(),
-            headers={
-                "Content-Type": "application/json; charset=utf-8",
-                "Authorization": f"Bearer {settings.LINLI.get(self.key_setting, '')}",
-            },
-            method="POST",
-        )
+        key = settings.LINLI.get(self.key_setting, "")
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:
-                if response.status >= 300:
-                    raise ChannelError(f"{self.name}: HTTP {response.status}")
-        except urllib.error.HTTPError as exc:
-            raise ChannelError(f"{self.name}: HTTP {exc.code}") from exc
-        except (urllib.error.URLError, OSError) as exc:
+            http.post_json(url, self.payload(row), key=key, timeout=self.timeout)
+        except http.HttpError as exc:
             raise ChannelError(f"{self.name}: {exc}") from exc
 
 

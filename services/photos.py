@@ -32,7 +32,7 @@ def process(upload) -> ContentFile:
         with Image.open(upload) as probe:
             probe.verify()
         upload.seek(0)
-        image = Image.open(upload)
+        image: Image.Image = Image.open(upload)
         if image.width * image.height > MAX_PIXELS:
             raise ValidationError(_("The photo is too large to process."))
         image.load()

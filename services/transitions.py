@@ -73,7 +73,7 @@ CHOICES = {
     "method": CallbackMethod.choices,
 }
 
-_FUNCTIONS = {Action.RETURN: "return_case"}
+_FUNCTIONS: dict[str, str] = {Action.RETURN: "return_case"}
 
 
 def _bool(value) -> bool:

@@ -10,6 +10,7 @@ import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from django.conf import settings
@@ -43,12 +44,17 @@ def wait_until(predicate: Callable[[], object], timeout: float = 20.0, interval:
 
 
 def _database_url() -> str:
+    """The URL of the test database, for a child process: a TCP host, or a Unix socket
+    directory (the embedded server), which django-environ reads from the URL's path."""
     s = connection.settings_dict
-    if s["ENGINE"].endswith("sqlite3"):
-        return f"sqlite:///{s['NAME']}"
-    user = s.get("USER") or "postgres"
+    user = quote(s.get("USER") or "postgres", safe="")
+    if s.get("PASSWORD"):
+        user += ":" + quote(s["PASSWORD"], safe="")
     host = s.get("HOST") or "127.0.0.1"
     port = s.get("PORT") or 5432
+    if host.startswith("/"):
+        query = "" if int(port) == 5432 else f"?port={port}"
+        return f"postgres://{user}@/{quote(host)}/{s['NAME']}{query}"
     return f"postgres://{user}@{host}:{port}/{s['NAME']}"
 
 

@@ -60,7 +60,7 @@ def check_ledger(
     bounds = AccountBalance.objects.order_by("account_id").values_list("account_id", flat=True)
     first = bounds.first()
     last = bounds.last()
-    if first is not None:
+    if first is not None and last is not None:
         step = max(1, (last - first + 1 + chunks - 1) // chunks)
         with connection.cursor() as cursor:
             lo = first

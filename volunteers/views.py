@@ -347,7 +347,7 @@ def wish_fulfil(request, pk: int):
     form = WishPhotoForm(request.POST, request.FILES)
     if not form.is_valid():
         for errors in form.errors.values():
-            messages.error(request, " ".join(errors))
+            messages.error(request, " ".join(str(e) for e in errors))
         return redirect("volunteers:wishes")
     try:
         actions.fulfil_wish(wish, request.user, form.cleaned_data.get("photo"))

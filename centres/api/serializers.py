@@ -32,7 +32,7 @@ class FunctionSerializer(serializers.ModelSerializer):
 
 
 class CentreSerializer(serializers.ModelSerializer):
-    community = serializers.StringRelatedField()
+    community: serializers.StringRelatedField = serializers.StringRelatedField()
     kind = serializers.CharField(read_only=True, help_text="concentrated, spread or upgraded")
     functions = FunctionSerializer(many=True, read_only=True)
     open_now = serializers.SerializerMethodField()

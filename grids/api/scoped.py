@@ -1,9 +1,17 @@
 """The API side of the area scope: viewsets of scoped models inherit `ScopedViewSetMixin`."""
 
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
 from django.db import transaction
 from rest_framework import exceptions, permissions
 
 from grids.scope import may, scope_for
+
+if TYPE_CHECKING:
+    from rest_framework.permissions import _PermissionClass  # the stubs' name for it
 
 _ACTIONS = {
     "GET": "view",
@@ -28,7 +36,7 @@ class ScopedPermission(permissions.BasePermission):
 
 
 class ScopedViewSetMixin:
-    permission_classes = [ScopedPermission]
+    permission_classes: Sequence[_PermissionClass] = [ScopedPermission]
 
     def get_queryset(self):
         qs = super().get_queryset()

@@ -48,7 +48,7 @@ class ScopedPK(serializers.PrimaryKeyRelatedField):
 
 
 class AreaSerializer(serializers.ModelSerializer):
-    parent = serializers.SerializerMethodField()
+    parent = serializers.SerializerMethodField()  # type: ignore[assignment]  # stubs: Field.parent
     kind = KindField(choices=AreaKind.choices, read_only=True)
 
     class Meta:
@@ -140,7 +140,7 @@ class GridSerializer(AreaSerializer):
 class PartyOrgSerializer(serializers.ModelSerializer):
     kind = KindField(choices=PartyOrgKind.choices)
     area = ScopedPK(Area)
-    parent = ScopedPK(PartyOrg, required=False, allow_null=True)
+    parent = ScopedPK(PartyOrg, required=False, allow_null=True)  # type: ignore[assignment]
     members_count = serializers.IntegerField(read_only=True)
 
     class Meta:

@@ -33,7 +33,7 @@ class RoutingRuleSerializer(serializers.ModelSerializer):
 
 
 class EventSerializer(serializers.ModelSerializer):
-    actor = serializers.StringRelatedField()
+    actor: serializers.StringRelatedField = serializers.StringRelatedField()
     action_label = serializers.CharField(read_only=True)
 
     class Meta:

