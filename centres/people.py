@@ -10,11 +10,12 @@ from dataclasses import dataclass
 from datetime import date
 
 from grids.models import Resident, Role, RoleAssignment
+from portal.models import User
 
 
 @dataclass
 class Person:
-    user: object | None
+    user: User | None
     resident_id: int | None
     name: str
     birth_date: date | None

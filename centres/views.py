@@ -438,7 +438,7 @@ def affairs(request, pk: int):
     ).annotate(free=F("capacity") - F("booked_count"))
     items = AffairItem.objects.offered_at(centre)
     form = AppointmentForm(request.POST or None)
-    form.fields["item"].queryset = items
+    form.fields["item"].queryset = items  # type: ignore[attr-defined]  # a ModelChoiceField
     if request.method == "POST":
         if not request.user.is_authenticated:
             return redirect(f"{reverse('login')}?next={request.path}")

@@ -45,12 +45,12 @@ def sign_up(
     ValidationError outside the sign-up window, for someone ineligible, or a second time."""
     now = now or timezone.now()
     on_behalf = resident is not None
-    activity_id = getattr(activity, "pk", activity)
+    activity_id: int = activity.pk if isinstance(activity, Activity) else activity
     # Who is signing up, and whether they may, does not depend on the places left: work it
     # out before taking the activity's lock, so the lock is held for the few statements that
     # decide the place (everyone else signing up for this activity waits on it).
     activity = Activity.objects.select_related("centre__community").get(pk=activity_id)
-    if on_behalf:
+    if resident is not None:
         _require_staff(actor, activity.centre)
         person = person_for_resident(resident)
     else:
@@ -145,7 +145,7 @@ def cancel_signup(signup: SignUp | int, *, actor, now: datetime | None = None) -
     deadline, staff any time before the start. A freed place goes to the first person on the
     waitlist who may take it, who is told at once."""
     now = now or timezone.now()
-    signup_id = getattr(signup, "pk", signup)
+    signup_id: int = signup.pk if isinstance(signup, SignUp) else signup
     with transaction.atomic():
         activity_id = SignUp.objects.values_list("activity_id", flat=True).get(pk=signup_id)
         activity = (
