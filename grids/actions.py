@@ -80,7 +80,7 @@ def appoint_team_member(
     grid_worker role on the grid for the same period, which gives them the grid's scope.
 
     Refuses a second full-time worker whose period overlaps another's: checked here under a
-    lock on the grid row (so SQLite agrees) and, on PostgreSQL, by the exclusion constraint."""
+    lock on the grid row (to name the field in the error) and by the exclusion constraint."""
     starts_on = starts_on or timezone.localdate()
     with transaction.atomic():
         grid = Area.objects.select_for_update().get(pk=grid.pk)
