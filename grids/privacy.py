@@ -6,6 +6,7 @@ functions here, so the masking rule lives once. Apps never format these numbers 
 
 from __future__ import annotations
 
+from grids.models.roles import TERRITORIAL_ROLES
 from grids.scope import scope_for
 
 
@@ -101,9 +102,7 @@ def reveal(user, resident, field: str, reason: str) -> str:
 # Who may see a resident's sensitive tags (disability, 低保, living alone, minor): the staff who
 # look after them on their territory. Department handlers, centre operators, units and other
 # residents never do.
-SENSITIVE_TAG_ROLES = frozenset(
-    {"city_staff", "district_staff", "street_staff", "community_staff", "grid_worker"}
-)
+SENSITIVE_TAG_ROLES = frozenset(TERRITORIAL_ROLES)
 
 
 def visible_tags(user, resident) -> list[str]:

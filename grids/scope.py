@@ -123,9 +123,8 @@ def build_scope(user, today: date | None = None) -> Scope:
         return Scope(user_id=user.pk, is_superuser=True)
     today = today or timezone.localdate()
     rows = (
-        RoleAssignment.objects.filter(user_id=user.pk)
-        .filter(Q(starts_on__isnull=True) | Q(starts_on__lte=today))
-        .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=today))
+        RoleAssignment.objects.current(today)
+        .filter(user_id=user.pk)
         .values_list(
             "role", "area_id", "area__path", "department_id", "centre_id", "unit_id", "household_id"
         )

@@ -22,7 +22,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from grids.querysets import ScopedQuerySet
+from grids.querysets import PeriodQuerySet
 from portal.models import TimeStampedModel
 
 
@@ -41,13 +41,6 @@ class AuxiliaryKind(models.TextChoices):
     PROPERTY = "property", _("property staff")
     VOLUNTEER = "volunteer", _("volunteer")
     OTHER = "other", _("other")
-
-
-class GridTeamQuerySet(ScopedQuerySet):
-    def current(self, on=None):
-        """Members serving on `on` (today by default)."""
-        on = on or timezone.localdate()
-        return self.filter(starts_on__lte=on).filter(Q(ends_on__isnull=True) | Q(ends_on__gte=on))
 
 
 class TeamPeriod(models.Func):
@@ -101,7 +94,7 @@ class GridTeamMember(TimeStampedModel):
         editable=False,
     )
 
-    objects = GridTeamQuerySet.as_manager()
+    objects = PeriodQuerySet.as_manager()  # .current(on): grids.querysets.current_q
     scope_area_field = "grid"
 
     class Meta:
@@ -140,5 +133,6 @@ class GridTeamMember(TimeStampedModel):
         return f"{self.grid} · {self.get_role_display()} · {self.name}"
 
     def is_current(self, on=None) -> bool:
+        """current_q for one loaded row (no query)."""
         on = on or timezone.localdate()
         return self.starts_on <= on and (self.ends_on is None or self.ends_on >= on)
