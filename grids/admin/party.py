@@ -111,6 +111,12 @@ class PartyMemberForm(OperationForm):
             "reported_on",
         ]
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "area" in self.fields:  # a local member's area is their branch's
+            self.fields["area"].required = False
+            self.fields["area"].help_text = _("For in-service members: the community.")
+
     def operate(self, data: dict) -> PartyMember:
         common = {"name": data["name"], "phone": data.get("phone") or "", "actor": self.actor}
         if self.instance.pk:
