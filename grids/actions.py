@@ -39,7 +39,7 @@ from grids.models import (
 )
 from grids.models.areas import validate_placement
 from grids.models.party import MAX_CONTACT_HOUSEHOLDS, ORG_PARENT_KIND
-from grids.scope import forget_scope, invalidate_scopes, scope_for
+from grids.scope import forget_scope, invalidate_scopes, may_act_on, scope_for
 
 KEEP = object()  # "leave as it is", where None is a value (an open end)
 
@@ -53,7 +53,7 @@ def path_prefixes(path: str) -> list[str]:
 def _check_actor(actor, area: Area, field: str) -> None:
     if actor is None:
         return
-    if not scope_for(actor).covers_area(area) or not scope_for(actor).is_staff:
+    if not may_act_on(actor, area):
         raise ValidationError({field: _("This lies outside your area.")})
 
 

@@ -7,7 +7,7 @@ functions here, so the masking rule lives once. Apps never format these numbers 
 from __future__ import annotations
 
 from grids.models.roles import TERRITORIAL_ROLES
-from grids.scope import scope_for
+from grids.scope import may_act_on, scope_for
 
 
 def mask_phone(phone: str | None) -> str:
@@ -36,12 +36,7 @@ def may_see_private(user, area) -> bool:
     Residents never see others' numbers in full, not even neighbours in the same household
     list; department handlers and centre operators see them masked (their scope is not a
     territory). An object with no area is shown in full only to superusers."""
-    scope = scope_for(user)
-    if scope.is_superuser:
-        return True
-    if not scope.is_staff or area is None:
-        return False
-    return scope.covers_area(area)
+    return scope_for(user).is_superuser or may_act_on(user, area)
 
 
 def shown_phone(user, phone: str | None, area) -> str:

@@ -229,6 +229,14 @@ def forget_scope(user) -> None:
         delattr(user, _CACHE_ATTR)
 
 
+def may_act_on(user, area) -> bool:
+    """THE answer to "may this actor act on this area": staff (superusers, territorial staff,
+    handlers, operators) whose territorial scope covers the area. Operations of every app ask
+    this before they write on someone's behalf; reading is Scope.q_for / visible_to."""
+    scope = scope_for(user)
+    return scope.is_staff and scope.covers_area(area)
+
+
 def get_visible_or_404(queryset, user, **lookup):
     """Fetch one object the user may see, or raise Http404 (never 403)."""
     from django.shortcuts import get_object_or_404
