@@ -208,3 +208,45 @@ def test_no_admin_keeps_the_requesting_user(client, territory):
             name.startswith("_request") or name == "_viewer" for name in vars(model_admin)
         ), type(model_admin).__name__
     assert GridTeamMember.objects.count() == 1
+
+
+def test_every_grids_admin_page_renders_for_a_superuser(client, territory):
+    """The operation forms build on every add page; changelists and import pages answer."""
+    client.force_login(territory.user("superuser"))
+    for model in admin.site._registry:
+        if model._meta.app_label != "grids":
+            continue
+        opts = model._meta
+        changelist = client.get(reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist"))
+        assert changelist.status_code == 200, opts.label
+        add = client.get(reverse(f"admin:{opts.app_label}_{opts.model_name}_add"))
+        assert add.status_code in (200, 403), opts.label
+
+
+def test_contact_households_are_linked_and_unlinked_through_the_operations(client, territory):
+    t = territory
+    branch = actions.create_party_org(
+        parent_of(t.a.buildings[0]), kind=PartyOrgKind.BRANCH, name="甲支部"
+    )
+    member = actions.add_party_member(branch, name="联系人")
+    client.force_login(t.user("community_a"))
+    response = client.post(
+        reverse("admin:grids_contacthousehold_add"),
+        {"member": member.pk, "household": t.a.households[0].pk},
+    )
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    link = member.contacts.get()
+    assert link.slot == 1  # the operation takes the lowest free slot
+    again = client.post(
+        reverse("admin:grids_contacthousehold_add"),
+        {"member": member.pk, "household": t.a.households[0].pk},
+    )
+    assert "household" in again.context["adminform"].form.errors  # its rule, as a form error
+    with mock.patch.object(
+        actions, "unlink_contact_household", wraps=actions.unlink_contact_household
+    ) as unlink:
+        response = client.post(
+            reverse("admin:grids_contacthousehold_delete", args=[link.pk]), {"post": "yes"}
+        )
+    assert response.status_code == 302 and unlink.called
+    assert not member.contacts.exists()
