@@ -1,5 +1,7 @@
-"""The territory's write operations: THE one write path for teams, the party organisation and
-reveals of private numbers. Admin, API, imports and demo seeds call these functions.
+"""The territory's write operations: THE one write path for the area tree, grid teams and the
+party organisation. Admin, API, Excel imports and demo seeds call these functions; the models
+they own say so (`written_by = "grids.actions"`), which keeps the generic admin off them
+(portal.write_path). Reveals of private numbers are grids.privacy.reveal.
 
 Each operation runs in a transaction, checks that the actor's scope covers what is written
 (`actor=None` is the system: seeds, imports already checked), and raises
@@ -15,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from treebeard.exceptions import InvalidMoveToDescendant, InvalidPosition, PathOverflow
 
 from grids.models import (
     Area,
@@ -34,8 +37,11 @@ from grids.models import (
     RoleAssignment,
     TeamRole,
 )
+from grids.models.areas import validate_placement
 from grids.models.party import MAX_CONTACT_HOUSEHOLDS, ORG_PARENT_KIND
-from grids.scope import forget_scope, invalidate_scopes, scope_for
+from grids.scope import forget_scope, invalidate_scopes, may_act_on, scope_for
+
+KEEP = object()  # "leave as it is", where None is a value (an open end)
 
 
 def path_prefixes(path: str) -> list[str]:
@@ -47,8 +53,100 @@ def path_prefixes(path: str) -> list[str]:
 def _check_actor(actor, area: Area, field: str) -> None:
     if actor is None:
         return
-    if not scope_for(actor).covers_area(area) or not scope_for(actor).is_staff:
+    if not may_act_on(actor, area):
         raise ValidationError({field: _("This lies outside your area.")})
+
+
+# --- the area tree ---------------------------------------------------------------------------
+# What describes a node; its place (path, depth, numchild) belongs to treebeard.
+AREA_FIELDS = (
+    "name",
+    "kind",
+    "code",
+    "grid_level",
+    "grid_kind",
+    "dedicated_kind",
+    "households_planned",
+    "lat",
+    "lng",
+)
+_AREA_BLANKS = {"code": "", "grid_kind": "", "dedicated_kind": "", "households_planned": 0}
+
+
+def _area_values(values: dict) -> dict:
+    unknown = set(values) - set(AREA_FIELDS)
+    if unknown:
+        raise TypeError(f"not area fields: {sorted(unknown)}")
+    return {
+        k: (_AREA_BLANKS[k] if v is None and k in _AREA_BLANKS else v) for k, v in values.items()
+    }
+
+
+def parent_of(area: Area) -> Area | None:
+    return Area.objects.filter(path=area.path[: -Area.steplen]).first() if area.depth > 1 else None
+
+
+def add_area(parent: Area | None, *, actor=None, **values) -> Area:
+    """Add a node under `parent` (None: a new root, for superusers and seeds only).
+
+    The placement is checked (a building sits under an estate or a grid, a grid's level follows
+    its parent's), the actor's scope must cover the parent, and the parent row is locked so two
+    adds under it take distinct paths."""
+    values = _area_values(values)
+    with transaction.atomic():
+        if parent is None:
+            if actor is not None and not scope_for(actor).is_superuser:
+                raise ValidationError({"parent": _("Choose where the new area sits.")})
+        else:
+            parent = Area.objects.select_for_update().get(pk=parent.pk)  # fresh numchild
+            _check_actor(actor, parent, "parent")
+        node = Area(**values)
+        node._pending_parent = parent  # Area.clean checks the placement under it
+        node.full_clean(exclude=["path", "depth", "numchild"])
+        return (
+            Area.objects.add_root(values)
+            if parent is None
+            else Area.objects.add_child(parent, values)
+        )
+
+
+def update_area(area: Area, *, actor=None, **values) -> Area:
+    """Change what describes a node (name, code, kind, grid level...), never where it sits
+    (move_area does that). The new kind and level must still fit under the node's parent."""
+    values = _area_values(values)
+    with transaction.atomic():
+        area = Area.objects.select_for_update().get(pk=area.pk)
+        _check_actor(actor, area, "name")
+        for name, value in values.items():
+            setattr(area, name, value)
+        area.full_clean(exclude=["path", "depth", "numchild"])  # Area.clean: the placement
+        area.save()
+    return area
+
+
+def move_area(node: Area, target: Area, *, as_child: bool, actor=None) -> Area:
+    """Move a node with its subtree: as the last child of `target`, or as its left sibling.
+
+    The actor's scope must cover the node and its new parent, and the node must be able to sit
+    there; households, teams and organisations follow because they hang on the nodes."""
+    with transaction.atomic():
+        node = Area.objects.select_for_update().get(pk=node.pk)
+        target = Area.objects.get(pk=target.pk)
+        _check_actor(actor, node, "node")
+        new_parent = target if as_child else parent_of(target)
+        if new_parent is None:
+            if actor is not None and not scope_for(actor).is_superuser:
+                raise ValidationError({"target": _("This lies outside your area.")})
+        else:
+            _check_actor(actor, new_parent, "target")
+        validate_placement(node.kind, new_parent, node.grid_level)
+        try:
+            Area.objects.move(node, target, pos="last-child" if as_child else "left")
+        except (InvalidMoveToDescendant, InvalidPosition, PathOverflow) as exc:
+            raise ValidationError({"target": _("An area cannot move there.")}) from exc
+        invalidate_scopes()  # paths changed by update(): no signal was sent
+        node.refresh_from_db()
+    return node
 
 
 # --- grid teams ------------------------------------------------------------------------------
@@ -80,7 +178,7 @@ def appoint_team_member(
     grid_worker role on the grid for the same period, which gives them the grid's scope.
 
     Refuses a second full-time worker whose period overlaps another's: checked here under a
-    lock on the grid row (so SQLite agrees) and, on PostgreSQL, by the exclusion constraint."""
+    lock on the grid row (to name the field in the error) and by the exclusion constraint."""
     starts_on = starts_on or timezone.localdate()
     with transaction.atomic():
         grid = Area.objects.select_for_update().get(pk=grid.pk)
@@ -143,6 +241,58 @@ def end_team_membership(member: GridTeamMember, ends_on: date | None = None, *, 
     return member
 
 
+def update_team_member(
+    member: GridTeamMember,
+    *,
+    name: str | None = None,
+    phone: str | None = None,
+    organisation: str | None = None,
+    auxiliary_kind: str | None = None,
+    ends_on: date | None | object = KEEP,
+    actor=None,
+) -> GridTeamMember:
+    """Correct a member's contact details, and set or clear the end of their period. The grid,
+    team role, account and start stay (end the membership and appoint again to change them).
+
+    The end date goes through the same rule as end_team_membership: the linked grid_worker
+    role ends (or reopens) with it, so the account's scope follows the roster. Reopening a
+    full-time period is refused when it would overlap another full-time worker. `ends_on`
+    left out keeps the end as it is (None reopens the period)."""
+    with transaction.atomic():
+        Area.objects.select_for_update().filter(pk=member.grid_id).first()
+        member = GridTeamMember.objects.select_for_update().select_related("grid").get(pk=member.pk)
+        _check_actor(actor, member.grid, "grid")
+        for field_name, value in (
+            ("name", name),
+            ("phone", phone),
+            ("organisation", organisation),
+            ("auxiliary_kind", auxiliary_kind),
+        ):
+            if value is not None:
+                setattr(member, field_name, value)
+        if member.role != TeamRole.AUXILIARY:
+            member.auxiliary_kind = ""
+        if ends_on is not KEEP:
+            if ends_on is not None and ends_on < member.starts_on:
+                raise ValidationError({"ends_on": _("The end date is before the start date.")})
+            if (
+                member.role == TeamRole.FULL_TIME
+                and _overlapping_full_time(member.grid, member.starts_on, ends_on, member).exists()
+            ):
+                raise ValidationError(
+                    {"ends_on": _("This grid already has a full-time worker in that period.")}
+                )
+            member.ends_on = ends_on
+        member.full_clean(exclude=["grid", "user"], validate_constraints=False)
+        member.save()
+        if ends_on is not KEEP and member.role_assignment_id:
+            RoleAssignment.objects.filter(pk=member.role_assignment_id).update(ends_on=ends_on)
+            invalidate_scopes()  # an update() sends no signal
+            if member.user is not None:
+                forget_scope(member.user)
+    return member
+
+
 # --- party organisation ----------------------------------------------------------------------
 def create_party_org(
     area: Area,
@@ -178,6 +328,52 @@ def create_party_org(
         org.full_clean()
         org.save()
     return org
+
+
+def update_party_org(
+    org: PartyOrg,
+    *,
+    name: str,
+    secretary: str = "",
+    founded_on: date | None = None,
+    actor=None,
+) -> PartyOrg:
+    """Rename an organisation or record its secretary and founding date. Its kind, area and
+    place in the chain are fixed: they are what create_party_org checked."""
+    with transaction.atomic():
+        org = PartyOrg.objects.select_for_update().select_related("area").get(pk=org.pk)
+        _check_actor(actor, org.area, "name")
+        org.name, org.secretary, org.founded_on = name, secretary, founded_on
+        org.full_clean()
+        org.save()
+    return org
+
+
+def update_party_member(
+    member: PartyMember,
+    *,
+    name: str,
+    phone: str = "",
+    resident: Resident | None = None,
+    user=None,
+    workplace: CoBuildingUnit | None = None,
+    workplace_name: str = "",
+    actor=None,
+) -> PartyMember:
+    """Correct a member's details. Where they belong (branch or reporting community, hence
+    their area and who sees them) is fixed by add_party_member / report_in_service_member."""
+    with transaction.atomic():
+        member = PartyMember.objects.select_for_update().select_related("area").get(pk=member.pk)
+        _check_actor(actor, member.area, "name")
+        if resident is not None:
+            _check_actor(actor, resident.household.building, "resident")
+        member.name, member.phone, member.resident, member.user = name, phone, resident, user
+        if member.kind == MemberKind.IN_SERVICE:
+            member.workplace = workplace
+            member.workplace_name = workplace_name or (workplace.name if workplace else "")
+        member.full_clean()
+        member.save()
+    return member
 
 
 def add_party_member(
@@ -256,6 +452,7 @@ def link_contact_household(member: PartyMember, household: Household, *, actor=N
 
 
 def unlink_contact_household(link: ContactHousehold, *, actor=None) -> None:
+    """The member no longer keeps in touch with the household; its slot is free again."""
     with transaction.atomic():
         _check_actor(actor, link.household.building, "household")
         link.delete()
@@ -278,6 +475,14 @@ def add_concurrent_member(
         )
 
 
+def remove_concurrent_member(member: ConcurrentMember, *, actor=None) -> None:
+    """A concurrent member leaves the committee."""
+    with transaction.atomic():
+        member = ConcurrentMember.objects.select_related("party_org__area").get(pk=member.pk)
+        _check_actor(actor, member.party_org.area, "party_org")
+        member.delete()
+
+
 def cross_post(member: PartyMember, body: EstateBody, *, position: str, actor=None):
     """红色物业 / 红色业委会: record a party member sitting on an estate's owners' committee or in
     its property company."""
@@ -286,6 +491,14 @@ def cross_post(member: PartyMember, body: EstateBody, *, position: str, actor=No
         if CrossPosting.objects.filter(member=member, body=body).exists():
             raise ValidationError({"member": _("This member already sits there.")})
         return CrossPosting.objects.create(member=member, body=body, position=position)
+
+
+def remove_cross_posting(posting: CrossPosting, *, actor=None) -> None:
+    """A party member leaves an owners' committee or property company."""
+    with transaction.atomic():
+        posting = CrossPosting.objects.select_related("body__estate").get(pk=posting.pk)
+        _check_actor(actor, posting.body.estate, "body")
+        posting.delete()
 
 
 # --- residents -------------------------------------------------------------------------------

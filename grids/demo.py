@@ -65,10 +65,7 @@ def _node(parent: Area | None, code: str, **fields) -> Area:
     existing = Area.objects.filter(code=code).first()
     if existing:
         return existing
-    if parent is None:
-        return Area.objects.add_root({"code": code, **fields})
-    parent.refresh_from_db()  # numchild changes as siblings are added
-    return Area.objects.add_child(parent, {"code": code, **fields})
+    return actions.add_area(parent, code=code, **fields)  # the system adds: no actor
 
 
 def _user(ctx: DemoContext, username: str, name: str, role_label: str, where: str, **extra):

@@ -102,9 +102,8 @@ def seed_city(progress: Callable[[str, int], object] | None = None) -> Area:
         bar.close()
         buildings = levels[7].rows
     _seed_city_households(buildings, progress)
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE grids_area; ANALYZE grids_household; ANALYZE grids_resident")
+    with connection.cursor() as cursor:  # fresh statistics for the planner after a bulk load
+        cursor.execute("ANALYZE grids_area; ANALYZE grids_household; ANALYZE grids_resident")
     return city
 
 

@@ -1,6 +1,12 @@
 """Excel ledgers of the territory: import and export of grids, estates, buildings, households and
 party members with django-import-export.
 
+Rows of models that grids.actions owns (areas, team members, party members) are written
+through its operations (add_area, update_area, appoint_team_member, update_team_member,
+add_party_member, update_party_member); households are a register and saved directly.
+Exports go out as .xlsx from the same resources (tablib); the admin sends them with
+portal.excel.xlsx_response.
+
 An import lands whole or not at all: every row is checked (scope, placement, values), every
 bad row is reported with its spreadsheet line number (the header is line 1) and the reason, and
 if there is one bad row nothing is written. Areas are found by their `code`; a user may only
@@ -20,6 +26,7 @@ from django.db.models.functions import Length, Substr
 from django.utils.translation import gettext as _
 from import_export import fields, resources, widgets
 
+from grids import actions
 from grids.models import (
     Area,
     AreaKind,
@@ -131,22 +138,18 @@ class AreaResource(ScopedResource):
             validate_placement(self.kind, parent, instance.grid_level)
 
     def save_instance(self, instance, is_create, row, **kwargs):
+        # The tree's own operations: add_area places (and locks the parent), update_area
+        # edits in place; neither moves a node.
         parent = row["_parent"]
+        values = {name: getattr(instance, name) for name in actions.AREA_FIELDS}
         if is_create or instance.pk is None:
-            parent = Area.objects.get(pk=parent.pk)  # fresh numchild
-            values = {
-                f.attname: getattr(instance, f.attname)
-                for f in Area._meta.concrete_fields
-                if f.attname not in ("id", "path", "depth", "numchild", "created_at", "updated_at")
-            }
-            created = Area.objects.add_child(parent, values)
-            instance.pk = created.pk
+            instance.pk = actions.add_area(parent, actor=self.user, **values).pk
         else:
             if not instance.path.startswith(parent.path) or instance.depth != parent.depth + 1:
                 raise ValidationError(
                     {"parent_code": _("Moving an area is done on the tree, not by import.")}
                 )
-            instance.save()
+            actions.update_area(instance, actor=self.user, **values)
 
     def after_init_instance(self, instance, new, row, **kwargs):
         instance._row_parent = row.get("_parent")
@@ -313,6 +316,22 @@ class PartyMemberResource(ScopedResource):
             exclude=["branch", "area", "resident", "user", "workplace"], validate_unique=False
         )
 
+    def save_instance(self, instance, is_create, row, **kwargs):
+        if instance.pk is None:
+            member = actions.add_party_member(
+                row["_branch"], name=instance.name, phone=instance.phone, actor=self.user
+            )
+            instance.pk = member.pk
+        else:
+            actions.update_party_member(
+                instance,
+                name=instance.name,
+                phone=instance.phone,
+                resident=instance.resident,
+                user=instance.user,
+                actor=self.user,
+            )
+
     def export(self, queryset=None, **kwargs):
         if queryset is None:
             queryset = PartyMember.objects.visible_to(self.user)
@@ -409,8 +428,6 @@ class TeamMemberResource(ScopedResource):
             raise ValidationError({"ends_on": _("The end date is before the start date.")})
 
     def save_instance(self, instance, is_create, row, **kwargs):
-        from grids import actions
-
         if instance.pk is None:
             created = actions.appoint_team_member(
                 instance.grid,
@@ -425,7 +442,16 @@ class TeamMemberResource(ScopedResource):
             )
             instance.pk = created.pk
         else:
-            instance.save()
+            # A changed end date ends (or reopens) the linked grid_worker role as well, so a
+            # worker ended by import loses the grid's scope like one ended on the page.
+            actions.update_team_member(
+                instance,
+                phone=instance.phone,
+                organisation=instance.organisation,
+                auxiliary_kind=instance.auxiliary_kind,
+                ends_on=instance.ends_on,
+                actor=self.user,
+            )
 
     def export(self, queryset=None, **kwargs):
         if queryset is None:

@@ -6,7 +6,8 @@ functions here, so the masking rule lives once. Apps never format these numbers 
 
 from __future__ import annotations
 
-from grids.scope import scope_for
+from grids.models.roles import TERRITORIAL_ROLES
+from grids.scope import may_act_on, scope_for
 
 
 def mask_phone(phone: str | None) -> str:
@@ -35,12 +36,7 @@ def may_see_private(user, area) -> bool:
     Residents never see others' numbers in full, not even neighbours in the same household
     list; department handlers and centre operators see them masked (their scope is not a
     territory). An object with no area is shown in full only to superusers."""
-    scope = scope_for(user)
-    if scope.is_superuser:
-        return True
-    if not scope.is_staff or area is None:
-        return False
-    return scope.covers_area(area)
+    return scope_for(user).is_superuser or may_act_on(user, area)
 
 
 def shown_phone(user, phone: str | None, area) -> str:
@@ -101,9 +97,7 @@ def reveal(user, resident, field: str, reason: str) -> str:
 # Who may see a resident's sensitive tags (disability, 低保, living alone, minor): the staff who
 # look after them on their territory. Department handlers, centre operators, units and other
 # residents never do.
-SENSITIVE_TAG_ROLES = frozenset(
-    {"city_staff", "district_staff", "street_staff", "community_staff", "grid_worker"}
-)
+SENSITIVE_TAG_ROLES = frozenset(TERRITORIAL_ROLES)
 
 
 def visible_tags(user, resident) -> list[str]:

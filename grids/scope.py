@@ -123,9 +123,8 @@ def build_scope(user, today: date | None = None) -> Scope:
         return Scope(user_id=user.pk, is_superuser=True)
     today = today or timezone.localdate()
     rows = (
-        RoleAssignment.objects.filter(user_id=user.pk)
-        .filter(Q(starts_on__isnull=True) | Q(starts_on__lte=today))
-        .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=today))
+        RoleAssignment.objects.current(today)
+        .filter(user_id=user.pk)
         .values_list(
             "role", "area_id", "area__path", "department_id", "centre_id", "unit_id", "household_id"
         )
@@ -228,6 +227,14 @@ def forget_scope(user) -> None:
     """Call after changing a user's role assignments within the same request or task."""
     if hasattr(user, _CACHE_ATTR):
         delattr(user, _CACHE_ATTR)
+
+
+def may_act_on(user, area) -> bool:
+    """THE answer to "may this actor act on this area": staff (superusers, territorial staff,
+    handlers, operators) whose territorial scope covers the area. Operations of every app ask
+    this before they write on someone's behalf; reading is Scope.q_for / visible_to."""
+    scope = scope_for(user)
+    return scope.is_staff and scope.covers_area(area)
 
 
 def get_visible_or_404(queryset, user, **lookup):

@@ -6,7 +6,6 @@ from collections.abc import Iterable
 from datetime import date
 
 from django.contrib.auth import get_user_model
-from django.db.models import Q
 from django.utils import timezone
 
 from grids.models import Area, GridTeamMember, Role, RoleAssignment, TeamRole
@@ -42,9 +41,8 @@ def full_time_worker_ids(grid_ids: Iterable[int], on: date | None = None) -> dic
     missing = [pk for pk, user_id in found.items() if user_id is None]
     if missing:
         roles = (
-            RoleAssignment.objects.filter(role=Role.GRID_WORKER, area_id__in=missing)
-            .filter(Q(starts_on__isnull=True) | Q(starts_on__lte=on))
-            .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=on))
+            RoleAssignment.objects.current(on)
+            .filter(role=Role.GRID_WORKER, area_id__in=missing)
             .order_by("area_id", "pk")
             .values_list("area_id", "user_id")
         )

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.contrib.postgres",  # ExclusionConstraint, BtreeGistExtension, range fields
     "rest_framework",
     "django_filters",
     "drf_spectacular",

@@ -1,6 +1,7 @@
 """Where a case goes: routing rules, the handling unit at each level, and who is in it.
 
-Who serves a grid comes from the grids team roster (grids.teams.full_time_worker_ids). The
+Who serves a grid comes from the grids team roster (grids.teams.full_time_worker_ids); who
+holds a role at a unit is RoleAssignment.objects.current(), the rule grids.scope reads too. The
 functions take an optional `cache` dict for a batch of cases: place chains keyed by place path,
 and ("worker", grid id), ("rules",), ("categories",) entries, each read once per batch."""
 
@@ -127,9 +128,11 @@ def prefetch_unit_users(chains: dict, cache: dict, cases: Iterable[Case]) -> Non
     if not missing:
         return
     found: dict[tuple, set[int]] = {(kind, pk, None): set() for kind, pk in missing}
-    rows = RoleAssignment.objects.filter(
-        area_id__in={pk for _kind, pk in missing}, role__in=list(_LEVEL_ROLES.values())
-    ).values_list("area_id", "role", "user_id")
+    rows = (
+        RoleAssignment.objects.current()
+        .filter(area_id__in={pk for _kind, pk in missing}, role__in=list(_LEVEL_ROLES.values()))
+        .values_list("area_id", "role", "user_id")
+    )
     for area_id, role, user_id in rows:
         for kind, role_of_kind in _LEVEL_ROLES.items():
             if role_of_kind == role and (kind, area_id) in missing:
@@ -285,7 +288,8 @@ _LEVEL_ROLES = {
 
 def unit_user_ids(case: Case, cache: dict | None = None) -> list[int]:
     """Who should hear about the case at its current unit: the assignee, else the unit's
-    staff (department handlers, or the level's role on the handling area)."""
+    staff who hold their role today (department handlers, or the level's role on the handling
+    area; RoleAssignment.objects.current is the one rule for who holds a role)."""
     if case.assignee_id:
         return [case.assignee_id]
     key = (case.level, case.handling_area_id, case.handling_department_id)
@@ -293,11 +297,11 @@ def unit_user_ids(case: Case, cache: dict | None = None) -> list[int]:
         return cache[key]
     qs = RoleAssignment.objects.none()
     if case.handling_department_id:
-        qs = RoleAssignment.objects.filter(
+        qs = RoleAssignment.objects.current().filter(
             role=Role.DEPARTMENT_HANDLER, department_id=case.handling_department_id
         )
     elif case.handling_area_id and case.level in _LEVEL_ROLES:
-        qs = RoleAssignment.objects.filter(
+        qs = RoleAssignment.objects.current().filter(
             role=_LEVEL_ROLES[case.level], area_id=case.handling_area_id
         )
     ids = sorted(set(qs.values_list("user_id", flat=True)))

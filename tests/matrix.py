@@ -10,7 +10,11 @@ second grid (a1) and one at side b's first grid (b0), then for each role asserts
   may not use that admin at all), and b0 never appears in the changelist;
 - the API detail of b0 is 404 (or 403) and b0 never appears in the API list;
 - the roles named in `viewers` see a0 in the admin and the API; a grid worker does not see a1
-  (the sibling grid) when the object sits on a grid.
+  (the sibling grid) when the object sits on a grid;
+- on a0, inside the scope, a role that may not change (or delete) the model, and every role
+  when the model is written by domain operations and its admin names none for that verb
+  (portal.write_path), gets 403/404 from a POST of a changed form and from the delete view,
+  and the row is left exactly as it was.
 
 A new model gets covered by one `register(...)` call; no new test code.
 """
@@ -22,6 +26,9 @@ import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from django.apps import apps
+from django.db.models import Model
 
 from grids.models import Area, Household, Resident
 from tests.territory import Side, Territory
@@ -104,3 +111,40 @@ ROLES_A = (
     "resident_a",
     "unit_a",
 )
+
+
+def unregistered(app_label: str) -> list[str]:
+    """The app's scoped models (a default manager with `visible_to`) missing from the matrix."""
+    registered = {entry.model for entry in load()}
+    return sorted(
+        model._meta.label
+        for model in apps.get_app_config(app_label).get_models()
+        if hasattr(model._default_manager, "visible_to") and model not in registered
+    )
+
+
+def row(obj: Model) -> dict:
+    """The object's stored columns, to show that a refused write left it as it was."""
+    return type(obj)._default_manager.filter(pk=obj.pk).values().get()
+
+
+def changed_form_data(form) -> dict:
+    """POST data for an admin change form: every field at its current value, and the first
+    free-text field changed, so that a save the admin should refuse would show in the row."""
+    data: dict = {}
+    changed = False
+    for name, bound in ((name, form[name]) for name in form.fields):
+        value = bound.value()
+        if isinstance(value, Model):
+            value = value.pk
+        if isinstance(value, list | tuple):
+            data[name] = [v.pk if isinstance(v, Model) else v for v in value]
+            continue
+        if value is None or value is False:
+            continue  # an empty or unticked field is simply absent from a browser's POST
+        if hasattr(value, "isoformat"):
+            value = value.isoformat()
+        if not changed and type(form.fields[name]).__name__ == "CharField":
+            value, changed = f"{value}改", True
+        data[name] = value
+    return data

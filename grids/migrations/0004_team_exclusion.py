@@ -1,7 +1,8 @@
 """At most one full-time worker per grid at any date, enforced by PostgreSQL itself.
 
-The exclusion constraint needs btree_gist (for `grid_id WITH =` inside a GiST index). SQLite
-has no exclusion constraints: there grids.actions checks overlaps under a row lock instead.
+The exclusion constraint needs btree_gist (for `grid_id WITH =` inside a GiST index). It is
+declared on GridTeamMember.Meta since 0009, which adds it to the migration state; this
+migration keeps creating it in the database for the history in between.
 """
 
 from django.contrib.postgres.operations import BtreeGistExtension
@@ -16,20 +17,7 @@ ALTER TABLE grids_gridteammember
 DROP = "ALTER TABLE grids_gridteammember DROP CONSTRAINT IF EXISTS grids_team_one_full_time_worker"
 
 
-def forwards(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(CREATE)
-
-
-def backwards(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(DROP)
-
-
 class Migration(migrations.Migration):
     dependencies = [("grids", "0003_grid_teams")]
 
-    operations = [
-        BtreeGistExtension(),
-        migrations.RunPython(forwards, backwards),
-    ]
+    operations = [BtreeGistExtension(), migrations.RunSQL(CREATE, DROP)]

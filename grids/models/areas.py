@@ -65,6 +65,10 @@ class Area(MP_Node, TimeStampedModel):
     """One node of the territory. Grids carry a level (1-3) and a kind (comprehensive or
     dedicated: a school, a market, an enterprise park)."""
 
+    # Adds, moves and edits go through grids.actions (add_area, move_area, update_area): they
+    # check the placement and the actor's scope, and a move renews the shared scopes.
+    written_by = "grids.actions"
+
     name = models.CharField(_("name"), max_length=100)
     kind = models.CharField(_("kind"), max_length=16, choices=AreaKind.choices, db_index=True)
     code = models.CharField(_("code"), max_length=40, blank=True, db_index=True)

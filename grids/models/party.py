@@ -45,6 +45,8 @@ ORG_PARENT_KIND: dict[str, str | None] = {
 class PartyOrg(TimeStampedModel):
     """A party organisation attached to one area of the tree."""
 
+    written_by = "grids.actions"
+
     kind = models.CharField(_("kind"), max_length=20, choices=PartyOrgKind.choices)
     name = models.CharField(_("name"), max_length=120)
     area = models.ForeignKey(
@@ -103,6 +105,8 @@ class MemberKind(models.TextChoices):
 class PartyMember(TimeStampedModel):
     """A party member. `area` is where they belong in the territory: their branch's area, or
     the home community they reported to; the scope follows it."""
+
+    written_by = "grids.actions"
 
     name = models.CharField(_("name"), max_length=60)
     kind = models.CharField(
@@ -178,6 +182,8 @@ class ContactHousehold(TimeStampedModel):
     Each link takes one of the member's ten numbered slots: the check and unique constraints
     make an eleventh household impossible in the database itself."""
 
+    written_by = "grids.actions"
+
     member = models.ForeignKey(
         PartyMember,
         on_delete=models.CASCADE,
@@ -218,6 +224,8 @@ class ContactHousehold(TimeStampedModel):
 
 class ConcurrentMember(TimeStampedModel):
     """A concurrent member (兼职委员) of a 大工委 or 大党委, from a unit based in the area."""
+
+    written_by = "grids.actions"
 
     party_org = models.ForeignKey(
         PartyOrg,
@@ -280,6 +288,8 @@ class EstateBody(TimeStampedModel):
 class CrossPosting(TimeStampedModel):
     """红色物业 / 红色业委会: a party member sitting on an owners' committee or in a property
     company ("双向进入、交叉任职")."""
+
+    written_by = "grids.actions"
 
     member = models.ForeignKey(
         PartyMember,

@@ -5,7 +5,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from grids.querysets import ScopedQuerySet
+from grids.querysets import PeriodQuerySet
 from portal.models import TimeStampedModel
 
 
@@ -29,7 +29,17 @@ TERRITORIAL_ROLES: dict[str, str] = {
     Role.COMMUNITY_STAFF: "community",
     Role.GRID_WORKER: "grid",
 }
+# The role groups: every app names these instead of spelling out its own sets.
 STAFF_ROLES = frozenset({*TERRITORIAL_ROLES, Role.DEPARTMENT_HANDLER, Role.CENTRE_OPERATOR})
+# Territorial staff with an office (community and above): they supervise their subtree, read
+# role assignments and the access log, and see everything grid workers see.
+OFFICE_ROLES = frozenset(
+    {Role.CITY_STAFF, Role.DISTRICT_STAFF, Role.STREET_STAFF, Role.COMMUNITY_STAFF}
+)
+# Street staff and above hand out roles inside their subtree.
+ROLE_GRANTING_ROLES = frozenset({Role.CITY_STAFF, Role.DISTRICT_STAFF, Role.STREET_STAFF})
+# City and district staff keep the catalogues (categories, time limits, routing rules...).
+CATALOGUE_EDITORS = frozenset({Role.CITY_STAFF, Role.DISTRICT_STAFF})
 
 
 class RoleAssignment(TimeStampedModel):
@@ -80,15 +90,17 @@ class RoleAssignment(TimeStampedModel):
     starts_on = models.DateField(_("from"), null=True, blank=True)
     ends_on = models.DateField(_("until"), null=True, blank=True)
 
-    objects = ScopedQuerySet.as_manager()
+    # RoleAssignment.objects.current(on): who holds a role on a date (grids.querysets.current_q),
+    # the one rule the scope, routing and notices read.
+    objects = PeriodQuerySet.as_manager()
     # Staff see the roles held on their territory; street staff and above hand them out (only
     # inside their own subtree: the admin checks the saved object against the scope).
     scope_area_field = "area"
     scope_roles = {
-        "view": frozenset({"city_staff", "district_staff", "street_staff", "community_staff"}),
-        "add": frozenset({"city_staff", "district_staff", "street_staff"}),
-        "change": frozenset({"city_staff", "district_staff", "street_staff"}),
-        "delete": frozenset({"city_staff", "district_staff", "street_staff"}),
+        "view": OFFICE_ROLES,
+        "add": ROLE_GRANTING_ROLES,
+        "change": ROLE_GRANTING_ROLES,
+        "delete": ROLE_GRANTING_ROLES,
     }
 
     class Meta:

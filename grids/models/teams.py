@@ -3,20 +3,26 @@ auxiliary members (police, property staff, volunteers), each for a period. Old s
 property company add the "两长一员" roles: a party-member building head and a lane head beside the
 grid worker.
 
-At most one full-time worker per grid at any date: on PostgreSQL an exclusion constraint over
-(grid, daterange(starts_on, ends_on)) refuses overlaps (migration 0004); grids.actions also
-checks under a row lock so SQLite gives the same answer.
+At most one full-time worker per grid at any date: an exclusion constraint over
+(grid, daterange(starts_on, ends_on, '[]')) refuses overlaps in the database itself;
+grids.actions checks first under a row lock only to name the field in a clear error.
+
+Only grids.actions changes these rows (appoint_team_member, end_team_membership): a full-time
+worker's membership carries the grid_worker role that gives them the grid's scope, and the two
+must start and end together.
 """
 
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.postgres.constraints import ExclusionConstraint
+from django.contrib.postgres.fields import DateRangeField, RangeBoundary, RangeOperators
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from grids.querysets import ScopedQuerySet
+from grids.querysets import PeriodQuerySet
 from portal.models import TimeStampedModel
 
 
@@ -37,15 +43,17 @@ class AuxiliaryKind(models.TextChoices):
     OTHER = "other", _("other")
 
 
-class GridTeamQuerySet(ScopedQuerySet):
-    def current(self, on=None):
-        """Members serving on `on` (today by default)."""
-        on = on or timezone.localdate()
-        return self.filter(starts_on__lte=on).filter(Q(ends_on__isnull=True) | Q(ends_on__gte=on))
+class TeamPeriod(models.Func):
+    """daterange(starts_on, ends_on, '[]'): the member's days, both ends included."""
+
+    function = "DATERANGE"
+    output_field = DateRangeField()
 
 
 class GridTeamMember(TimeStampedModel):
     """One person on one grid's team for a period (ends_on inclusive; open-ended when empty)."""
+
+    written_by = "grids.actions"
 
     grid = models.ForeignKey(
         "grids.Area",
@@ -86,7 +94,7 @@ class GridTeamMember(TimeStampedModel):
         editable=False,
     )
 
-    objects = GridTeamQuerySet.as_manager()
+    objects = PeriodQuerySet.as_manager()  # .current(on): grids.querysets.current_q
     scope_area_field = "grid"
 
     class Meta:
@@ -105,11 +113,26 @@ class GridTeamMember(TimeStampedModel):
                 name="grids_team_auxiliary_kind_only_for_auxiliaries",
                 violation_error_message=_("Only auxiliary members have an auxiliary kind."),
             ),
+            ExclusionConstraint(
+                name="grids_team_one_full_time_worker",
+                expressions=[
+                    ("grid", RangeOperators.EQUAL),
+                    (
+                        TeamPeriod("starts_on", "ends_on", RangeBoundary(True, True)),
+                        RangeOperators.OVERLAPS,
+                    ),
+                ],
+                condition=Q(role="full_time"),
+                violation_error_message=_(
+                    "This grid already has a full-time worker in that period."
+                ),
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.grid} · {self.get_role_display()} · {self.name}"
 
     def is_current(self, on=None) -> bool:
+        """current_q for one loaded row (no query)."""
         on = on or timezone.localdate()
         return self.starts_on <= on and (self.ends_on is None or self.ends_on >= on)
