@@ -66,7 +66,8 @@ def person_for_user(user) -> Person:
             is_priority=row["lives_alone"] or row["subsistence"] or row["disabled"],
         )
     path = (
-        RoleAssignment.objects.filter(user=user, role=Role.RESIDENT)
+        RoleAssignment.objects.current()
+        .filter(user=user, role=Role.RESIDENT)
         .values_list("household__building__path", flat=True)
         .first()
     )

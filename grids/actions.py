@@ -11,6 +11,7 @@ django.core.exceptions.ValidationError naming the field when it refuses.
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import cast
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -273,16 +274,17 @@ def update_team_member(
         if member.role != TeamRole.AUXILIARY:
             member.auxiliary_kind = ""
         if ends_on is not KEEP:
-            if ends_on is not None and ends_on < member.starts_on:
+            end = cast(date | None, ends_on)
+            if end is not None and end < member.starts_on:
                 raise ValidationError({"ends_on": _("The end date is before the start date.")})
             if (
                 member.role == TeamRole.FULL_TIME
-                and _overlapping_full_time(member.grid, member.starts_on, ends_on, member).exists()
+                and _overlapping_full_time(member.grid, member.starts_on, end, member).exists()
             ):
                 raise ValidationError(
                     {"ends_on": _("This grid already has a full-time worker in that period.")}
                 )
-            member.ends_on = ends_on
+            member.ends_on = end
         member.full_clean(exclude=["grid", "user"], validate_constraints=False)
         member.save()
         if ends_on is not KEEP and member.role_assignment_id:

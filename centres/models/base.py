@@ -8,7 +8,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from grids.models.roles import TERRITORIAL_ROLES, Role
+from grids.models.roles import CATALOGUE_EDITORS, TERRITORIAL_ROLES, Role
 
 # Centre operators run their own centre's services, spaces and activities; territorial staff
 # (community and up) run everything under their area. Grid workers read.
@@ -31,9 +31,9 @@ TERRITORY_SCOPE_ROLES: dict[str, frozenset[str]] = {
 # (each for the areas they cover: grids.scope).
 AFFAIRS_SCOPE_ROLES: dict[str, frozenset[str]] = {
     "view": CENTRE_ROLES,
-    "add": frozenset({Role.CITY_STAFF, Role.DISTRICT_STAFF}),
-    "change": frozenset({Role.CITY_STAFF, Role.DISTRICT_STAFF}),
-    "delete": frozenset({Role.CITY_STAFF, Role.DISTRICT_STAFF}),
+    "add": CATALOGUE_EDITORS,
+    "change": CATALOGUE_EDITORS,
+    "delete": CATALOGUE_EDITORS,
 }
 
 

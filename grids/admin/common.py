@@ -135,7 +135,7 @@ class ExcelAdminMixin:
         ]
 
     def may_import(self, request) -> bool:
-        return self.has_add_permission(request)
+        return self.has_add_permission(request)  # type: ignore[attr-defined]  # the ModelAdmin's
 
     def changelist_view(self, request, extra_context=None):
         info = self.opts.app_label, self.opts.model_name

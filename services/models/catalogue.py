@@ -20,7 +20,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from grids.models.roles import STAFF_ROLES, Role
+from grids.models.roles import CATALOGUE_EDITORS, STAFF_ROLES, Role
 from grids.querysets import ScopedQuerySet
 from portal.models import TimeStampedModel
 from services.choices import CaseType, ClockUnit, Level
@@ -35,9 +35,9 @@ CITY_WIDE_ROLES = {
 }
 ROUTING_ROLES = {
     "view": frozenset(STAFF_ROLES),
-    "add": frozenset({Role.CITY_STAFF, Role.DISTRICT_STAFF}),
-    "change": frozenset({Role.CITY_STAFF, Role.DISTRICT_STAFF}),
-    "delete": frozenset({Role.CITY_STAFF, Role.DISTRICT_STAFF}),
+    "add": CATALOGUE_EDITORS,
+    "change": CATALOGUE_EDITORS,
+    "delete": CATALOGUE_EDITORS,
 }
 
 
