@@ -13,6 +13,8 @@ mask a phone or ID number for the viewer are built per request by `get_list_disp
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.contrib import admin, messages
 from django.contrib.admin.utils import label_for_field, lookup_field
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -97,24 +99,29 @@ class PlainAdmin(WritePathMixin, admin.ModelAdmin):
 
 
 # --- volunteers: numbers masked for the viewer of this request ------------------------------
-def phone_as_seen_by(viewer):
-    """The changelist/export column of a volunteer's phone as `viewer` may see it."""
-
-    @admin.display(description=gettext_lazy("mobile phone"))
-    def masked_phone(obj):
-        return shown_phone(viewer, obj.phone, obj.community)
-
-    return masked_phone
+PRIVATE_LABELS = {"phone": gettext_lazy("mobile phone"), "id_number": gettext_lazy("ID number")}
 
 
-def id_number_as_seen_by(viewer):
-    """The change form's read-only ID number as `viewer` may see it."""
+@dataclass(frozen=True)
+class AsSeenBy:
+    """A volunteer's phone or ID number as `viewer` may see it (grids.privacy): a changelist
+    column or a read-only field, built per request. Two built for the same viewer and field
+    are equal, because the admin asks for the read-only fields twice while building a form."""
 
-    @admin.display(description=gettext_lazy("ID number"))
-    def shown_id(obj):
-        return shown_id_number(viewer, obj.id_number, obj.community)
+    viewer: object
+    field: str
 
-    return shown_id
+    @property
+    def __name__(self) -> str:
+        return f"shown_{self.field}"
+
+    @property
+    def short_description(self):
+        return PRIVATE_LABELS[self.field]
+
+    def __call__(self, obj) -> str:
+        show = shown_phone if self.field == "phone" else shown_id_number
+        return show(self.viewer, getattr(obj, self.field), obj.community)
 
 
 @admin.register(Volunteer)
@@ -131,10 +138,10 @@ class VolunteerAdmin(VolAdmin):
 
     def get_list_display(self, request):
         name, *others = super().get_list_display(request)
-        return [name, phone_as_seen_by(request.user), *others]
+        return [name, AsSeenBy(request.user, "phone"), *others]
 
     def get_readonly_fields(self, request, obj=None):
-        return [*super().get_readonly_fields(request, obj), id_number_as_seen_by(request.user)]
+        return [*super().get_readonly_fields(request, obj), AsSeenBy(request.user, "id_number")]
 
     @admin.action(description=gettext_lazy("Issue a certificate of approved hours"))
     def issue_certificates(self, request, queryset):

@@ -244,7 +244,7 @@ def _exported_phones(user) -> list[str]:
     return [row[column] for row in rows[1:]]
 
 
-def test_columns_belong_to_their_request(territory):
+def test_columns_belong_to_their_request(client, territory):
     """Columns built for one viewer keep that viewer after another viewer's request."""
     t = territory
     volunteer = make_volunteer(t.user("grid_a"), t.a.community)
@@ -256,6 +256,11 @@ def test_columns_belong_to_their_request(territory):
     assert id_field(volunteer) == "350502********1234"
     assert _exported_phones(t.user("community_a")) == [PHONE]
     assert _exported_phones(t.user("community_b")) == [MASKED]
+    # The change form (editable for a superuser) shows the number read-only, in full.
+    client.force_login(t.user("superuser"))
+    response = client.get(_url(volunteer, "change"))
+    assert response.status_code == 200 and "350502198001011234" in response.content.decode()
+    assert "id_number" not in response.context["adminform"].form.fields
 
 
 @pytest.mark.django_db(transaction=True)
