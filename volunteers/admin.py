@@ -136,6 +136,11 @@ class VolunteerAdmin(VolAdmin):
     exclude = ["id_number"]
     actions = [export_xlsx, "export_passbook", "issue_certificates"]
 
+    def has_add_permission(self, request):
+        # Registration is an operation (consent, the points account, the starter grant): the
+        # volunteer registers on /volunteers/ (actions.register_volunteer), not in this form.
+        return False
+
     def get_list_display(self, request):
         name, *others = super().get_list_display(request)
         return [name, AsSeenBy(request.user, "phone"), *others]

@@ -287,3 +287,10 @@ def test_two_viewers_exporting_at_once_each_get_their_own_masking(transactional_
         thread.join(120)
     for name, expected in viewers.items():
         assert seen[name] == [expected] * 15, name
+
+
+def test_volunteers_register_on_the_site_not_in_the_admin(client, territory):
+    """The add form skipped consent, the points account and the starter grant (and, with the
+    account read-only, failed on save)."""
+    client.force_login(territory.user("superuser"))
+    assert client.get(f"{_changelist(Volunteer)}add/").status_code == 403

@@ -198,12 +198,17 @@ def test_the_function_posts_the_rules_legs(territory, rate, cap, expiry, hours):
     assert sum(LedgerEntry.objects.values_list("amount", flat=True)) == 0
 
 
-def test_the_database_runs_the_function_in_award_sql(db):
-    """A change to award.sql without a migration that installs it again fails here."""
+@pytest.mark.parametrize("name", ["award", "ledger_triggers"])
+def test_the_database_runs_the_functions_of_the_sql_files(db, name):
+    """A change to a file of volunteers/sql without a migration that installs it fails here."""
+    functions = sql.function_bodies(name)
+    assert functions and (name != "award" or list(functions) == ["volunteers_award"])
     with connection.cursor() as cursor:
-        cursor.execute("SELECT prosrc FROM pg_proc WHERE proname = 'volunteers_award'")
-        installed = [row[0] for row in cursor.fetchall()]
-    assert installed == [sql.function_body("award")]
+        cursor.execute(
+            "SELECT proname, prosrc FROM pg_proc WHERE proname = ANY(%s)", [list(functions)]
+        )
+        installed = dict(cursor.fetchall())
+    assert installed == functions
 
 
 # --- concurrency on real connections -----------------------------------------------------------

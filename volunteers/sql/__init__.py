@@ -11,13 +11,14 @@ Database objects, each in its own file here and installed by migrations with `in
 A migration that installs a file runs whatever the file holds when it runs, so a change to a
 file needs a new migration calling `install()` again (the files are written to run twice:
 functions are replaced, triggers dropped and re-created). tests/volunteers/test_award_function.py
-fails while the database's volunteers_award() differs from award.sql.
+fails while a function in the database differs from its file.
 
 Statements run from Python (their parameters are `%s` placeholders):
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -62,9 +63,11 @@ def source(name: str) -> str:
     return (HERE / f"{name}.sql").read_text(encoding="utf-8")
 
 
-def function_body(name: str) -> str:
-    """The body between the first pair of `$$` in `<name>.sql` (what pg_proc.prosrc holds)."""
-    return source(name).split("$$", 2)[1]
+def function_bodies(name: str) -> dict[str, str]:
+    """The functions `<name>.sql` creates: name → body between its `$$` (what pg_proc.prosrc
+    holds for it once installed)."""
+    pattern = r"CREATE OR REPLACE FUNCTION (\w+)\(.*?\$\$(.*?)\$\$"
+    return dict(re.findall(pattern, source(name), re.S))
 
 
 def install(name: str):
