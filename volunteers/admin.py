@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import label_for_field, lookup_field
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -266,10 +267,34 @@ class PartyReportAdmin(VolAdmin):
     list_filter = ["year"]
 
 
+class ServicePostForm(forms.ModelForm):
+    def clean_quota(self):
+        quota = self.cleaned_data["quota"]
+        claimed = self.instance.claimed_count if self.instance.pk else 0
+        if quota is not None and quota < claimed:
+            raise ValidationError(
+                _("%(n)s places are already claimed: the quota cannot be lower.") % {"n": claimed}
+            )
+        return quota
+
+
 @admin.register(ServicePost)
 class ServicePostAdmin(VolAdmin):
+    """A catalogue row the community office keeps, but `claimed_count` belongs to
+    claim_post / withdraw_claim: the form never writes it back (it may have moved since the
+    form was read)."""
+
+    form = ServicePostForm
     list_display = ["title", "kind", "community", "quota", "claimed_count"]
     readonly_fields = ["claimed_count"]
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            return super().save_model(request, obj, form, change)
+        kept = {"id", "created_at", "claimed_count"}
+        obj.save(update_fields=[f.name for f in obj._meta.concrete_fields if f.name not in kept])
+        if not scope_for(request.user).covers(obj, "change"):
+            raise PermissionDenied  # a crafted POST: the admin's transaction rolls it back
 
 
 @admin.register(PostClaim)

@@ -294,3 +294,33 @@ def test_volunteers_register_on_the_site_not_in_the_admin(client, territory):
     account read-only, failed on save)."""
     client.force_login(territory.user("superuser"))
     assert client.get(f"{_changelist(Volunteer)}add/").status_code == 403
+
+
+def test_editing_a_post_never_writes_back_its_claimed_count(client, territory, monkeypatch):
+    t = territory
+    post = ServicePost.objects.create(community=t.a.community, title="文明劝导岗", quota=2)
+    report = PartyReport.objects.create(
+        community=t.a.community, member=t.user("grid_a"), year=2026, promise="每月服务"
+    )
+    form_class = admin.site._registry[ServicePost].form
+    validate = form_class.clean
+
+    def claim_meanwhile(form):
+        # A resident claims a place after the admin read the post and before it saves.
+        if not PostClaim.objects.exists():
+            actions.claim_post(post, report)
+        return validate(form)
+
+    monkeypatch.setattr(form_class, "clean", claim_meanwhile)
+    client.force_login(t.user("community_a"))
+    data = {"community": t.a.community.pk, "kind": "post", "title": "新名称", "description": ""}
+    response = client.post(_url(post, "change"), {**data, "quota": 3})
+    assert response.status_code == 302
+    post.refresh_from_db()
+    assert (post.title, post.quota, post.claimed_count) == ("新名称", 3, 1)
+    # Below the places already claimed: a clear error on the form, not a 500.
+    response = client.post(_url(post, "change"), {**data, "quota": 0})
+    assert response.status_code == 200
+    assert "already claimed" in str(response.context["adminform"].form.errors["quota"])
+    post.refresh_from_db()
+    assert post.quota == 3
