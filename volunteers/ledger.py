@@ -306,7 +306,7 @@ def award(
 
     The rule is the database function volunteers_award() (volunteers/sql/award.sql): one
     round trip per award instead of seven. Written with post() in Python instead, an award cost
-    about 3.4 times the wall time and 12–16 times the client CPU (docs/volunteers.md, Figures), so
+    about 6 times the wall time and 15 times the client CPU (docs/volunteers.md, Figures), so
     the function is the one copy. Python only opens the accounts of a first award and calls it
     again."""
     hours = Decimal(hours)

@@ -5,7 +5,7 @@ Database objects, each in its own file here and installed by migrations with `in
 - `ledger_triggers.sql`: the ledger's guards (zero-sum at commit, an entry's point type is its
   account's, append-only entries and transactions);
 - `award.sql`: `volunteers_award()`, the award rule in one round trip (volunteers.ledger.award).
-  It is the only copy of that rule: a Python twin cost about 3.4 times the wall time and 12–16
+  It is the only copy of that rule: a Python twin cost about 6 times the wall time and 15
   times the client CPU per award (docs/volunteers.md, Figures).
 
 A migration that installs a file runs whatever the file holds when it runs, so a change to a
