@@ -58,8 +58,6 @@ def _server_cpu_s() -> float | None:
     on this machine (read from /proc); None otherwise."""
     from django.db import connection
 
-    if connection.vendor != "postgresql":
-        return None
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_backend_pid()")
         pid = cursor.fetchone()[0]

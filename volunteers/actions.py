@@ -154,6 +154,18 @@ def claim_post(post: ServicePost, report: PartyReport) -> PostClaim:
     return PostClaim.objects.create(post=post, report=report)
 
 
+@transaction.atomic
+def withdraw_claim(claim: PostClaim, actor) -> None:
+    """The community's staff withdraw a claim: the place goes back to the post's quota in the
+    same transaction (the post row is locked, so the count never drifts from the claims)."""
+    post = ServicePost.objects.select_for_update().get(pk=claim.post_id)
+    if not _is_staff_for(actor, post.community):
+        _refuse(_("Only the community's staff may withdraw a claim."))
+    if not PostClaim.objects.filter(pk=claim.pk).delete()[0]:
+        return  # already withdrawn: nothing more to give back
+    ServicePost.objects.filter(pk=post.pk).update(claimed_count=F("claimed_count") - 1)
+
+
 def settled_hours(user, year: int | None = None) -> Decimal:
     """Approved service hours of `user` (in a calendar year, or ever)."""
     qs = ServiceOrder.objects.filter(volunteer__user=user, status=S.SETTLED)

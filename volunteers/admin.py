@@ -1,21 +1,33 @@
 """Staff admin for the time bank, scoped by grids (ScopedAdmin): every list, count, search
-and choice shows only what the user's area covers. The ledger is read-only here: points move
-through volunteers.actions / volunteers.ledger (approve orders, reverse a transaction)."""
+and choice shows only what the user's area covers.
+
+The write path (portal.write_path): the ledger, orders, vouchers, certificates, memberships,
+claims and wishes change only through volunteers.actions / volunteers.ledger, so their admins
+are read-only and do their work with admin actions that call those operations (approve or
+cancel an order, reverse a transaction, mark a voucher used, issue a certificate, withdraw a
+claim, fulfil a wish); a wish is posted through the add form, which calls `post_wish`.
+
+No request state lives on an admin instance (one instance serves every thread): columns that
+mask a phone or ID number for the viewer are built per request by `get_list_display` /
+`get_readonly_fields`, and the Excel export reads the same per-request columns."""
 
 from __future__ import annotations
 
-import io
-from datetime import datetime
+from dataclasses import dataclass
 
+from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
-from django.http import HttpResponse
+from django.contrib.admin.utils import label_for_field, lookup_field
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from grids.admin_mixins import ScopedAdmin
 from grids.privacy import shown_id_number, shown_phone
+from grids.scope import scope_for
+from portal.excel import xlsx_download
+from portal.write_path import WritePathMixin
 from volunteers import actions, ledger
 from volunteers.models import (
     Account,
@@ -41,57 +53,38 @@ from volunteers.models import (
 )
 
 
-def xlsx_response(title: str, header: list[str], rows) -> HttpResponse:
-    from openpyxl import Workbook
-
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(title[:30])
-    ws.append(header)
-    for row in rows:
-        ws.append(
-            [
-                timezone.localtime(v).replace(tzinfo=None)
-                if isinstance(v, datetime)
-                else (v if v is None or isinstance(v, int | float | str) else str(v))
-                for v in row
-            ]
-        )
-    out = io.BytesIO()
-    wb.save(out)
-    response = HttpResponse(
-        out.getvalue(),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    response["Content-Disposition"] = f'attachment; filename="{title}-{stamp}.xlsx"'
-    return response
+def _cell(name, obj, modeladmin):
+    """One export cell as the changelist shows it: a choice's label, a related object's name,
+    a date as a date (portal.excel writes it)."""
+    field, _attr, value = lookup_field(name, obj, modeladmin)
+    if field is not None and getattr(field, "flatchoices", None):
+        return dict(field.flatchoices).get(value, value)
+    return value
 
 
 @admin.action(description=gettext_lazy("Export the selected rows to Excel"))
 def export_xlsx(modeladmin, request, queryset):
-    """The selected rows with the list's columns (privacy-masked where the list masks)."""
-    columns = [c for c in modeladmin.list_display if c != "__str__"] or ["__str__"]
-    header, getters = [], []
-    for name in columns:
-        attr = getattr(modeladmin, name, None)
-        if callable(attr):
-            header.append(str(getattr(attr, "short_description", name)))
-            getters.append(lambda obj, a=attr: a(obj))
-        else:
-            try:
-                header.append(str(modeladmin.model._meta.get_field(name).verbose_name))
-            except Exception:
-                header.append(name)
-            getters.append(
-                lambda obj, n=name: (
-                    getattr(obj, f"get_{n}_display")()
-                    if hasattr(obj, f"get_{n}_display")
-                    else getattr(obj, n)
-                )
-            )
-    modeladmin._viewer = request.user
-    rows = ([g(obj) for g in getters] for obj in queryset)
-    return xlsx_response(str(modeladmin.model._meta.verbose_name_plural), header, rows)
+    """The selected rows with the list's columns for this request (so masked exactly as the
+    list masks them for this viewer)."""
+    columns = [c for c in modeladmin.get_list_display(request) if c != "action_checkbox"]
+    model = modeladmin.model
+    header = [str(label_for_field(c, model, modeladmin)) for c in columns]
+    rows = ([_cell(c, obj, modeladmin) for c in columns] for obj in queryset)
+    return xlsx_download(str(model._meta.verbose_name_plural), header, rows)
+
+
+def _each(modeladmin, request, queryset, operation, done_message) -> None:
+    """Run `operation(obj)` per selected row; a refusal is a warning naming the row, the
+    others go on (each operation is its own transaction)."""
+    done = 0
+    for obj in queryset:
+        try:
+            operation(obj)
+            done += 1
+        except ValidationError as exc:
+            modeladmin.message_user(request, f"{obj}: {'; '.join(exc.messages)}", messages.WARNING)
+    if done:
+        modeladmin.message_user(request, done_message % {"n": done})
 
 
 class VolAdmin(ScopedAdmin):
@@ -99,35 +92,72 @@ class VolAdmin(ScopedAdmin):
 
 
 @admin.register(Skill, ServiceCategory)
-class PlainAdmin(admin.ModelAdmin):
+class PlainAdmin(WritePathMixin, admin.ModelAdmin):
     search_fields = ["name"]
 
     def has_module_permission(self, request):
         return request.user.is_staff
 
 
+# --- volunteers: numbers masked for the viewer of this request ------------------------------
+PRIVATE_LABELS = {"phone": gettext_lazy("mobile phone"), "id_number": gettext_lazy("ID number")}
+
+
+@dataclass(frozen=True)
+class AsSeenBy:
+    """A volunteer's phone or ID number as `viewer` may see it (grids.privacy): a changelist
+    column or a read-only field, built per request. Two built for the same viewer and field
+    are equal, because the admin asks for the read-only fields twice while building a form."""
+
+    viewer: object
+    field: str
+
+    @property
+    def __name__(self) -> str:
+        return f"shown_{self.field}"
+
+    @property
+    def short_description(self):
+        return PRIVATE_LABELS[self.field]
+
+    def __call__(self, obj) -> str:
+        show = shown_phone if self.field == "phone" else shown_id_number
+        return show(self.viewer, getattr(obj, self.field), obj.community)
+
+
 @admin.register(Volunteer)
 class VolunteerAdmin(VolAdmin):
-    list_display = ["real_name", "masked_phone", "community", "is_party_member", "status"]
+    # The phone column is added per request (get_list_display): it depends on the viewer.
+    list_display = ["real_name", "community", "is_party_member", "status"]
     list_filter = ["status", "is_party_member"]
     search_fields = ["real_name"]
     list_select_related = ["community"]
     autocomplete_fields = ["skills"]
-    readonly_fields = ["user", "consent_at", "shown_id"]
+    readonly_fields = ["user", "consent_at"]
     exclude = ["id_number"]
-    actions = [export_xlsx, "export_passbook"]
+    actions = [export_xlsx, "export_passbook", "issue_certificates"]
 
-    @admin.display(description=gettext_lazy("mobile phone"))
-    def masked_phone(self, obj):
-        return shown_phone(getattr(self, "_viewer", None), obj.phone, obj.community)
+    def has_add_permission(self, request):
+        # Registration is an operation (consent, the points account, the starter grant): the
+        # volunteer registers on /volunteers/ (actions.register_volunteer), not in this form.
+        return False
 
-    @admin.display(description=gettext_lazy("ID number"))
-    def shown_id(self, obj):
-        return shown_id_number(getattr(self, "_viewer", None), obj.id_number, obj.community)
+    def get_list_display(self, request):
+        name, *others = super().get_list_display(request)
+        return [name, AsSeenBy(request.user, "phone"), *others]
 
-    def get_queryset(self, request):
-        self._viewer = request.user  # the privacy helpers take the viewing user
-        return super().get_queryset(request)
+    def get_readonly_fields(self, request, obj=None):
+        return [*super().get_readonly_fields(request, obj), AsSeenBy(request.user, "id_number")]
+
+    @admin.action(description=gettext_lazy("Issue a certificate of approved hours"))
+    def issue_certificates(self, request, queryset):
+        _each(
+            self,
+            request,
+            queryset.select_related("community", "user"),
+            lambda volunteer: actions.issue_certificate(volunteer, request.user),
+            _("%(n)s certificates issued."),
+        )
 
     @admin.action(description=gettext_lazy("Export the 爱心存折 passbook (this year) to Excel"))
     def export_passbook(self, request, queryset):
@@ -160,10 +190,17 @@ class VolunteerAdmin(VolAdmin):
                 )
             hours = actions.party_year(volunteer.user, year)
             rows.append(
-                [volunteer.real_name, _("Service hours"), None, _("Target"), "", None, None, None]
+                [
+                    volunteer.real_name,
+                    _("Service hours"),
+                    None,
+                    _("Target"),
+                    "",
+                    float(hours["hours"]),
+                    None,
+                    float(hours["target"]),
+                ]
             )
-            rows[-1][5] = float(hours["hours"])
-            rows[-1][7] = float(hours["target"])
         header = [
             _("Name"),
             _("Point type"),
@@ -174,16 +211,16 @@ class VolunteerAdmin(VolAdmin):
             _("Withdrawal"),
             _("Balance"),
         ]
-        return xlsx_response(f"passbook-{year}", header, rows)
+        return xlsx_download(f"passbook-{year}", header, rows)
 
 
-class MembershipInline(admin.TabularInline):
+# --- teams and 双报到 ---------------------------------------------------------------------------
+class MembershipInline(WritePathMixin, admin.TabularInline):
+    """Read-only: requests are decided with the approve/reject actions of the memberships."""
+
     model = TeamMembership
     extra = 0
     readonly_fields = ["volunteer", "status", "decided_by"]
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Team)
@@ -198,15 +235,16 @@ class TeamAdmin(VolAdmin):
 class TeamMembershipAdmin(VolAdmin):
     list_display = ["volunteer", "team", "status"]
     list_filter = ["status"]
-    readonly_fields = ["status", "decided_by"]
     actions = [export_xlsx, "approve", "reject"]
 
     def _decide(self, request, queryset, approve):
-        for m in queryset:
-            try:
-                actions.decide_membership(m, approve, request.user)
-            except ValidationError as exc:
-                self.message_user(request, f"{m}: {'; '.join(exc.messages)}", messages.WARNING)
+        _each(
+            self,
+            request,
+            queryset,
+            lambda m: actions.decide_membership(m, approve, request.user),
+            _("%(n)s requests decided."),
+        )
 
     @admin.action(description=gettext_lazy("Approve the selected requests"))
     def approve(self, request, queryset):
@@ -229,19 +267,63 @@ class PartyReportAdmin(VolAdmin):
     list_filter = ["year"]
 
 
+class ServicePostForm(forms.ModelForm):
+    def clean_quota(self):
+        quota = self.cleaned_data["quota"]
+        claimed = self.instance.claimed_count if self.instance.pk else 0
+        if quota is not None and quota < claimed:
+            raise ValidationError(
+                _("%(n)s places are already claimed: the quota cannot be lower.") % {"n": claimed}
+            )
+        return quota
+
+
 @admin.register(ServicePost)
 class ServicePostAdmin(VolAdmin):
+    """A catalogue row the community office keeps, but `claimed_count` belongs to
+    claim_post / withdraw_claim: the form never writes it back (it may have moved since the
+    form was read)."""
+
+    form = ServicePostForm
     list_display = ["title", "kind", "community", "quota", "claimed_count"]
     readonly_fields = ["claimed_count"]
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            return super().save_model(request, obj, form, change)
+        kept = {"id", "created_at", "claimed_count"}
+        obj.save(update_fields=[f.name for f in obj._meta.concrete_fields if f.name not in kept])
+        if not scope_for(request.user).covers(obj, "change"):
+            raise PermissionDenied  # a crafted POST: the admin's transaction rolls it back
 
 
 @admin.register(PostClaim)
 class PostClaimAdmin(VolAdmin):
+    """Claims are made on /volunteers/teams/ (actions.claim_post, which holds the quota);
+    staff withdraw one with the action, which gives the place back."""
+
     list_display = ["post", "report", "created_at"]
+    list_select_related = ["post", "report"]
+    actions = [export_xlsx, "withdraw"]
+
+    @admin.action(description=gettext_lazy("Withdraw the selected claims"))
+    def withdraw(self, request, queryset):
+        _each(
+            self,
+            request,
+            queryset,
+            lambda claim: actions.withdraw_claim(claim, request.user),
+            _("%(n)s claims withdrawn."),
+        )
 
 
+# --- orders, rewards, wishes, recognition ------------------------------------------------------
 @admin.register(ServiceOrder)
 class ServiceOrderAdmin(VolAdmin):
+    """Orders are placed on the public site or the API (actions.place_order) and move through
+    the order flow; staff approve hours or cancel here. No delete: the ledger's keys
+    (`order:<id>:settle`) point at orders."""
+
     list_display = [
         "id",
         "category",
@@ -256,26 +338,27 @@ class ServiceOrderAdmin(VolAdmin):
     list_filter = ["status", ("flagged_at", admin.EmptyFieldListFilter), "category"]
     list_select_related = ["category", "community", "volunteer"]
     search_fields = ["description", "place"]
-    actions = [export_xlsx, "approve"]
-    readonly_fields = [
-        f.name
-        for f in ServiceOrder._meta.fields
-        if f.name not in ("id", "description", "place", "scheduled_at")
-    ]
-
-    def has_add_permission(self, request):
-        return False  # orders are placed on the public site or the API (actions.place_order)
+    actions = [export_xlsx, "approve", "cancel"]
 
     @admin.action(description=gettext_lazy("Approve hours and award points"))
     def approve(self, request, queryset):
-        done = 0
-        for order in queryset:
-            try:
-                actions.approve_order(order, request.user)
-                done += 1
-            except ValidationError as exc:
-                self.message_user(request, f"#{order.pk}: {'; '.join(exc.messages)}", "warning")
-        self.message_user(request, _("%(n)s orders approved.") % {"n": done})
+        _each(
+            self,
+            request,
+            queryset,
+            lambda order: actions.approve_order(order, request.user),
+            _("%(n)s orders approved."),
+        )
+
+    @admin.action(description=gettext_lazy("Cancel the selected orders"))
+    def cancel(self, request, queryset):
+        _each(
+            self,
+            request,
+            queryset,
+            lambda order: actions.cancel_order(order, request.user),
+            _("%(n)s orders cancelled."),
+        )
 
 
 @admin.register(Reward)
@@ -290,27 +373,69 @@ class RewardAdmin(VolAdmin):
 
 @admin.register(Voucher)
 class VoucherAdmin(VolAdmin):
-    list_display = ["code", "reward", "holder", "created_at", "used_at"]
-    search_fields = ["code"]
-    readonly_fields = ["reward", "holder", "code", "cost", "transaction", "used_at", "used_by"]
+    """Vouchers are issued by a redemption (actions.redeem_reward) and used once (the action
+    below, or the shop's scan through the API). No delete: each holds its ledger transaction."""
 
-    def has_add_permission(self, request):
-        return False
+    list_display = ["code", "reward", "holder", "created_at", "used_at"]
+    list_select_related = ["reward", "holder"]
+    search_fields = ["code"]
+    actions = [export_xlsx, "mark_used"]
+
+    @admin.action(description=gettext_lazy("Mark the selected vouchers used"))
+    def mark_used(self, request, queryset):
+        _each(
+            self,
+            request,
+            queryset,
+            lambda voucher: actions.use_voucher(voucher.code, request.user),
+            _("%(n)s vouchers marked used."),
+        )
 
 
 @admin.register(MicroWish)
 class MicroWishAdmin(VolAdmin):
+    """Staff post a wish with the add form (actions.post_wish); residents and units claim and
+    fulfil it on the wish wall, staff may also mark it fulfilled with the action."""
+
     list_display = ["title", "community", "status", "claimed_by", "fulfilled_at"]
     list_filter = ["status"]
+    add_via = "post_wish"
+    actions = [export_xlsx, "fulfil"]
+    add_fields = ["community", "title", "beneficiary", "contact"]
+
+    def get_fields(self, request, obj=None):
+        return self.add_fields if obj is None else super().get_fields(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        wish = actions.post_wish(
+            request.user, data["community"], data["title"], data["beneficiary"], data["contact"]
+        )
+        # The admin wraps this in a transaction: a community outside the user's scope (a
+        # crafted POST) rolls the wish back.
+        if not scope_for(request.user).covers(wish, "change"):
+            raise PermissionDenied
+        obj.pk, obj.posted_by = wish.pk, wish.posted_by  # the admin redirects to this row
+        obj._state.adding = False
+
+    @admin.action(description=gettext_lazy("Mark the selected wishes fulfilled"))
+    def fulfil(self, request, queryset):
+        _each(
+            self,
+            request,
+            queryset,
+            lambda wish: actions.fulfil_wish(wish, request.user),
+            _("%(n)s wishes fulfilled."),
+        )
 
 
 @admin.register(Certificate)
 class CertificateAdmin(VolAdmin):
-    list_display = ["number", "volunteer", "hours", "created_at"]
-    readonly_fields = ["number", "volunteer", "community", "hours", "content", "issued_by"]
+    """Issued with the volunteers' action (actions.issue_certificate); numbered, never
+    deleted."""
 
-    def has_add_permission(self, request):
-        return False  # issued with actions.issue_certificate
+    list_display = ["number", "volunteer", "hours", "created_at"]
+    list_select_related = ["volunteer"]
 
 
 @admin.register(StarScheme)
@@ -332,19 +457,9 @@ class PointsPolicyAdmin(VolAdmin):
     ]
 
 
-class ReadOnlyMixin:
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
+# --- the ledger: read-only (written_by volunteers.ledger) ----------------------------------------
 @admin.register(Account)
-class AccountAdmin(ReadOnlyMixin, VolAdmin):
+class AccountAdmin(VolAdmin):
     list_display = ["__str__", "kind", "community", "point_type", "current"]
     list_filter = ["kind", "point_type"]
     list_select_related = ["owner", "community", "point_type", "partner", "balance_row"]
@@ -354,27 +469,26 @@ class AccountAdmin(ReadOnlyMixin, VolAdmin):
         return from_cents(ledger.balance(obj))
 
 
-class EntryInline(ReadOnlyMixin, admin.TabularInline):
+class EntryInline(WritePathMixin, admin.TabularInline):
     model = LedgerEntry
     fields = ["account", "amount", "expires_on"]
     readonly_fields = fields
 
 
 @admin.register(LedgerTransaction)
-class LedgerTransactionAdmin(ReadOnlyMixin, VolAdmin):
+class LedgerTransactionAdmin(VolAdmin):
     list_display = ["id", "kind", "community", "memo", "occurred_at"]
     list_filter = ["kind"]
     search_fields = ["idempotency_key", "memo"]
     inlines = [EntryInline]
     actions = [export_xlsx, "reverse"]
 
-    def has_change_permission(self, request, obj=None):
-        return False
-
     @admin.action(description=gettext_lazy("Reverse the selected transactions"))
     def reverse(self, request, queryset):
-        for txn in queryset:
-            try:
-                ledger.reverse(txn, actor=request.user)
-            except ValidationError as exc:
-                self.message_user(request, f"#{txn.pk}: {'; '.join(exc.messages)}", "warning")
+        _each(
+            self,
+            request,
+            queryset,
+            lambda txn: ledger.reverse(txn, actor=request.user),
+            _("%(n)s transactions reversed."),
+        )

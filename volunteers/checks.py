@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from django.db import connection, transaction
 
+from volunteers import sql
 from volunteers.models import AccountBalance, LedgerEntry
 
 
@@ -30,25 +31,6 @@ class Report:
         return not self.drift and not self.unbalanced
 
 
-BALANCE_SQL = """
-SELECT b.account_id, b.balance, COALESCE(s.total, 0), COALESCE(s.n, 0)
-  FROM volunteers_accountbalance b
-  LEFT JOIN (SELECT account_id, SUM(amount) AS total, COUNT(*) AS n
-               FROM volunteers_ledgerentry
-              WHERE account_id >= %s AND account_id < %s
-              GROUP BY account_id) s ON s.account_id = b.account_id
- WHERE b.account_id >= %s AND b.account_id < %s
-"""
-
-ZERO_SUM_SQL = """
-SELECT transaction_id, point_type_id, SUM(amount)
-  FROM volunteers_ledgerentry
- GROUP BY transaction_id, point_type_id
-HAVING SUM(amount) <> 0
- LIMIT 1000
-"""
-
-
 def check_ledger(
     chunks: int = 32, progress: Callable[[int], None] | None = None, repair: bool = False
 ) -> Report:
@@ -66,7 +48,7 @@ def check_ledger(
             lo = first
             while lo <= last:
                 hi = lo + step
-                cursor.execute(BALANCE_SQL, [lo, hi, lo, hi])
+                cursor.execute(sql.BALANCES_AGAINST_ENTRIES, [lo, hi, lo, hi])
                 for account_id, stored, computed, n in cursor.fetchall():
                     report.accounts += 1
                     report.entries += n
@@ -76,7 +58,7 @@ def check_ledger(
                 if progress:
                     progress(1)
     with connection.cursor() as cursor:
-        cursor.execute(ZERO_SUM_SQL)
+        cursor.execute(sql.UNBALANCED_TRANSACTIONS)
         report.unbalanced = [tuple(row) for row in cursor.fetchall()]
     if repair and report.drift:
         with transaction.atomic():

@@ -221,12 +221,11 @@ SELECT t.id, leg.account_id, %s, leg.amount
 
 def seed_city(city: Area, progress=None, count: int | None = None) -> int:
     """Bulk-load `count` ledger entries (awards of 0.25–2 points, two legs each) over 50,000
-    member accounts in the city's communities. PostgreSQL only. The rows are built consistent
-    in SQL with the ledger's triggers off for the session (session_replication_role), then
-    the balance rows are set from the entries; `check_ledger` verifies the result."""
+    member accounts in the city's communities. The rows are built consistent in bulk SQL with
+    the ledger's triggers off for the session (session_replication_role), then the balance rows
+    are set from the entries; `check_ledger` verifies the result. (Benchmark data, not a rule:
+    this SQL stays here rather than in volunteers/sql.)"""
     count = count or int(os.environ.get("LINLI_SEED_LEDGER_ENTRIES", "5000000"))
-    if connection.vendor != "postgresql":
-        return 0
     from django.contrib.auth import get_user_model
 
     communities = list(Area.objects.filter(path__startswith=city.path, kind="community"))

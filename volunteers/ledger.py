@@ -5,7 +5,7 @@ Every operation builds the legs of one double-entry transaction and calls `post(
 1. returns the existing transaction when the idempotency key was already used (the key comes
    from the business event, so the same approval delivered twice pays once);
 2. checks in Python that the legs sum to zero per point type (PostgreSQL checks it again at
-   commit with a deferred constraint trigger; SQLite has only this check);
+   commit with a deferred constraint trigger, volunteers/sql/ledger_triggers.sql);
 3. inserts the transaction and its entries, then moves the balance rows of member and bounded
    accounts with one conditional `UPDATE … SET balance = balance + delta` each, in account-id
    order (a fixed lock order, so two postings never deadlock). The UPDATE's WHERE re-reads the
@@ -15,16 +15,16 @@ Every operation builds the legs of one double-entry transaction and calls `post(
 A refused posting raises LedgerError (a ValidationError naming the field) and leaves the
 ledger untouched. Amounts are integer hundredths of a point (see models.ledger.to_cents).
 
-One exception to "everything goes through post()": award(), the hot path, runs on PostgreSQL
-as the database function volunteers_award() (migration 0004) — the same steps, the same lock
-order and the same checks, in one round trip. award() says why and how the two are kept alike.
+One exception to "everything goes through post()": award(), the hot path, is the database
+function volunteers_award() (volunteers/sql/award.sql) — the same steps, the same lock order
+and the same checks, in one round trip. award() says why it is the only copy of that rule.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
 
@@ -35,6 +35,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from grids.models import Area
+from volunteers import sql
 from volunteers.models import (
     Account,
     AccountBalance,
@@ -243,79 +244,28 @@ def post(
     return Posted(txn, True)
 
 
-# The hot path is plain SQL: on a busy CPU, building these statements with the ORM cost more
-# than running them (see docs/volunteers.md, Figures).
-INSERT_PG = """
-WITH t AS (
-    INSERT INTO volunteers_ledgertransaction
-        (kind, idempotency_key, community_id, memo, source, created_by_id, approved_by_id,
-         reverses_id, occurred_at, created_at)
-    VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
-    RETURNING id
-), e AS (
-    INSERT INTO volunteers_ledgerentry (transaction_id, account_id, point_type_id, amount, expires_on)
-    SELECT t.id, v.a, v.p, v.m, v.x
-      FROM t, unnest(%s::bigint[], %s::bigint[], %s::bigint[], %s::date[]) AS v(a, p, m, x)
-)
-SELECT id FROM t
-"""
-
-MOVE_SQL = """
-UPDATE volunteers_accountbalance
-   SET balance = balance + %s, entry_count = entry_count + 1, updated_at = %s
- WHERE account_id = %s
-   AND (floor IS NULL OR balance + %s >= floor)
-   AND (ceiling IS NULL OR balance + %s <= ceiling)
-"""
-
-
 def _insert(txn: LedgerTransaction, entries: list) -> LedgerTransaction:
-    """Insert the transaction and its entries (one statement on PostgreSQL)."""
-    if connection.vendor != "postgresql":
-        txn.save(force_insert=True)
-        LedgerEntry.objects.bulk_create(
-            [
-                LedgerEntry(
-                    transaction=txn,
-                    account=account,
-                    point_type_id=account.point_type_id,
-                    amount=amount,
-                    expires_on=exp if amount > 0 else None,
-                )
-                for account, amount, exp in entries
-            ]
-        )
-        return txn
-    txn.created_at = timezone.now()
-    with connection.cursor() as cursor:
-        cursor.execute(
-            INSERT_PG,
-            [
-                txn.kind,
-                txn.idempotency_key,
-                txn.community_id,
-                txn.memo,
-                txn.source,
-                txn.created_by_id,
-                txn.approved_by_id,
-                txn.reverses_id,
-                txn.occurred_at,
-                txn.created_at,
-                [a.pk for a, _m, _x in entries],
-                [a.point_type_id for a, _m, _x in entries],
-                [m for _a, m, _x in entries],
-                [x if m > 0 else None for _a, m, x in entries],
-            ],
-        )
-        txn.pk = cursor.fetchone()[0]
-    txn._state.adding = False
-    txn._state.db = "default"
+    """Insert the transaction and its entries (two statements; awards, the hot path, do not
+    come through here)."""
+    txn.save(force_insert=True)
+    LedgerEntry.objects.bulk_create(
+        [
+            LedgerEntry(
+                transaction=txn,
+                account=account,
+                point_type_id=account.point_type_id,
+                amount=amount,
+                expires_on=exp if amount > 0 else None,
+            )
+            for account, amount, exp in entries
+        ]
+    )
     return txn
 
 
 def _move(account: Account, amount: int) -> None:
     with connection.cursor() as cursor:
-        cursor.execute(MOVE_SQL, [amount, timezone.now(), account.pk, amount, amount])
+        cursor.execute(sql.MOVE_BALANCE, [amount, timezone.now(), account.pk, amount, amount])
         moved = cursor.rowcount
     if moved:
         return
@@ -354,17 +304,14 @@ def award(
     rounded and capped by the caller). Points over the member's storage cap go to the
     community's donation pool, as in Nanjing.
 
-    On PostgreSQL the rule runs in the database function volunteers_award() (migration 0004):
-    one round trip per award instead of seven, which is what keeps one process well above
-    300 awards/s on a small machine (docs/volunteers.md, Figures). Python only opens the
-    accounts of a first award and calls it again. SQLite has no stored functions, so there
-    `_award_python` is the same rule written with post(); a test runs both on PostgreSQL over
-    the same cases and compares the legs, so the two cannot drift apart unnoticed."""
+    The rule is the database function volunteers_award() (volunteers/sql/award.sql): one
+    round trip per award instead of seven. Written with post() in Python instead, an award cost
+    about 6 times the wall time and 15 times the client CPU (docs/volunteers.md, Figures), so
+    the function is the one copy. Python only opens the accounts of a first award and calls it
+    again."""
     hours = Decimal(hours)
     if not hours.is_finite():
         raise LedgerError(_("Enter a number of hours greater than zero."), "hours")
-    if connection.vendor != "postgresql":
-        return _award_python(user, hours, community, key, pt, actor, approved_by, memo, source)
     args = (user, hours, community, key, pt, actor, approved_by, memo, source)
     posted = _award_pg(*args)
     if posted is not None:
@@ -381,9 +328,6 @@ def award(
     if posted is None:
         raise RuntimeError(f"volunteers_award found no accounts for user {user.pk} after opening")
     return posted
-
-
-AWARD_SQL = f"SELECT status, txn_id FROM volunteers_award({', '.join(['%s'] * 14)})"
 
 
 @cache
@@ -454,65 +398,12 @@ def _award_pg(user, hours, community, key, pt, actor, approved_by, memo, source)
 def _call_award(params: list) -> tuple[str, int | None]:
     try:
         with connection.cursor() as cursor:
-            cursor.execute(AWARD_SQL, params)
+            cursor.execute(sql.CALL_AWARD, params)
             return cursor.fetchone()
     except IntegrityError as exc:
         if BOUNDS_CONSTRAINT in str(exc):
             raise LedgerError(_("This would take the account over its storage cap.")) from exc
         raise
-
-
-def _award_python(user, hours, community, key, pt, actor, approved_by, memo, source) -> Posted:
-    """award() where there is no volunteers_award() function (SQLite): the same rule through
-    post(). Keep the two in step (tests/volunteers/test_award_function.py compares them)."""
-    pt = pt or point_type()
-    policy = policy_for(community, pt)
-    amount = to_cents(hours * policy.points_per_hour)
-    if amount <= 0:
-        raise LedgerError(_("Enter a number of hours greater than zero."), "hours")
-    expires_on = (
-        timezone.localdate() + timedelta(days=policy.expiry_days) if policy.expiry_days else None
-    )
-    with transaction.atomic():
-        existing = LedgerTransaction.objects.filter(idempotency_key=key).first()
-        if existing is not None:
-            return Posted(existing, False)
-        member = member_account(user, community, pt)
-        issuance = system_account(community, AccountKind.ISSUANCE, pt)
-        legs = [Leg(issuance, -amount), Leg(member, amount, expires_on)]
-        if member.ceiling is not None:
-            pool = system_account(community, AccountKind.DONATION, pt)
-            legs = _split_at_cap(legs[0], member, pool, amount, expires_on)
-        return post(
-            TxKind.AWARD,
-            key,
-            community,
-            legs,
-            memo=memo,
-            source=source,
-            actor=actor,
-            approved_by=approved_by,
-            key_checked=True,
-        )
-
-
-def _split_at_cap(issuance: Leg, member: Account, pool: Account, amount: int, expires_on):
-    """The legs of an award to a member with a storage cap: what fits under the ceiling to the
-    member, the rest to the community's donation pool (as in Nanjing). Both balance rows are
-    locked in id order (the order post() uses) before the member's headroom is read."""
-    balances = dict(
-        AccountBalance.objects.select_for_update()
-        .filter(account_id__in=[member.pk, pool.pk])
-        .order_by("account_id")
-        .values_list("account_id", "balance")
-    )
-    keep = min(amount, max(0, member.ceiling - balances.get(member.pk, 0)))
-    legs = [issuance]
-    if amount - keep:
-        legs.append(Leg(pool, amount - keep))
-    if keep:
-        legs.append(Leg(member, keep, expires_on))
-    return legs
 
 
 @transaction.atomic  # a refusal also undoes any account it opened

@@ -1,7 +1,7 @@
-"""award() on PostgreSQL runs the database function volunteers_award() (migration 0004); SQLite
-runs the same rule in Python (ledger._award_python). These tests pin the function's own
-guarantees (pays once per key, the storage cap, refusals that write nothing, one round trip)
-and run both implementations over the same cases to show they post the same legs."""
+"""award() is the database function volunteers_award() (volunteers/sql/award.sql), the only copy
+of the award rule. These tests pin its guarantees (pays once per key, the storage cap, refusals
+that write nothing, one round trip), the legs it posts against the rule worked out by hand
+(rounding ties, caps reached mid-award, expiry), and that the database runs the file's text."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from tests.territory import make_user
 from tests.volunteers.conftest import race
-from volunteers import ledger
+from volunteers import ledger, sql
 from volunteers.ledger import LedgerError
 from volunteers.models import (
     Account,
@@ -23,6 +23,7 @@ from volunteers.models import (
     LedgerEntry,
     LedgerTransaction,
     PointsPolicy,
+    to_cents,
 )
 
 pytestmark = pytest.mark.django_db
@@ -143,13 +144,11 @@ def test_a_refused_move_undoes_the_posting_and_leaves_the_callers_transaction_us
         with pytest.raises(LedgerError):
             ledger.award(user, Decimal(1), community, key="over")
         assert not LedgerTransaction.objects.filter(idempotency_key="over").exists()
-        with pytest.raises(LedgerError):
-            ledger._award_python(user, Decimal(1), community, "over", None, None, None, "", "")
         ledger.award(territory.user("resident_b"), Decimal(1), community, key="other")
     assert pool_balance(community) == 0 and member_balance(user) == 100
 
 
-# --- the function and the Python rule post the same legs ---------------------------------------
+# --- the legs the function posts, against the rule worked out here -----------------------------
 CASES = [
     # (points per hour, storage cap, expiry days, hours of each award)
     (Decimal(1), None, None, ["0.25", "1.5", "4"]),
@@ -162,21 +161,18 @@ CASES = [
 ]
 
 
-def _balance_or_none(**account) -> int | None:
-    row = AccountBalance.objects.filter(**{f"account__{k}": v for k, v in account.items()})
-    return row.values_list("balance", flat=True).first()
-
-
-def _try(post, *args, **kwargs):
-    try:
-        return post(*args, **kwargs)
-    except LedgerError:
-        return None
+def expected_legs(amount: int, headroom: int | None, expires) -> list[tuple[str, int, object]]:
+    """The award rule: issuance pays `amount`; what fits under the member's cap is theirs (with
+    the expiry date), the rest goes to the donation pool; zero legs are left out."""
+    keep = amount if headroom is None else min(amount, max(0, headroom))
+    legs = [("issuance", -amount, None), ("donation", amount - keep, None)]
+    legs.append(("member", keep, expires))
+    return sorted(leg for leg in legs if leg[1])
 
 
 @pytest.mark.parametrize(("rate", "cap", "expiry", "hours"), CASES)
-def test_the_function_and_the_python_rule_post_the_same_legs(territory, rate, cap, expiry, hours):
-    community = territory.a.community
+def test_the_function_posts_the_rules_legs(territory, rate, cap, expiry, hours):
+    community, user = territory.a.community, make_user("award_fn", phone="13900000101")
     PointsPolicy.objects.create(
         community=community,
         point_type=ledger.point_type(),
@@ -184,31 +180,35 @@ def test_the_function_and_the_python_rule_post_the_same_legs(territory, rate, ca
         storage_cap=cap,
         expiry_days=expiry,
     )
-    by_function = make_user("award_fn", phone="13900000101")
-    by_python = make_user("award_py", phone="13900000102")
-
-    def pool():
-        return _balance_or_none(kind="donation", community=community) or 0
-
+    expires = timezone.localdate() + timedelta(days=expiry) if expiry else None
+    held = 0
     for i, h in enumerate(hours):
-        h = Decimal(h) if isinstance(h, str) else h  # floats go to award() as they are
-        before = pool()
-        fn = _try(ledger.award, by_function, h, community, key=f"fn:{i}")
-        middle = pool()
-        py = _try(
-            ledger._award_python, by_python, Decimal(h), community, f"py:{i}", *[None] * 3, "", ""
+        # to_cents rounds half to even, as the function must (0.02 x 0.25 h is half a cent).
+        amount = to_cents(Decimal(str(h)) * rate)
+        given = Decimal(h) if isinstance(h, str) else h  # floats go to award() as they are
+        if amount <= 0:
+            with pytest.raises(LedgerError):
+                ledger.award(user, given, community, key=f"{i}")
+            continue
+        posted = ledger.award(user, given, community, key=f"{i}")
+        headroom = to_cents(cap) - held if cap is not None else None
+        assert legs(posted.transaction) == expected_legs(amount, headroom, expires), (rate, h)
+        held += amount if headroom is None else min(amount, max(0, headroom))
+        assert member_balance(user) == held
+    assert sum(LedgerEntry.objects.values_list("amount", flat=True)) == 0
+
+
+@pytest.mark.parametrize("name", ["award", "ledger_triggers"])
+def test_the_database_runs_the_functions_of_the_sql_files(db, name):
+    """A change to a file of volunteers/sql without a migration that installs it fails here."""
+    functions = sql.function_bodies(name)
+    assert functions and (name != "award" or list(functions) == ["volunteers_award"])
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT proname, prosrc FROM pg_proc WHERE proname = ANY(%s)", [list(functions)]
         )
-        after = pool()
-        assert (fn is None) == (py is None), (rate, h)
-        if fn is not None:
-            assert legs(fn.transaction) == legs(py.transaction), (rate, cap, h)
-        assert _balance_or_none(owner=by_function) == _balance_or_none(owner=by_python)
-        assert middle - before == after - middle
-    fn_rows = AccountBalance.objects.filter(account__owner=by_function)
-    py_rows = AccountBalance.objects.filter(account__owner=by_python)
-    assert list(fn_rows.values_list("entry_count", "floor", "ceiling")) == list(
-        py_rows.values_list("entry_count", "floor", "ceiling")
-    )
+        installed = dict(cursor.fetchall())
+    assert installed == functions
 
 
 # --- concurrency on real connections -----------------------------------------------------------

@@ -75,6 +75,8 @@ class Account(TimeStampedModel):
     account (issuance, redemption, expired, donation pool, or clearing towards a partner
     community for city-wide 通存通兑)."""
 
+    written_by = "volunteers.ledger"  # portal.write_path: only its operations change rows
+
     point_type = models.ForeignKey(
         PointType, on_delete=models.PROTECT, related_name="accounts", verbose_name=_("point type")
     )
@@ -155,6 +157,8 @@ class AccountBalance(models.Model):
     transaction as its entries. The CHECK is the overdraft rule (no negative 福分) and the
     storage cap: the row lock plus the CHECK enforce them atomically, never read-then-check."""
 
+    written_by = "volunteers.ledger"  # portal.write_path: only its operations change rows
+
     account = models.OneToOneField(
         Account, on_delete=models.PROTECT, primary_key=True, related_name="balance_row"
     )
@@ -194,6 +198,8 @@ class TxKind(models.TextChoices):
 class LedgerTransaction(models.Model):
     """One business event that moves points. `idempotency_key` is derived from the event
     (`order:<id>:settle`, `voucher:<id>`), so delivering the same approval twice pays once."""
+
+    written_by = "volunteers.ledger"  # portal.write_path: only its operations change rows
 
     kind = models.CharField(_("kind"), max_length=10, choices=TxKind.choices)
     idempotency_key = models.CharField(_("idempotency key"), max_length=120, unique=True)
@@ -242,6 +248,8 @@ class LedgerTransaction(models.Model):
 
 class LedgerEntry(models.Model):
     """One leg of a transaction: a signed amount on one account. Append-only."""
+
+    written_by = "volunteers.ledger"  # portal.write_path: only its operations change rows
 
     id = models.BigAutoField(primary_key=True)
     transaction = models.ForeignKey(

@@ -37,6 +37,8 @@ class OrderStatus(models.TextChoices):
 
 
 class ServiceOrder(TimeStampedModel):
+    written_by = "volunteers.actions"  # portal.write_path: only its operations change rows
+
     community = models.ForeignKey(
         "grids.Area", on_delete=models.PROTECT, related_name="+", verbose_name=_("community")
     )

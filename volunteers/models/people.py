@@ -113,6 +113,8 @@ class MembershipStatus(models.TextChoices):
 
 
 class TeamMembership(TimeStampedModel):
+    written_by = "volunteers.actions"  # portal.write_path: only its operations change rows
+
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="memberships")
     volunteer = models.ForeignKey(Volunteer, on_delete=models.CASCADE, related_name="memberships")
     status = models.CharField(
@@ -252,6 +254,8 @@ class ServicePost(TimeStampedModel):
 
 
 class PostClaim(TimeStampedModel):
+    written_by = "volunteers.actions"  # portal.write_path: only its operations change rows
+
     post = models.ForeignKey(ServicePost, on_delete=models.CASCADE, related_name="claims")
     report = models.ForeignKey(PartyReport, on_delete=models.CASCADE, related_name="claims")
 

@@ -44,6 +44,8 @@ class Reward(TimeStampedModel):
 
 
 class Voucher(TimeStampedModel):
+    written_by = "volunteers.actions"  # portal.write_path: only its operations change rows
+
     reward = models.ForeignKey(Reward, on_delete=models.PROTECT, related_name="vouchers")
     holder = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -20,6 +20,8 @@ class MicroWish(TimeStampedModel):
     """A small wish of a resident in need. `beneficiary` and `contact` are private: the
     public wall shows only the title, the community and the status."""
 
+    written_by = "volunteers.actions"  # portal.write_path: only its operations change rows
+
     community = models.ForeignKey(
         "grids.Area", on_delete=models.PROTECT, related_name="+", verbose_name=_("community")
     )
@@ -92,6 +94,8 @@ class StarScheme(TimeStampedModel):
 
 class Certificate(TimeStampedModel):
     """A numbered service-hours proof issued by the community (谁记录谁证明)."""
+
+    written_by = "volunteers.actions"  # portal.write_path: only its operations change rows
 
     number = models.CharField(_("number"), max_length=40, unique=True)
     volunteer = models.ForeignKey(
