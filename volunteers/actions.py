@@ -26,7 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from grids.models import Area, CoBuildingUnit
-from grids.scope import scope_for
+from grids.scope import may_act_on, scope_for
 from volunteers import ledger
 from volunteers.models import (
     DEFAULT_STARS,
@@ -57,11 +57,6 @@ UNTAKEN_AFTER = timedelta(hours=24)
 
 def _refuse(message: str, field: str = "non_field_errors"):
     raise ValidationError({field: [message]})
-
-
-def _is_staff_for(user, community: Area) -> bool:
-    scope = scope_for(user)
-    return scope.is_staff and scope.covers_area(community)
 
 
 def community_of(user) -> Area | None:
@@ -127,7 +122,7 @@ def decide_membership(membership: TeamMembership, approve: bool, actor) -> TeamM
     )
     team = membership.team
     is_leader = team.leader_id and team.leader.user_id == actor.pk
-    if not (is_leader or _is_staff_for(actor, team.community)):
+    if not (is_leader or may_act_on(actor, team.community)):
         _refuse(_("Only the team leader or community staff may decide."))
     if membership.status != MembershipStatus.PENDING:
         _refuse(_("This request was already decided."))
@@ -159,7 +154,7 @@ def withdraw_claim(claim: PostClaim, actor) -> None:
     """The community's staff withdraw a claim: the place goes back to the post's quota in the
     same transaction (the post row is locked, so the count never drifts from the claims)."""
     post = ServicePost.objects.select_for_update().get(pk=claim.post_id)
-    if not _is_staff_for(actor, post.community):
+    if not may_act_on(actor, post.community):
         _refuse(_("Only the community's staff may withdraw a claim."))
     if not PostClaim.objects.filter(pk=claim.pk).delete()[0]:
         return  # already withdrawn: nothing more to give back
@@ -198,7 +193,7 @@ class OrderIntake:
 
 def place_order(intake: OrderIntake, actor) -> ServiceOrder:
     """点单: a resident orders for themselves, or staff order for an elderly resident."""
-    if actor.pk != intake.requester.pk and not _is_staff_for(actor, intake.community):
+    if actor.pk != intake.requester.pk and not may_act_on(actor, intake.community):
         _refuse(_("You may order only for yourself."), "requester")
     if not intake.description.strip():
         _refuse(_("Say what help is needed."), "description")
@@ -247,7 +242,7 @@ def take_order(order: ServiceOrder, user) -> ServiceOrder:
 def assign_order(order: ServiceOrder, volunteer: Volunteer, actor) -> ServiceOrder:
     """派单: staff assign a volunteer to an open order."""
     order = _locked(order)
-    if not _is_staff_for(actor, order.community):
+    if not may_act_on(actor, order.community):
         _refuse(_("Only the community's staff may assign volunteers."))
     if order.status != S.OPEN:
         _refuse(_("Someone has already taken this order."), "status")
@@ -261,7 +256,7 @@ def assign_order(order: ServiceOrder, volunteer: Volunteer, actor) -> ServiceOrd
 @transaction.atomic
 def cancel_order(order: ServiceOrder, actor) -> ServiceOrder:
     order = _locked(order)
-    if actor.pk != order.requester_id and not _is_staff_for(actor, order.community):
+    if actor.pk != order.requester_id and not may_act_on(actor, order.community):
         _refuse(_("Only the resident or staff may cancel."))
     if order.status not in (S.OPEN, S.TAKEN):
         _refuse(_("The service has started; it can no longer be cancelled."), "status")
@@ -356,7 +351,7 @@ def confirm_order(order, actor, rating: int, comment: str = "", auto: bool = Fal
     """评单: the resident (or staff for them) rates the service and confirms its hours. The
     points are paid at once unless the community asks staff to approve."""
     order = _locked(order)
-    if not auto and actor.pk != order.requester_id and not _is_staff_for(actor, order.community):
+    if not auto and actor.pk != order.requester_id and not may_act_on(actor, order.community):
         _refuse(_("Only the resident served may confirm."))
     if order.status != S.SERVED:
         if order.status in (S.CONFIRMED, S.SETTLED):
@@ -376,7 +371,7 @@ def confirm_order(order, actor, rating: int, comment: str = "", auto: bool = Fal
 @transaction.atomic
 def approve_order(order, actor) -> ServiceOrder:
     order = _locked(order)
-    if not _is_staff_for(actor, order.community):
+    if not may_act_on(actor, order.community):
         _refuse(_("Only the community's staff may approve hours."))
     if order.status == S.SETTLED:
         return order  # approving twice pays once
@@ -485,9 +480,7 @@ def use_voucher(code: str, actor) -> Voucher:
         .filter(code=(code or "").strip().upper())
         .first()
     )
-    if voucher is None or not (
-        _is_staff_for(actor, voucher.reward.community) or actor.is_superuser
-    ):
+    if voucher is None or not (may_act_on(actor, voucher.reward.community) or actor.is_superuser):
         _refuse(_("No such voucher."), "code")
     if voucher.used_at is not None:
         _refuse(_("This voucher has already been used."), "code")
@@ -528,7 +521,7 @@ def claim_wish(wish: MicroWish, user, unit=None) -> MicroWish:
 @transaction.atomic
 def fulfil_wish(wish: MicroWish, user, photo=None) -> MicroWish:
     wish = MicroWish.objects.select_for_update().get(pk=wish.pk)
-    if wish.claimed_by_id != user.pk and not _is_staff_for(user, wish.community):
+    if wish.claimed_by_id != user.pk and not may_act_on(user, wish.community):
         _refuse(_("Only whoever claimed the wish may fulfil it."))
     if wish.status != WishStatus.CLAIMED:
         _refuse(_("This wish is not claimed."), "status")
@@ -554,7 +547,7 @@ def stars(volunteer: Volunteer, hours: Decimal | None = None) -> int:
 
 def issue_certificate(volunteer: Volunteer, actor) -> Certificate:
     """A numbered proof of the volunteer's approved hours, issued by their community."""
-    if not _is_staff_for(actor, volunteer.community):
+    if not may_act_on(actor, volunteer.community):
         _refuse(_("Only the volunteer's community may issue a certificate."))
     hours = settled_hours(volunteer.user)
     if hours <= 0:
