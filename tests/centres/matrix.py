@@ -23,7 +23,12 @@ from centres.models import (
     Blackout,
     Booking,
     Centre,
+    CentrePhoto,
+    Closure,
+    Function,
     ListItem,
+    Notice,
+    OpeningHours,
     Operator,
     OperatorContract,
     Order,
@@ -161,5 +166,37 @@ register(
     AffairItem,
     lambda p: AffairItem.objects.create(area=p.community, name=p.label, department="街道办"),
     viewers=("community", "grid"),
+    grid_level=False,
+)
+
+# A centre's own rows, edited inline on the centre's page (no admin or API of their own): the
+# matrix checks their querysets, and the centre's page is checked above.
+INLINE = {**COMMUNITY, "admin": False}
+register(Function, lambda p: _centre(p).functions.first(), **INLINE)
+register(
+    OpeningHours,
+    lambda p: OpeningHours.objects.create(
+        centre=_centre(p), weekday=1, opens=time(8), closes=time(17)
+    ),
+    **INLINE,
+)
+register(
+    Closure,
+    lambda p: Closure.objects.create(centre=_centre(p), date=timezone.localdate(), reason="维修"),
+    **INLINE,
+)
+register(
+    CentrePhoto,
+    lambda p: CentrePhoto.objects.create(centre=_centre(p), image="centres/x.jpg"),
+    **INLINE,
+)
+# A notice belongs to its recipient alone (a fresh account here): no staff role reads it.
+register(
+    Notice,
+    lambda p: Notice.objects.create(
+        recipient=make_user(f"{p.label}-notice"), kind="reminder", title=p.label
+    ),
+    viewers=(),
+    admin=False,
     grid_level=False,
 )

@@ -18,6 +18,7 @@ from volunteers import actions, ledger
 from volunteers.models import (
     Account,
     Certificate,
+    LedgerEntry,
     LedgerTransaction,
     MicroWish,
     PartyReport,
@@ -143,3 +144,9 @@ register(
 register(PointsPolicy, _policy, **COMMUNITY_LEVEL)
 register(Account, _account, **COMMUNITY_LEVEL)
 register(LedgerTransaction, _award, **COMMUNITY_LEVEL)
+# Entries show inline on their transaction (no admin of their own): their queryset is checked.
+register(
+    LedgerEntry,
+    lambda p: _award(p).entries.order_by("pk").first(),
+    **{**COMMUNITY_LEVEL, "admin": False},
+)
