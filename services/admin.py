@@ -342,9 +342,10 @@ class CaseAdmin(ScopedAdmin):
         if case is None:
             raise Http404
         if request.method == "POST":
-            # The page is read-only: a case changes only through its action forms (which check
-            # the state machine and the version). A model save here would write the whole row.
-            return HttpResponseRedirect(request.path)
+            # The page is read-only, like every admin page of a model the operations own: a
+            # case changes only through its action forms (transition_url), which check the
+            # state machine and the version. A model save here would write the whole row.
+            raise PermissionDenied
         _attach_people(case)
         request._case_page = case
         # Read through the user's scope just now: it is visible (the admin asks again).
