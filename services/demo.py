@@ -9,11 +9,11 @@ import random
 import secrets
 from datetime import timedelta
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from grids.models import Area, Department
-from services import actions
+from services import actions, sql
 from services.actions import Intake
 from services.models import (
     DEFAULT_LIMITS,
@@ -350,10 +350,5 @@ def seed_city(city: Area, progress=None, count: int | None = None) -> int:
         CaseCounter.objects.update_or_create(day=day, defaults={"last": last})
     if bar:
         bar.close()
-    with connection.cursor() as cursor:
-        # VACUUM too: it fills the visibility map, without which index-only scans (the inbox
-        # count) fall back to reading rows, as they would not on a live server.
-        vacuum = "" if connection.in_atomic_block else "VACUUM "  # not inside a transaction
-        cursor.execute(f"{vacuum}ANALYZE services_case")
-        cursor.execute(f"{vacuum}ANALYZE services_caseevent")
+    sql.analyze_cases()
     return todo

@@ -8,13 +8,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from grids.models import Area
 from grids.models.roles import Role
 from grids.scope import scope_for
-from services import calendar, city, photos
+from services import calendar, city, photos, sql
 from services.actions.core import S, _event, _now, active_category, grid_id_for
 from services.actions.handling import _resolve_locked
 from services.choices import (
@@ -26,7 +26,6 @@ from services.choices import (
 )
 from services.models import (
     Case,
-    CaseCounter,
     CaseFollower,
     CasePhoto,
     Category,
@@ -38,14 +37,7 @@ def next_number(now: datetime | None = None) -> str:
     upsert of the day's counter row: concurrent submissions each get their own number, and the
     row is held only for the length of the statement (the ORM has no "increment or insert")."""
     day = calendar.local(now or _now()).date()
-    table = CaseCounter._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (day, last) VALUES (%s, 1) "
-            f"ON CONFLICT (day) DO UPDATE SET last = {table}.last + 1 RETURNING last",
-            [day],
-        )
-        (last,) = cursor.fetchone()
+    last = sql.take_next_number(day)
     return f"{day:%Y%m%d}{last:05d}"
 
 
