@@ -40,7 +40,11 @@ class State(models.TextChoices):
     ARCHIVED = "archived", _("archived")  # 归档
 
 
+# The one vocabulary of where a case stands. OPEN: with a handling unit, clocks running.
+# NOT_CLOSED: not finished yet, as a resident sees it (also before dispatch and while a return
+# awaits review). CLOSED: finished, whatever the way.
 OPEN_STATES = (State.DISPATCHED, State.SIGNED, State.IN_PROGRESS)
+NOT_CLOSED_STATES = (State.SUBMITTED, *OPEN_STATES, State.RETURNED)
 CLOSED_STATES = (
     State.RESOLVED,
     State.CALLED_BACK,

@@ -18,6 +18,7 @@ from grids.scope import scope_for
 from portal.memo import TTLMemo
 from services import calendar, city, notify, photos, routing
 from services.choices import (
+    OPEN_STATES,
     Action,
     CaseType,
     Level,
@@ -36,7 +37,7 @@ from services.models import (
 )
 
 S = State
-OPEN = frozenset({S.DISPATCHED, S.SIGNED, S.IN_PROGRESS})
+OPEN = frozenset(OPEN_STATES)
 
 # action → (states it may start from, states it may end in; empty = unchanged).
 TRANSITIONS: dict[str, tuple[frozenset[str], frozenset[str]]] = {

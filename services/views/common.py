@@ -13,11 +13,10 @@ from django.views.decorators.http import require_GET
 
 from grids.models import Area
 from services import routing
-from services.choices import Action, CaseType, State
+from services.choices import NOT_CLOSED_STATES, Action, CaseType, State
 from services.models import Case
 
 PICKER_KINDS = ("community", "grid", "estate", "building")
-OPEN_STATES = (State.SUBMITTED, State.DISPATCHED, State.SIGNED, State.IN_PROGRESS, State.RETURNED)
 TRACK_SALT = "services.track"
 
 
@@ -109,7 +108,7 @@ def similar_cases(category_id: int, place: Area, limit: int = 5) -> list[Case]:
     return list(
         Case.objects.filter(
             category_id=category_id,
-            state__in=OPEN_STATES,
+            state__in=NOT_CLOSED_STATES,
             place_path__startswith=grid.path,
             case_type__in=SHAREABLE_TYPES,
         )

@@ -23,12 +23,11 @@ from grids.scope import get_visible_or_404, scope_for
 from portal.idempotency import idempotent
 from services import actions, calendar
 from services.actions import Intake
-from services.choices import CaseType, Channel, PhotoKind, State, Urgency
+from services.choices import OPEN_STATES, CaseType, Channel, PhotoKind, State, Urgency
 from services.forms import NoteForm, PatrolForm, WorkerCaseForm
 from services.models import Case, CasePhoto, PatrolLog
 from services.views.common import plain_timeline
 
-OPEN = (State.DISPATCHED, State.SIGNED, State.IN_PROGRESS)
 WORKER_ACTIONS = (
     "sign_for",
     "record_contact",
@@ -77,13 +76,15 @@ def my_grid(request):
     now = timezone.now()
     day_end = calendar.local(now).replace(hour=23, minute=59, second=59)
     open_cases = list(
-        visible.filter(state__in=OPEN)
+        visible.filter(state__in=OPEN_STATES)
         .annotate(u=_urgency_order())
         .order_by("-card_level", "u", "resolve_due", "id")[:50]
     )
     # Its own query: with more than a page of open cases, some due today may be further down.
     due_today = list(
-        visible.filter(state__in=OPEN, resolve_due__lte=day_end).order_by("resolve_due", "id")[:50]
+        visible.filter(state__in=OPEN_STATES, resolve_due__lte=day_end).order_by(
+            "resolve_due", "id"
+        )[:50]
     )
     resolved = list(
         visible.filter(

@@ -127,7 +127,7 @@ def test_a_database_url_other_than_postgresql_is_refused(tmp_path):
     result = subprocess.run(
         [sys.executable, "manage.py", "check"],
         cwd=ROOT,
-        env=_clean_env(tmp_path, DATABASE_URL=f"sqlite:///{tmp_path / 'x.db'}"),
+        env=_clean_env(tmp_path, DATABASE_URL="mysql://root@127.0.0.1:3306/linli"),
         capture_output=True,
         text=True,
         timeout=120,
