@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from grids.privacy import mask_phone
+from grids.scope import may_act_on
 from portal.idempotency import idempotent
 from volunteers import actions, ledger
 from volunteers.forms import OrderForm, RatingForm, RegisterForm, WishPhotoForm
@@ -189,7 +190,7 @@ def _qr_svg(text: str) -> str:
 @login_required
 def order_page(request, pk):
     order = _visible_order(request, pk)
-    is_requester = order.requester_id == request.user.pk or actions._is_staff_for(
+    is_requester = order.requester_id == request.user.pk or may_act_on(
         request.user, order.community
     )
     context = {"order": order, "is_requester": is_requester, "rating_form": RatingForm()}

@@ -13,6 +13,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from grids.scope import may_act_on
 from volunteers import actions, ledger
 from volunteers.api import serializers as s
 from volunteers.models import (
@@ -124,9 +125,7 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     def qr(self, request, pk=None):
         """The current check-in (or check-out) code, for the resident or staff to show."""
         order = self.get_object()
-        if order.requester_id != request.user.pk and not actions._is_staff_for(
-            request.user, order.community
-        ):
+        if order.requester_id != request.user.pk and not may_act_on(request.user, order.community):
             raise Http404
         purpose = "out" if order.status == OrderStatus.IN_SERVICE else "in"
         return Response({"purpose": purpose, "token": actions.qr_token(order, purpose)})
