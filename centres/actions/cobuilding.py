@@ -32,18 +32,29 @@ def place_order(order: Order | int, *, actor, now: datetime | None = None) -> Or
     """The community passes the order to the unit (社区下单)."""
     now = now or timezone.now()
     with transaction.atomic():
-        order = (
-            Order.objects.select_for_update(of=("self",))
-            .select_related("item__centre__community")
-            .get(pk=getattr(order, "pk", order))
-        )
-        _require_staff(actor, order.item.centre)
-        if order.status != OrderStatus.REQUESTED:
-            raise ValidationError({"status": _("Only a requested order can be placed.")})
+        order = _staff_step(order, actor, OrderStatus.REQUESTED)
         order.status = OrderStatus.PLACED
         order.placed_by = actor
         order.placed_at = now
         order.save(update_fields=["status", "placed_by", "placed_at", "updated_at"])
+    return order
+
+
+def _staff_step(order: Order | int, actor, status: str) -> Order:
+    """The order, locked, for the centre's staff to move on from `status` (placing a requested
+    order, completing an accepted one); anything else is refused in words."""
+    order = (
+        Order.objects.select_for_update(of=("self",))
+        .select_related("item__centre__community")
+        .get(pk=getattr(order, "pk", order))
+    )
+    _require_staff(actor, order.item.centre)
+    if order.status != status:
+        refusals = {
+            OrderStatus.REQUESTED: _("Only a requested order can be placed."),
+            OrderStatus.ACCEPTED: _("Only an accepted order can be completed."),
+        }
+        raise ValidationError({"status": refusals[status]})
     return order
 
 
@@ -88,14 +99,7 @@ def complete_order(
     if satisfaction is not None and not 1 <= int(satisfaction) <= 5:
         raise ValidationError({"satisfaction": _("Satisfaction runs from 1 to 5.")})
     with transaction.atomic():
-        order = (
-            Order.objects.select_for_update(of=("self",))
-            .select_related("item__centre__community")
-            .get(pk=getattr(order, "pk", order))
-        )
-        _require_staff(actor, order.item.centre)
-        if order.status != OrderStatus.ACCEPTED:
-            raise ValidationError({"status": _("Only an accepted order can be completed.")})
+        order = _staff_step(order, actor, OrderStatus.ACCEPTED)
         order.status = OrderStatus.COMPLETED
         order.completed_at = now
         order.promise_kept = promise_kept
