@@ -8,7 +8,7 @@ from portal.models import User
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
     fieldsets = (
-        *BaseUserAdmin.fieldsets,
+        *(BaseUserAdmin.fieldsets or ()),  # set by Django; the stubs allow None
         (_("Portal"), {"fields": ("display_name", "phone", "elder_mode")}),
     )
     list_display = ("username", "display_name", "is_staff", "is_active")

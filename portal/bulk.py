@@ -13,7 +13,9 @@ fails loudly instead of writing a wrong value."""
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from functools import partial
+from typing import Any, cast
 
 from django.db import connection, models
 
@@ -43,7 +45,7 @@ def row_getter(model: type[models.Model], fields: Sequence[str]):
     from psycopg2.extras import Json
 
     meta = model._meta
-    getters = []
+    getters: list[tuple[str, Callable[[Any], Any] | None]] = []
     for name in fields:
         field = meta.get_field(name)
         if isinstance(field, models.JSONField):
@@ -52,7 +54,7 @@ def row_getter(model: type[models.Model], fields: Sequence[str]):
             def dumps(value, _encoder=encoder):
                 return json.dumps(value, cls=_encoder)
 
-            getters.append((field.attname, lambda v, _d=dumps: Json(v, dumps=_d)))
+            getters.append((field.attname, partial(Json, dumps=dumps)))
         elif isinstance(field, _PLAIN):
             getters.append((field.attname, None))
         else:
@@ -67,9 +69,21 @@ def row_getter(model: type[models.Model], fields: Sequence[str]):
     return row
 
 
+def _field(model: type[models.Model], name: str) -> models.Field:
+    """The field `name` of `model`, which must have a column of its own (a reverse relation or
+    a many-to-many has none and cannot be written here)."""
+    field = model._meta.get_field(name)
+    if not isinstance(field, models.Field) or field.column is None:
+        raise TypeError(f"portal.bulk cannot write {name!r} of {model.__name__}: no column")
+    return field
+
+
+def _column(field: models.Field) -> str:
+    return cast(str, field.column)  # checked by _field; a primary key always has one
+
+
 def column_list(model: type[models.Model], fields: Sequence[str]) -> str:
-    meta = model._meta
-    return ", ".join(connection.ops.quote_name(meta.get_field(n).column) for n in fields)
+    return ", ".join(connection.ops.quote_name(_column(_field(model, n))) for n in fields)
 
 
 def insert_values(
@@ -88,7 +102,7 @@ def insert_values(
     head += f"({column_list(model, fields)}) VALUES "
     tail = ""
     if returning:
-        tail = f" RETURNING {connection.ops.quote_name(meta.get_field(returning).column)}"
+        tail = f" RETURNING {connection.ops.quote_name(_column(_field(model, returning)))}"
     template = "(" + ", ".join(["%s"] * len(fields)) + ")"
     out: list = []
     with connection.cursor() as cursor:
@@ -121,13 +135,14 @@ def update_rows(model: type[models.Model], objs: Sequence[models.Model], fields:
     meta = model._meta
     q = connection.ops.quote_name
     pk = meta.pk
-    columns = [meta.get_field(n) for n in fields]
+    assert pk is not None  # a concrete model always has a primary key
+    columns = [_field(model, n) for n in fields]
     row = row_getter(model, [pk.name, *fields])
     template = "(" + ", ".join(f"%s::{f.db_type(connection)}" for f in [pk, *columns]) + ")"
-    sets = ", ".join(f"{q(f.column)} = v.{q(f.column)}" for f in columns)
-    names = ", ".join(q(f.column) for f in [pk, *columns])
+    sets = ", ".join(f"{q(_column(f))} = v.{q(_column(f))}" for f in columns)
+    names = ", ".join(q(_column(f)) for f in [pk, *columns])
     head = f"UPDATE {q(meta.db_table)} AS t SET {sets} FROM (VALUES "
-    tail = f") AS v({names}) WHERE t.{q(pk.column)} = v.{q(pk.column)}"
+    tail = f") AS v({names}) WHERE t.{q(_column(pk))} = v.{q(_column(pk))}"
     with connection.cursor() as cursor:
         raw = cursor.cursor  # psycopg2's, for mogrify: the statement itself goes through Django
         for start in range(0, len(objs), PAGE):

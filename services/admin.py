@@ -4,10 +4,13 @@ Plus the catalogue staff maintain: categories, time limits, holidays, routing ru
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
 from django.http import Http404, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.html import format_html
@@ -17,6 +20,7 @@ from django.utils.translation import gettext_lazy
 from grids.admin_mixins import ScopedAdmin
 from grids.models import Area, Department
 from grids.privacy import mask_phone, shown_phone
+from grids.querysets import ScopedQuerySetMixin
 from grids.scope import may, scope_for
 from portal.excel import xlsx_bytes, xlsx_response
 from portal.write_path import WritePathMixin
@@ -61,7 +65,9 @@ class CatalogueAdmin(WritePathMixin, admin.ModelAdmin):
             return False
         if obj is None:
             return True
-        manager = self.model._default_manager
+        # The catalogue models' managers come from their querysets' as_manager(), which copies
+        # visible_to/changeable_by; the stubs only know _default_manager as a plain Manager.
+        manager = cast(ScopedQuerySetMixin, self.model._default_manager)
         rows = manager.visible_to if action == "view" else manager.changeable_by
         return rows(request.user).filter(pk=obj.pk).exists()
 
@@ -477,7 +483,7 @@ _PEOPLE = ("reporter", "assignee", "received_by")
 def _attach_people(case: Case) -> None:
     """The case's reporter, assignee and first receiver in one query (prefetch_related would
     send one per relation)."""
-    fields = [Case._meta.get_field(name) for name in _PEOPLE]
+    fields = [cast(models.ForeignKey, Case._meta.get_field(name)) for name in _PEOPLE]
     ids = {getattr(case, f.attname) for f in fields} - {None}
     users = {u.pk: u for u in get_user_model().objects.filter(pk__in=ids)} if ids else {}
     for f in fields:

@@ -64,7 +64,7 @@ class Level(models.TextChoices):
     CITY = "city", _("city 12345")
 
 
-LEVEL_ORDER = [Level.GRID, Level.COMMUNITY, Level.STREET, Level.DEPARTMENT, Level.CITY]
+LEVEL_ORDER: list[str] = [Level.GRID, Level.COMMUNITY, Level.STREET, Level.DEPARTMENT, Level.CITY]
 
 
 class Card(models.IntegerChoices):

@@ -9,7 +9,7 @@ import random
 import secrets
 from datetime import timedelta
 
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 
 from grids.models import Area, Department
@@ -84,7 +84,7 @@ def seed_catalogue() -> dict[str, Category]:
 def _seed_rules(categories: dict[str, Category], district: Area) -> None:
     housing = Department.objects.filter(area=district, name="区住房和城乡建设局").first()
     city_management = Department.objects.filter(area=district, name="区城市管理局").first()
-    rules = []
+    rules: list[tuple[Category, str, Department | None]] = []
     if housing:
         rules.append((categories["utilities"], "department", housing))
     if city_management:
@@ -182,6 +182,7 @@ def _seed_cases(ctx, categories: dict[str, Category]) -> None:
     actions.request_extension(case, actor=community1, working_days=3, reason="等待民政审核材料")
     # A repeat merged into the pothole case, and one not accepted.
     master = Case.objects.filter(description__startswith="幸福里南门").first()
+    assert master is not None  # the pothole case filed above
     repeat = file(
         "potholes",
         "南门那个坑还没补，又有人摔了。",
@@ -248,12 +249,12 @@ def seed_city(city: Area, progress=None, count: int | None = None) -> int:
     timestamps = [
         (f, (f.auto_now, f.auto_now_add))
         for f in Case._meta.fields
-        if f.name in ("created_at", "updated_at")
+        if isinstance(f, models.DateTimeField) and f.name in ("created_at", "updated_at")
     ]
     for field, _value in timestamps:
         field.auto_now = field.auto_now_add = False
     counters = dict(CaseCounter.objects.values_list("day", "last"))
-    batch = []
+    batch: list[Case] = []
     master_id = Case.objects.order_by("pk").values_list("pk", flat=True).first()
 
     def flush() -> None:

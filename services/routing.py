@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from grids.models import Area, Department, Role, RoleAssignment
 from grids.teams import full_time_worker_ids
@@ -94,11 +94,14 @@ def attach_units(cases: list[Case], cache: dict) -> None:
     chains where the area is on one and otherwise in one query each, instead of a join on
     every locked row (the sweep locks without select_related)."""
     by_id = {a.pk: a for c in cases for a in cache.get(c.place_path, {}).values()}
-    missing = {c.handling_area_id for c in cases if c.handling_area_id not in by_id}
-    missing.discard(None)
+    missing = {
+        area_id
+        for c in cases
+        if (area_id := c.handling_area_id) is not None and area_id not in by_id
+    }
     if missing:
         by_id.update((a.pk, a) for a in Area.objects.filter(pk__in=missing).only(*CHAIN_FIELDS))
-    department_ids = {c.handling_department_id for c in cases} - {None}
+    department_ids = {d for c in cases if (d := c.handling_department_id) is not None}
     departments = {}
     if department_ids:
         departments = {d.pk: d for d in Department.objects.filter(pk__in=department_ids)}
@@ -199,14 +202,14 @@ def matching_rule(case: Case, cache: dict | None = None) -> RoutingRule | None:
         rule
         for rule in _active_rules(cache)
         if (rule.category_id is None or rule.category_id in lineage)
-        and (rule.area_id is None or rule.area.path in prefixes)
+        and (rule.area is None or rule.area.path in prefixes)
     ]
     if not rules:
         return None
 
     def specificity(rule: RoutingRule):
         cat = lineage.index(rule.category_id) if rule.category_id else len(lineage)
-        depth = rule.area.depth if rule.area_id else 0
+        depth = rule.area.depth if rule.area is not None else 0
         return (cat, -depth, -rule.priority, rule.pk)
 
     return min(rules, key=specificity)
@@ -278,7 +281,7 @@ def next_level_target(case: Case, cache: dict | None = None) -> Target | None:
     return None
 
 
-_LEVEL_ROLES = {
+_LEVEL_ROLES: dict[str, Role] = {
     Level.GRID: Role.GRID_WORKER,
     Level.COMMUNITY: Role.COMMUNITY_STAFF,
     Level.STREET: Role.STREET_STAFF,
@@ -295,7 +298,7 @@ def unit_user_ids(case: Case, cache: dict | None = None) -> list[int]:
     key = (case.level, case.handling_area_id, case.handling_department_id)
     if cache is not None and key in cache:
         return cache[key]
-    qs = RoleAssignment.objects.none()
+    qs: QuerySet[RoleAssignment] = RoleAssignment.objects.none()
     if case.handling_department_id:
         qs = RoleAssignment.objects.current().filter(
             role=Role.DEPARTMENT_HANDLER, department_id=case.handling_department_id

@@ -12,6 +12,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
+from functools import partial
 
 from celery import shared_task
 from django.core.exceptions import ValidationError
@@ -194,7 +195,7 @@ def deliver_notification(outbox_id: int) -> int:
 @shared_task(acks_late=True)
 def flush_outbox(older_than_seconds: int = 120, limit: int = 2000) -> int:
     """Pick up rows whose delivery message was lost (broker restart, worker killed)."""
-    cutoff = timezone.now() - timezone.timedelta(seconds=older_than_seconds)
+    cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
     ids = list(
         NotificationOutbox.objects.filter(status=OutboxStatus.PENDING, created_at__lte=cutoff)
         .order_by("created_at")
@@ -253,9 +254,7 @@ def drain_city_outbox() -> int:
                         status=CityStatus.PENDING, next_attempt_at__lt=retry_at
                     ).exclude(pk=row.pk).update(next_attempt_at=retry_at)
                     delay = (retry_at - now).total_seconds()
-                    transaction.on_commit(
-                        lambda d=delay: drain_city_outbox.apply_async(countdown=d)
-                    )
+                    transaction.on_commit(partial(drain_city_outbox.apply_async, countdown=delay))
                     logger.info("city 12345 unavailable (%s); retry in %.0fs", exc, delay)
                     return delivered
                 row.status = CityStatus.SENT

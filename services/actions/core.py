@@ -160,10 +160,10 @@ def _commit(
 
 
 def _users(ids: Iterable[int | None]):
-    ids = {i for i in ids if i}
-    if not ids:
+    wanted = {i for i in ids if i}
+    if not wanted:
         return []
-    return list(get_user_model().objects.filter(pk__in=ids, is_active=True))
+    return list(get_user_model().objects.filter(pk__in=wanted, is_active=True))
 
 
 def _notify(case: Case, user_ids: Iterable[int | None], kind: str, title: str, body: str = ""):
@@ -224,9 +224,9 @@ def _require(ok: bool, message: str | None = None) -> None:
 # thousands of cases in a row. A staff edit of a category or time limit clears them at once in
 # its own process (services.apps signals); other processes see it within LIMITS_TTL.
 LIMITS_TTL = 60.0  # seconds
-_limits = TTLMemo(LIMITS_TTL)
-_categories = TTLMemo(LIMITS_TTL)
-_grids = TTLMemo(LIMITS_TTL)
+_limits: TTLMemo[tuple[tuple[int, str], ...]] = TTLMemo(LIMITS_TTL)
+_categories: TTLMemo[Category | None] = TTLMemo(LIMITS_TTL)
+_grids: TTLMemo[int | None] = TTLMemo(LIMITS_TTL)
 
 
 def clear_limits_cache() -> None:

@@ -94,18 +94,17 @@ def _target_from(
             raise ValidationError({"department": _("Choose an active department.")})
         return routing.Target(Level.DEPARTMENT, department=department)
     if area is not None:
-        if not isinstance(area, Area):
-            area = Area.objects.filter(pk=area).first()
-        if area is None:
+        unit = area if isinstance(area, Area) else Area.objects.filter(pk=area).first()
+        if unit is None:
             raise ValidationError({"area": _("Choose a unit.")})
         kind_level = {"grid": Level.GRID, "community": Level.COMMUNITY, "street": Level.STREET}
-        lvl = kind_level.get(area.kind, Level.CITY if area.kind == "city" else None)
+        lvl = kind_level.get(unit.kind, Level.CITY if unit.kind == "city" else None)
         if lvl is None:
             raise ValidationError({"area": _("Choose a grid, community, street or the city.")})
-        if not case.place_path.startswith(area.path):
+        if not case.place_path.startswith(unit.path):
             raise ValidationError({"area": _("That unit does not cover the case's place.")})
-        assignee = routing.grid_worker_for(area) if lvl == Level.GRID else None
-        return routing.Target(lvl, area=area, assignee_id=assignee)
+        assignee = routing.grid_worker_for(unit) if lvl == Level.GRID else None
+        return routing.Target(lvl, area=unit, assignee_id=assignee)
     if level:
         target = routing.target_at(case, level)
         if target is None:

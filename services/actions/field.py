@@ -38,6 +38,7 @@ def log_patrol(
         errors["place"] = [_("This place is outside your area.")]
     if errors:
         raise ValidationError(errors)
+    assert where is not None  # else errors["place"] was raised above
     return PatrolLog.objects.create(
         worker=actor,
         grid=routing.grid_of(where) or where,

@@ -83,14 +83,14 @@ def _clean_intake(data: Intake, actor) -> tuple[Category, Area]:
         errors["description"] = [_("Describe the problem.")]
     elif len(description) > 4000:
         errors["description"] = [_("At most 4,000 characters.")]
-    category = data.category
-    if not isinstance(category, Category):
-        category = active_category(category)
+    category = (
+        data.category if isinstance(data.category, Category) else active_category(data.category)
+    )
     if category is None or not category.is_active:
         errors["category"] = [_("Choose a category.")]
-    place = data.place
-    if not isinstance(place, Area):
-        place = Area.objects.filter(pk=place).first() if place else None
+    place: Area | None = data.place if isinstance(data.place, Area) else None
+    if place is None and data.place:
+        place = Area.objects.filter(pk=data.place).first()
     scope = scope_for(actor)
     if place is None or place.kind not in PLACE_KINDS:
         errors["place"] = [_("Choose a grid, estate or building.")]
@@ -111,6 +111,7 @@ def _clean_intake(data: Intake, actor) -> tuple[Category, Area]:
             errors["result"] = [_("Say how it was handled.")]
     if errors:
         raise ValidationError(errors)
+    assert category is not None and place is not None  # else errors were raised above
     return category, place
 
 

@@ -123,8 +123,9 @@ def decide_extension(
     else:
         ext.status = ExtensionStatus.REFUSED
     ext.save()
-    payload = {"approved": approve, "extension": ext.pk}
+    payload: dict[str, object] = {"approved": approve, "extension": ext.pk}
     if approve:
+        assert case.resolve_due is not None  # set above when approving
         payload["resolve_due"] = case.resolve_due.isoformat()
     _commit(case, Action.DECIDE_EXTENSION, actor, case.state, note, payload, now)
     _notify(

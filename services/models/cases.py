@@ -463,7 +463,7 @@ class CasePhoto(models.Model):
         ordering = ["pk"]
 
     def __str__(self) -> str:
-        return self.image.name
+        return self.image.name or ""
 
 
 class JointUnit(TimeStampedModel):
