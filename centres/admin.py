@@ -116,7 +116,7 @@ def week_view(admin_site, request, pk: int):
         first = timezone.localdate()
     start = timezone.make_aware(datetime.combine(first, time.min))
     end = start + timedelta(days=7)
-    days = {first + timedelta(days=i): [] for i in range(7)}
+    days: dict[date, list[tuple]] = {first + timedelta(days=i): [] for i in range(7)}
     activities = Activity.objects.filter(
         centre=centre, starts_at__gte=start, starts_at__lt=end
     ).select_related("space")

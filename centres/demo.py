@@ -10,6 +10,7 @@ import os
 import random
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils import timezone
@@ -36,8 +37,11 @@ from centres.models import (
 from grids.demo import DemoContext, _assign, _user
 from grids.models import Area, CoBuildingUnit, Role
 
+if TYPE_CHECKING:
+    from grids.demo_city import Progress
+
 # What each function offers at a demo centre: (service, tier, price, operator, schedule, min_age)
-SERVICES = {
+SERVICES: dict[str, list[tuple[str, str, int, str | None, str, int | None]]] = {
     FunctionCode.CHILDCARE: [
         ("四点半课堂", "free", 0, "童乐托育服务中心", "周一至周五 16:30-18:00", None),
         ("婴幼儿托育", "low_margin", 1200, "童乐托育服务中心", "工作日 8:00-17:30 (每月)", None),
@@ -300,7 +304,7 @@ def _fill_centre(ctx, centre: Centre, i: int, operators, items) -> None:
 CITY_CENTRES = 229
 
 
-def seed_city(city: Area, progress=None) -> int:
+def seed_city(city: Area, progress: Progress | None = None) -> int:
     """229 centres on the first communities of the scale city, ≈ 87 activities each over
     ±60 days (20,000) and 2,000,000 sign-ups (LINLI_SEED_SIGNUPS), bulk-inserted. Sign-ups
     are 100 per activity, confirmed up to capacity and the rest waitlisted, as sign_up would
@@ -335,7 +339,7 @@ def seed_city(city: Area, progress=None) -> int:
         )
         Function.objects.bulk_create(
             [
-                Function(centre=centre, code=code, name=code.label, sort=i)
+                Function(centre=centre, code=code, name=str(code.label), sort=i)
                 for centre in centres
                 for i, code in enumerate(SIX)
             ]
@@ -347,7 +351,7 @@ def seed_city(city: Area, progress=None) -> int:
                 for w in range(7)
             ]
         )
-        functions = {}
+        functions: dict[int, list[Function]] = {}
         for f in Function.objects.filter(centre__in=centres):
             functions.setdefault(f.centre_id, []).append(f)
         services, spaces = [], []
@@ -381,10 +385,10 @@ def seed_city(city: Area, progress=None) -> int:
                 capacity=capacity,
             )
         )
-    for start in range(0, len(activities), 5000):
-        Activity.objects.bulk_create(activities[start : start + 5000])
+    for first in range(0, len(activities), 5000):
+        Activity.objects.bulk_create(activities[first : first + 5000])
         if bar:
-            bar.update(min(5000, len(activities) - start))
+            bar.update(min(5000, len(activities) - first))
     if bar:
         bar.close()
     _bulk_signups(activities, n_signups, progress)
@@ -392,7 +396,7 @@ def seed_city(city: Area, progress=None) -> int:
     return len(centres)
 
 
-def _bulk_signups(activities: list[Activity], total: int, progress) -> None:
+def _bulk_signups(activities: list[Activity], total: int, progress: Progress | None) -> None:
     """Sign-ups by people without accounts (代报名 by staff), 100 an activity, through
     PostgreSQL COPY (centres.sql: bulk_create of 2,000,000 rows takes minutes)."""
     per = max(total // max(len(activities), 1), 1)
@@ -401,7 +405,7 @@ def _bulk_signups(activities: list[Activity], total: int, progress) -> None:
 
     resident_ids = list(Resident.objects.order_by("pk").values_list("pk", flat=True)[: per * 20])
     counts = []
-    rows = []
+    rows: list[tuple[str, ...]] = []
     now = timezone.now()
     serial = 0
 

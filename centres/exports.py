@@ -19,8 +19,9 @@ from portal.excel import xlsx_bytes, xlsx_response
 def attendees_xlsx(request, pk: int) -> HttpResponse:
     """The ledger staff keep of who signed up and who came. Phones masked unless the staff
     member's area covers the resident (grids.privacy)."""
-    activity = Activity.objects.visible_to(request.user).filter(pk=pk).select_related("centre")
-    activity = activity.first()
+    activity = (
+        Activity.objects.visible_to(request.user).filter(pk=pk).select_related("centre").first()
+    )
     if activity is None or not scope_for(request.user).is_staff:
         raise Http404
     signups = (

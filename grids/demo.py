@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -29,6 +30,9 @@ from grids.models import (
     RoleAssignment,
     TeamRole,
 )
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 DEMO_PASSWORD = "linli-demo-2026"
 
@@ -54,7 +58,9 @@ class DemoContext:
     grids: list[Area] = field(default_factory=list)  # every grid, all levels
     buildings: list[Area] = field(default_factory=list)
     users: dict[str, object] = field(default_factory=dict)
-    logins: list[tuple[str, str, str]] = field(default_factory=list)  # (role, username, where)
+    logins: list[tuple[StrOrPromise, str, str]] = field(
+        default_factory=list
+    )  # (role, username, where)
     rng: random.Random = field(default_factory=lambda: random.Random(20261124))
 
     def leaf_grids(self) -> list[Area]:
@@ -68,7 +74,9 @@ def _node(parent: Area | None, code: str, **fields) -> Area:
     return actions.add_area(parent, code=code, **fields)  # the system adds: no actor
 
 
-def _user(ctx: DemoContext, username: str, name: str, role_label: str, where: str, **extra):
+def _user(
+    ctx: DemoContext, username: str, name: str, role_label: StrOrPromise, where: str, **extra
+):
     User = get_user_model()
     user = User.objects.filter(username=username).first()
     if user is None:
@@ -127,6 +135,7 @@ def seed_territory() -> DemoContext:
                     households_planned=400,
                 )
                 ctx.grids.append(g2)
+                assert community.lat is not None and community.lng is not None  # placed above
                 for h in range(1, 3):  # two level-3 grids each
                     g3code = f"{ccode}-G{g}-{h}"
                     g3 = _node(
@@ -240,6 +249,7 @@ def _seed_organisations_and_users(ctx: DemoContext) -> None:
     household = (
         Household.objects.filter(building__path__startswith=grid_a.path).order_by("pk").first()
     )
+    assert household is not None  # seed_territory put households under grid_a
     resident_user = _user(
         ctx,
         "resident1",

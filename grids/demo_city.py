@@ -7,6 +7,7 @@ level-3 grid, and ≈ 500,000 households with one resident each, bulk-inserted l
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Protocol
 
 from django.db import connection, transaction
 
@@ -21,6 +22,17 @@ L2_PER_L1 = 5  # ≈ 12,600
 L3_PATTERN = (2, 1, 2, 1, 2, 2, 1, 2, 1, 1)  # mean 1.5 → ≈ 18,900 level-3 grids
 BUILDINGS_PER_ESTATE = 2
 HOUSEHOLDS_PER_BUILDING = 13  # ≈ 490,000 households
+
+
+class ProgressBar(Protocol):
+    """What seed_demo's progress callback returns (a tqdm bar, or _NullBar)."""
+
+    def update(self, n: int) -> object: ...
+
+    def close(self) -> object: ...
+
+
+Progress = Callable[[str, int], ProgressBar]
 
 
 class _Level:
@@ -38,7 +50,7 @@ class _Level:
         return node
 
 
-def seed_city(progress: Callable[[str, int], object] | None = None) -> Area:
+def seed_city(progress: Progress | None = None) -> Area:
     """Build the scale city once; a second call finds it and returns it."""
     existing = Area.objects.filter(code=CITY_CODE, depth=1).first()
     if existing:
@@ -107,7 +119,7 @@ def seed_city(progress: Callable[[str, int], object] | None = None) -> Area:
     return city
 
 
-def _seed_city_households(buildings: list[Area], progress) -> None:
+def _seed_city_households(buildings: list[Area], progress: Progress) -> None:
     bar = progress("households", len(buildings) * HOUSEHOLDS_PER_BUILDING)
     batch_h: list[Household] = []
     i = 0

@@ -105,7 +105,7 @@ class AreaResource(ScopedResource):
     class Meta:
         model = Area
         import_id_fields = ("code",)
-        fields = ("code", "name", "parent_code")
+        fields: tuple[str, ...] = ("code", "name", "parent_code")
         skip_diff = True
 
     def get_instance(self, instance_loader, row):

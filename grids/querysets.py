@@ -2,6 +2,7 @@
 so `Model.objects.visible_to(user)` is the one way to list what a user may see."""
 
 from datetime import date
+from typing import cast
 
 from django.db import models
 from django.db.models import Q
@@ -23,12 +24,14 @@ class ScopedQuerySetMixin:
     def visible_to(self, user) -> models.QuerySet:
         from grids.scope import scope_for
 
-        return self.filter(scope_for(user).q_for(self.model))
+        qs = cast(models.QuerySet, self)  # only ever mixed into QuerySet subclasses
+        return qs.filter(scope_for(user).q_for(qs.model))
 
     def changeable_by(self, user) -> models.QuerySet:
         from grids.scope import scope_for
 
-        return self.filter(scope_for(user).q_for(self.model, action="change"))
+        qs = cast(models.QuerySet, self)  # only ever mixed into QuerySet subclasses
+        return qs.filter(scope_for(user).q_for(qs.model, action="change"))
 
 
 class ScopedQuerySet(ScopedQuerySetMixin, models.QuerySet):

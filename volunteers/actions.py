@@ -17,6 +17,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import TYPE_CHECKING, NoReturn
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -54,8 +55,11 @@ QR_WINDOW_SECONDS = 60  # a shown QR code rotates every minute and is accepted f
 CHECKIN_RADIUS_M = getattr(settings, "VOLUNTEERS_CHECKIN_RADIUS_M", 500)
 UNTAKEN_AFTER = timedelta(hours=24)
 
+if TYPE_CHECKING:
+    from portal.models import User
 
-def _refuse(message: str, field: str = "non_field_errors"):
+
+def _refuse(message: str, field: str = "non_field_errors") -> NoReturn:
     raise ValidationError({field: [message]})
 
 
@@ -121,7 +125,7 @@ def decide_membership(membership: TeamMembership, approve: bool, actor) -> TeamM
         TeamMembership.objects.select_for_update().select_related("team").get(pk=membership.pk)
     )
     team = membership.team
-    is_leader = team.leader_id and team.leader.user_id == actor.pk
+    is_leader = team.leader is not None and team.leader.user_id == actor.pk
     if not (is_leader or may_act_on(actor, team.community)):
         _refuse(_("Only the team leader or community staff may decide."))
     if membership.status != MembershipStatus.PENDING:
@@ -180,7 +184,7 @@ def party_year(user, year: int) -> dict:
 # --- orders: 点单 -------------------------------------------------------------------------------
 @dataclass
 class OrderIntake:
-    requester: object
+    requester: User
     community: Area
     category: ServiceCategory
     description: str
@@ -384,11 +388,13 @@ def approve_order(order, actor) -> ServiceOrder:
 def _settle(order: ServiceOrder, approved_by) -> None:
     """Pay the volunteer (福分, and party points to a party member). The keys come from the
     order, so a replayed approval finds the transaction already there."""
-    volunteer = order.volunteer
+    volunteer, hours = order.volunteer, order.hours
+    if volunteer is None or hours is None:  # taking sets one, checking out the other
+        raise ValueError(f"Order {order.pk} has no volunteer or hours to settle.")
     memo = f"{order.category} #{order.pk}"
     ledger.award(
         volunteer.user,
-        order.hours,
+        hours,
         order.community,
         key=f"order:{order.pk}:settle",
         approved_by=approved_by,
@@ -398,7 +404,7 @@ def _settle(order: ServiceOrder, approved_by) -> None:
     if volunteer.is_party_member:
         ledger.award(
             volunteer.user,
-            order.hours,
+            hours,
             order.community,
             key=f"order:{order.pk}:party",
             pt=ledger.point_type(PointType.PARTY),

@@ -471,7 +471,7 @@ class AccountAdmin(VolAdmin):
 
 class EntryInline(WritePathMixin, admin.TabularInline):
     model = LedgerEntry
-    fields = ["account", "amount", "expires_on"]
+    fields = ("account", "amount", "expires_on")
     readonly_fields = fields
 
 

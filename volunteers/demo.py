@@ -194,6 +194,7 @@ def seed(ctx) -> None:
     ]:
         MicroWish.objects.create(community=c1, posted_by=staff, title=title, beneficiary=who)
     wish = MicroWish.objects.filter(community=c1).order_by("pk").first()
+    assert wish is not None  # three were created just above
     actions.claim_wish(wish, party_user)
     actions.issue_certificate(vol, staff)
 

@@ -50,7 +50,7 @@ def _staff_step(order: Order | int, actor, status: str) -> Order:
     )
     _require_staff(actor, order.item.centre)
     if order.status != status:
-        refusals = {
+        refusals: dict[str, str] = {
             OrderStatus.REQUESTED: _("Only a requested order can be placed."),
             OrderStatus.ACCEPTED: _("Only an accepted order can be completed."),
         }

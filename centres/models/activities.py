@@ -121,7 +121,12 @@ class Activity(Eligibility, TimeStampedModel):
     def clean(self) -> None:
         if self.function_id and self.centre_id and self.function.centre_id != self.centre_id:
             raise ValidationError({"function": _("Choose a function of this centre.")})
-        if self.space_id and self.centre_id and self.space.centre_id != self.centre_id:
+        if (
+            self.space_id
+            and self.centre_id
+            and self.space is not None
+            and self.space.centre_id != self.centre_id
+        ):
             raise ValidationError({"space": _("Choose a space of this centre.")})
         if self.pk is None and self.capacity is not None and self.reserved_places > self.capacity:
             raise ValidationError(

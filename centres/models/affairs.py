@@ -100,7 +100,7 @@ class AffairItem(Eligibility, TimeStampedModel):
         return self.name
 
     def channels(self) -> list[str]:
-        out = []
+        out: list[str] = []
         if self.at_centre:
             out.append(AffairChannel.AT_CENTRE)
         if self.proxy:

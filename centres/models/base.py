@@ -3,12 +3,17 @@ eligibility rules services, activities and affairs share."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from grids.models.roles import CATALOGUE_EDITORS, TERRITORIAL_ROLES, Role
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 # Centre operators run their own centre's services, spaces and activities; territorial staff
 # (community and up) run everything under their area. Grid workers read.
@@ -55,7 +60,7 @@ class Eligibility(models.Model):
         abstract = True
 
     def eligibility_text(self) -> str:
-        parts = []
+        parts: list[StrOrPromise] = []
         if self.min_age and self.max_age:
             parts.append(_("aged %(a)s to %(b)s") % {"a": self.min_age, "b": self.max_age})
         elif self.min_age:

@@ -142,7 +142,9 @@ class Centre(TimeStampedModel):
         return self._served_paths
 
     def serves_path(self, path: str | None) -> bool:
-        return bool(path) and any(path.startswith(p) for p in self.served_paths())
+        if not path:
+            return False
+        return any(path.startswith(p) for p in self.served_paths())
 
     # --- open now ------------------------------------------------------------------------
     def is_open_at(self, moment: datetime | None = None) -> bool:
@@ -283,4 +285,4 @@ class CentrePhoto(models.Model):
         ordering = ["sort", "pk"]
 
     def __str__(self) -> str:
-        return self.caption or self.image.name
+        return self.caption or self.image.name or ""

@@ -150,6 +150,7 @@ def validate_placement(kind: str, parent: Area | None, grid_level: int | None = 
             }
         )
     if kind == AreaKind.GRID:
+        assert parent is not None  # ALLOWED_PARENTS gives a grid no place at the top
         expected = 1 if parent_kind == AreaKind.COMMUNITY else (parent.grid_level or 0) + 1
         if grid_level != expected:
             raise ValidationError(

@@ -88,7 +88,7 @@ class PartyOrg(TimeStampedModel):
                     % {"kind": self.get_kind_display(), "area": self.area.get_kind_display()}
                 }
             )
-        if self.parent_id:
+        if self.parent_id and self.parent is not None:
             if self.parent.kind != ORG_PARENT_KIND.get(self.kind):
                 raise ValidationError({"parent": _("The higher organisation has the wrong kind.")})
             if not self.area.path.startswith(self.parent.area.path):
