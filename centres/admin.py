@@ -15,7 +15,7 @@ from datetime import date, datetime, time, timedelta
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.exceptions import ValidationError
-from django.db.models import Q
+from django.db.models import Q, URLField
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -472,6 +472,8 @@ class AffairItemAdmin(ScopedAdmin):
 
     list_display = ["name", "area", "department", "time_limit_days", "at_centre", "proxy"]
     search_fields = ["name", "department"]
+    # A link typed without a scheme is the province's service site: https, as Django 6 will.
+    formfield_overrides = {URLField: {"assume_scheme": "https"}}
     list_filter = ["proxy", "home_visit", "at_centre"]
     list_select_related = ["area"]
     raw_id_fields = ["area"]
