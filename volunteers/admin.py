@@ -133,7 +133,9 @@ class VolunteerAdmin(VolAdmin):
     search_fields = ["real_name"]
     list_select_related = ["community"]
     autocomplete_fields = ["skills"]
-    readonly_fields = ["user", "consent_at"]
+    # The community is where their points account and passbook live: moving a volunteer is not
+    # a field edit (no operation moves the account yet), so it is shown, not edited.
+    readonly_fields = ["user", "community", "consent_at"]
     exclude = ["id_number"]
     actions = [export_xlsx, "export_passbook", "issue_certificates"]
 

@@ -324,3 +324,17 @@ def test_editing_a_post_never_writes_back_its_claimed_count(client, territory, m
     assert "already claimed" in str(response.context["adminform"].form.errors["quota"])
     post.refresh_from_db()
     assert post.quota == 3
+
+
+def test_a_volunteers_community_is_shown_not_edited(client, territory):
+    """Their points account and passbook live in that community: no operation moves them, so
+    the form must not (it would leave the account behind)."""
+    volunteer = make_volunteer(territory.user("grid_a"), territory.a.community)
+    client.force_login(territory.user("superuser"))
+    form = client.get(_url(volunteer, "change")).context["adminform"].form
+    assert "community" not in form.fields
+    data = {name: form.initial.get(name) or "" for name in form.fields}
+    data.update(community=territory.b.community.pk, status=volunteer.status)
+    client.post(_url(volunteer, "change"), data)
+    volunteer.refresh_from_db()
+    assert volunteer.community_id == territory.a.community.pk
