@@ -133,6 +133,8 @@ class RoutingRuleAdmin(CatalogueAdmin):
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "area":
             kwargs["queryset"] = Area.objects.visible_to(request.user)
+        elif db_field.name == "department":
+            kwargs["queryset"] = Department.objects.visible_to(request.user)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def get_form(self, request, obj=None, change=False, **kwargs):
@@ -143,7 +145,7 @@ class RoutingRuleAdmin(CatalogueAdmin):
             def clean(self):
                 cleaned = super().clean()
                 if "area" in cleaned:  # a valid choice (or none): may this user route there?
-                    check_rule_area(user, cleaned["area"])
+                    check_rule_area(user, cleaned["area"], cleaned.get("department"))
                 return cleaned
 
         return RuleForm

@@ -58,12 +58,14 @@ class RoutingRuleViewSet(CatalogueViewSet):
     filterset_fields = ["category", "level", "department", "is_active"]
 
     def perform_create(self, serializer):
-        check_rule_area(self.request.user, serializer.validated_data.get("area"))
+        data = serializer.validated_data
+        check_rule_area(self.request.user, data.get("area"), data.get("department"))
         super().perform_create(serializer)
 
     def perform_update(self, serializer):
-        area = serializer.validated_data.get("area", serializer.instance.area)
-        check_rule_area(self.request.user, area)
+        data, rule = serializer.validated_data, serializer.instance
+        area = data.get("area", rule.area)
+        check_rule_area(self.request.user, area, data.get("department", rule.department))
         super().perform_update(serializer)
 
 

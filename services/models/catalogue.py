@@ -97,18 +97,23 @@ class RoutingRuleQuerySet(ScopedQuerySet):
         return self.filter(scope_for(user).q_for(self.model, "change"))
 
 
-def check_rule_area(user, area) -> None:
-    """Refuse (ValidationError on `area`) a routing rule the user may not place there: outside
-    their subtree, or everywhere when their scope is not the whole city."""
+def check_rule_area(user, area, department=None) -> None:
+    """Refuse (ValidationError naming the field) a routing rule the user may not write: placed
+    outside their subtree, everywhere when their scope is not the whole city, or sending cases
+    to a department outside their scope (a district routes to its own departments; the city's
+    departments are the city's to route to)."""
     from grids.scope import scope_for
 
+    scope = scope_for(user)
     if area is None:
         if not covers_city(user):
             raise ValidationError(
                 {"area": _("Choose an area: rules for everywhere are set by city staff.")}
             )
-    elif not scope_for(user).covers_area(area):
+    elif not scope.covers_area(area):
         raise ValidationError({"area": _("This area is outside your own.")})
+    if department is not None and not scope.covers_area(department.area):
+        raise ValidationError({"department": _("This department is outside your area.")})
 
 
 class Category(TimeStampedModel):

@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from grids.models import Role
+from grids.models import Department, Role
 from services import actions
 from services.models import Case, Category, RoutingRule
 from tests.territory import add, assign, make_user
@@ -173,6 +173,27 @@ def test_district_staff_change_and_delete_their_own_rules_through_the_admin(
     assert rule.area == desk.t.district
     assert client.post(_admin(rule, "delete"), {"post": "yes"}).status_code == 302
     assert not RoutingRule.objects.filter(pk=rule.pk).exists()
+
+
+def test_a_district_routes_only_to_departments_inside_its_scope(client, desk, districts):
+    """A district's rule cannot send its cases to another district's department (admin: not a
+    choice; API: 400 naming the field); its own departments are fine."""
+    rule = districts["rule"]
+    elsewhere = Department.objects.create(name="别区城管局", area=districts["other"])
+    own = Department.objects.create(name="本区水务局", area=desk.t.district)
+    client.force_login(desk.user("district"))
+    r = client.post(_admin(rule), _form(rule, level="department", department=elsewhere.pk))
+    assert r.status_code == 200 and r.context["adminform"].form.errors["department"]
+    api = APIClient(HTTP_ACCEPT_LANGUAGE="en")
+    api.force_authenticate(desk.user("district"))
+    r = api.patch(f"{RULES}{rule.pk}/", {"level": "department", "department": elsewhere.pk})
+    assert r.status_code == 400 and "department" in r.data
+    rule.refresh_from_db()
+    assert rule.department_id is None
+    r = api.patch(f"{RULES}{rule.pk}/", {"level": "department", "department": own.pk})
+    assert r.status_code == 200, r.data
+    rule.refresh_from_db()
+    assert rule.department == own
 
 
 def test_rules_for_everywhere_and_city_wide_catalogues_are_read_only_below_the_city(
