@@ -237,6 +237,12 @@ def may_act_on(user, area) -> bool:
     return scope.is_staff and scope.covers_area(area)
 
 
+def covers_city(user) -> bool:
+    """Is the user's scope the whole city (a superuser, or city staff)? Only they write what
+    holds everywhere: city-wide catalogues, routing rules for everywhere, the city's items."""
+    return scope_for(user).has_role(Role.CITY_STAFF)
+
+
 def get_visible_or_404(queryset, user, **lookup):
     """Fetch one object the user may see, or raise Http404 (never 403)."""
     from django.shortcuts import get_object_or_404

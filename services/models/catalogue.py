@@ -41,13 +41,6 @@ ROUTING_ROLES = {
 }
 
 
-def covers_city(user) -> bool:
-    """Is the user's scope the whole city (a superuser, or city staff on the city)?"""
-    from grids.scope import scope_for
-
-    return scope_for(user).has_role(Role.CITY_STAFF)
-
-
 class CityWideQuerySet(models.QuerySet):
     """A city-wide catalogue: all of it or nothing, by the role the model's `scope_roles` asks."""
 
@@ -88,7 +81,7 @@ class RoutingRuleQuerySet(ScopedQuerySet):
         )
 
     def changeable_by(self, user) -> models.QuerySet:
-        from grids.scope import may, scope_for
+        from grids.scope import covers_city, may, scope_for
 
         if not may(user, "change", self.model):
             return self.none()
@@ -102,7 +95,7 @@ def check_rule_area(user, area, department=None) -> None:
     outside their subtree, everywhere when their scope is not the whole city, or sending cases
     to a department outside their scope (a district routes to its own departments; the city's
     departments are the city's to route to)."""
-    from grids.scope import scope_for
+    from grids.scope import covers_city, scope_for
 
     scope = scope_for(user)
     if area is None:
@@ -292,7 +285,7 @@ class RoutingRule(TimeStampedModel):
         verbose_name=_("area"),
         help_text=_("Applies to places in this subtree; empty: everywhere."),
     )
-    level = models.CharField(_("handled at"), max_length=16, choices=Level.choices)
+    level = models.CharField(_("handling level"), max_length=16, choices=Level.choices)
     department = models.ForeignKey(
         "grids.Department",
         on_delete=models.CASCADE,
