@@ -59,8 +59,12 @@ class Volunteer(TimeStampedModel):
     status = models.CharField(
         _("status"), max_length=10, choices=VolunteerStatus.choices, default="active"
     )
-    latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
-    longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    latitude = models.DecimalField(
+        _("latitude"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    longitude = models.DecimalField(
+        _("longitude"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
 
     objects = ScopedQuerySet.as_manager()
     scope_area_field = "community"
