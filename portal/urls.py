@@ -33,6 +33,7 @@ urlpatterns = [
     path("grids/", include("grids.urls")),
     path("centres/", include("centres.urls")),
     path("cases/", include("services.urls")),
+    path("desk/", include("services.desk.urls")),
     path("volunteers/", include("volunteers.urls")),
 ]
 
