@@ -29,6 +29,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from portal import http, ratelimit
+from portal.landing import landing_url
 
 logger = logging.getLogger("linli.sms")
 
@@ -188,9 +189,11 @@ class PhoneLoginForm(forms.Form):
 
 
 def _next(request) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or "/cases/"
+    """The page asked for (a safe `next`), or "" when none was: the login then lands the user
+    by portal.landing (residents on /cases/, staff on the desk)."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
     if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
-        return "/cases/"
+        return ""
     return target
 
 
@@ -210,7 +213,7 @@ def phone_login(request):
                 form.add_error("phone", exc)
         else:
             login(request, form.user, backend="django.contrib.auth.backends.ModelBackend")
-            return redirect(_next(request))
+            return redirect(_next(request) or landing_url(form.user, "/cases/"))
     status = 400 if request.method == "POST" and form.errors else 200
     return render(
         request,

@@ -14,7 +14,9 @@ second grid (a1) and one at side b's first grid (b0), then for each role asserts
 - on a0, inside the scope, a role that may not change (or delete) the model, and every role
   when the model is written by domain operations and its admin names none for that verb
   (portal.write_path), gets 403/404 from a POST of a changed form and from the delete view,
-  and the row is left exactly as it was.
+  and the row is left exactly as it was;
+- the app's own pages of the model (`pages`, e.g. the 12345 desk's list, counts, export and
+  bulk dispatch) show and act on exactly the objects the role sees.
 
 A new model gets covered by one `register(...)` call; no new test code.
 """
@@ -76,6 +78,10 @@ class Entry:
     admin: bool = True
     list_params: dict = field(default_factory=dict)
     grid_level: bool = True  # the object sits on a grid (so the sibling grid must not see it)
+    # The app's own pages of the model (not the admin, not the API): called as
+    # pages(client, role, [(obj_a0, sees), (obj_a1, sees), (obj_b0, sees)]) with the role's
+    # user logged in; it asserts that each object shows exactly where the role sees it.
+    pages: Callable[..., None] | None = None
 
     @property
     def name(self) -> str:

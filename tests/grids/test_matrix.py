@@ -98,6 +98,9 @@ def test_no_role_reads_or_writes_across_the_siblings(client, territory, entry, r
             assert (obj_b0.pk in listed) == sees_b, (entry.name, role)
             assert (obj_a0.pk in listed) == sees_a, (entry.name, role)
 
+    if entry.pages:
+        entry.pages(client, role, [(obj_a0, sees_a), (obj_a1, sees_a1), (obj_b0, sees_b)])
+
 
 def _refused(user, model, verb: str) -> bool:
     """Must the admin refuse this verb on an object the user sees? When the role may not use
