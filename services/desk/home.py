@@ -18,16 +18,17 @@ from services.desk.counts import counts
 def desk(request: HttpRequest) -> HttpResponse:
     viewer = desk_viewer(request)
     scope = viewer.scope
-    tiles = counts(request.user, viewer)
+    counted = counts(request.user, viewer)
     return render(
         request,
         "desk/home.html",
         {
             "desk_section": "home",
-            "tiles": tiles,
-            "as_of": timezone.localtime(viewer.now),
+            "tiles": counted.tiles,
+            "as_of": timezone.localtime(counted.as_of),
+            "cached": counted.cached or viewer.scope.has_role(Role.CITY_STAFF),
             "grid_worker": Role.GRID_WORKER in scope.roles,
             "centre_operator": Role.CENTRE_OPERATOR in scope.roles,
-            "no_cases": not tiles,
+            "no_cases": not counted.tiles,
         },
     )

@@ -95,7 +95,7 @@ def test_every_count_is_the_length_of_the_list_it_opens(client, desk, key):
     make_day(desk)
     user = desk.user(key)
     login(client, desk, key)
-    tiles = counts(user)
+    tiles = counts(user).tiles
     assert tiles, key
     visible = Case.objects.visible_to(user)
     viewer = Viewer.of(user)
@@ -108,7 +108,7 @@ def test_every_count_is_the_length_of_the_list_it_opens(client, desk, key):
 
 def test_the_tiles_count_what_they_say(client, desk):
     c = make_day(desk)
-    by_key = {t.key: t.count for t in counts(desk.user("community_a"))}
+    by_key = {t.key: t.count for t in counts(desk.user("community_a")).tiles}
     assert by_key == {
         "dispatch": 2,  # new, hotline
         "sign": 0,  # the grid's cases are with the grid worker; the street's with the street
@@ -120,15 +120,28 @@ def test_the_tiles_count_what_they_say(client, desk):
         "callbacks": 1,
         "city": 1,  # the hotline case, not yet closed
     }
-    assert {t.key: t.count for t in counts(desk.user("grid_a"))}["sign"] == 5
-    assert {t.key: t.count for t in counts(desk.user("street"))}["sign"] == 1
-    assert {t.key: t.count for t in counts(desk.user("street"))}["red"] == 3  # both sides
-    dept = {t.key for t in counts(desk.user("dept"))}
+    assert {t.key: t.count for t in counts(desk.user("grid_a")).tiles}["sign"] == 5
+    assert {t.key: t.count for t in counts(desk.user("street")).tiles}["sign"] == 1
+    assert {t.key: t.count for t in counts(desk.user("street")).tiles}["red"] == 3  # both sides
+    dept = {t.key for t in counts(desk.user("dept")).tiles}
     assert "dispatch" not in dept and "returned" not in dept  # a department dispatches nothing
-    assert "sign" not in {t.key for t in counts(desk.user("district"))}  # no unit of its own
+    assert "sign" not in {t.key for t in counts(desk.user("district")).tiles}  # no unit of its own
     assert c["other_red"].number not in numbers(
         login(client, desk, "community_a"), band="red", per=200
     )
+
+
+def test_the_whole_city_is_counted_every_two_minutes_and_says_so(client, desk):
+    make_day(desk)
+    first = counts(desk.user("superuser"))
+    desk.file()
+    again = counts(desk.user("superuser"))
+    assert again.cached and again.as_of == first.as_of
+    assert {t.key: t.count for t in again.tiles} == {t.key: t.count for t in first.tiles}
+    live = counts(desk.user("district"))  # a district is counted live
+    assert not live.cached
+    login(client, desk, "superuser")
+    assert "every two minutes" in client.get(reverse("desk:home")).content.decode()
 
 
 def test_every_rule_is_about_cases_the_desk_counts():
