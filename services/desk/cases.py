@@ -16,7 +16,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Page, Paginator
-from django.db.models import QuerySet
+from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -28,7 +28,7 @@ from django.views.decorators.http import require_POST
 from portal.excel import xlsx_bytes, xlsx_response
 from portal.idempotency import idempotent
 from services import actions
-from services.choices import CaseType, Channel, Level, State
+from services.choices import Action, CaseType, Channel, Level, State
 from services.desk import options
 from services.desk.filters import (
     BANDS,
@@ -78,10 +78,15 @@ class CaseRows:
     A page's rows are then read by id with the names they show: joining before sorting would
     join every match (11,000 for a common word in a district)."""
 
-    def __init__(self, qs: QuerySet, sort: Sort, cap: int) -> None:
+    def __init__(self, qs: QuerySet, sort: Sort, cap: int, flags: dict[str, Q]) -> None:
         self.qs = qs.order_by()
         self.sort = sort
         self.cap = cap
+        # Each row says whether these rules hold for it (the red and yellow badges): the rule
+        # itself answers, in SQL, not a copy of it in Python.
+        self.flags = {
+            name: ExpressionWrapper(q, output_field=BooleanField()) for name, q in flags.items()
+        }
 
     @cached_property
     def _probe(self) -> list[int] | None:
@@ -96,6 +101,11 @@ class CaseRows:
         ids = self._probe
         return self.cap if ids is None else len(ids)
 
+    @property
+    def capped(self) -> bool:
+        """More match than the probe read (exactly `cap` matching is still an exact count)."""
+        return self._probe is None
+
     def __len__(self) -> int:
         return self.count()
 
@@ -106,7 +116,8 @@ class CaseRows:
         else:
             page = self.qs.order_by(*self.sort.ordering).values("pk")[bounds]
             rows = Case.objects.filter(pk__any_of=page)
-        return list(rows.order_by(*self.sort.ordering).values(*ROW_FIELDS))
+        rows = rows.annotate(**self.flags).order_by(*self.sort.ordering)
+        return list(rows.values(*ROW_FIELDS, *self.flags))
 
 
 class CappedPaginator(Paginator):
@@ -124,7 +135,7 @@ class CappedPaginator(Paginator):
 
     @property
     def capped(self) -> bool:
-        return self.count >= self.rows.cap
+        return self.rows.capped
 
 
 def desk_viewer(request: HttpRequest) -> Viewer:
@@ -154,22 +165,22 @@ def _query(params, **changes) -> str:
     return urlencode(data)
 
 
-def _rows(page: Page, categories: dict[int, str], now) -> list[dict]:
+FLAGS = ("red", "yellow", "overdue")  # rules each row is marked by (services.desk.filters)
+
+
+def _rows(page: Page, categories: dict[int, str]) -> list[dict]:
     """The page's rows as the template prints them: labels and times worked out here, once
     per page, instead of a lookup per cell."""
     states, types = dict(State.choices), dict(CaseType.choices)
     channels = dict(Channel.choices)
+    dispatchable = actions.TRANSITIONS[Action.DISPATCH][0]
     url = reverse("desk:case", args=["0000000000000"])
-    red, yellow, overdue = _("red"), _("yellow"), _("overdue")
+    badges = {"red": (_("red"), "red"), "yellow": (_("yellow"), "yellow")}
+    overdue = _("overdue")
     rows = []
     for case in page.object_list:
         due = case["resolve_due"]
-        open_ = case["state"] in ("dispatched", "signed", "in_progress")
-        flag = ""
-        if open_ and (case["card_level"] == 2 or (due is not None and due < now)):
-            flag = "red"
-        elif open_ and case["card_level"] == 1:
-            flag = "yellow"
+        flag = "red" if case["red"] else "yellow" if case["yellow"] else ""
         description = case["description"]
         rows.append(
             {
@@ -185,11 +196,11 @@ def _rows(page: Page, categories: dict[int, str], now) -> list[dict]:
                 "place": case["place__name"] or "",
                 "unit": case["handling_department__name"] or case["handling_area__name"] or "—",
                 "due": timezone.localtime(due).strftime("%m-%d %H:%M") if due else "—",
-                "flag": flag,
-                "flag_label": {"red": red, "yellow": yellow}.get(flag, ""),
-                "overdue": overdue if open_ and due is not None and due < now else "",
+                "flag": badges[flag][1] if flag else "",
+                "flag_label": badges[flag][0] if flag else "",
+                "overdue": overdue if case["overdue"] else "",
                 "created": timezone.localtime(case["created_at"]).strftime("%Y-%m-%d %H:%M"),
-                "dispatchable": case["state"] == "submitted",
+                "dispatchable": case["state"] in dispatchable,
             }
         )
     return rows
@@ -277,11 +288,12 @@ def case_list(request: HttpRequest) -> HttpResponse:
     # A word search probes fewer: its matches are spread over the scope, and "200 or more"
     # says as much as "1,000 or more" about a search that wants another word.
     cap = SEARCH_CAP if f.searching_words() else LIST_CAP
-    rows_ = CaseRows(f.qs, f.sort_order(), cap)
+    flags = {name: RULES[name].q(viewer) for name in FLAGS}
+    rows_ = CaseRows(f.qs, f.sort_order(), cap, flags)
     paginator = CappedPaginator(rows_, f.per_page())  # type: ignore[arg-type]
     page = paginator.get_page(request.GET.get("page"))
     # An empty list needs no second query for its (empty) page.
-    rows = _rows(page, options.category_names(), viewer.now) if paginator.count else []
+    rows = _rows(page, options.category_names()) if paginator.count else []
     params = request.GET.copy()
     window = [
         (n, "?" + _query(params, page=n))
@@ -291,11 +303,9 @@ def case_list(request: HttpRequest) -> HttpResponse:
     rule = f.cleaned.get("queue") or f.cleaned.get("band")
     context = {
         "desk_section": "cases",
-        "filter": f,
         "form": f.form,
         "selects": _selects(f, choices),
         "idempotency_key": uuid.uuid4().hex,
-        "choices": choices,
         "problems": f.error_messages(),
         "rows": rows,
         "page": page,
@@ -311,11 +321,8 @@ def case_list(request: HttpRequest) -> HttpResponse:
         "here": request.get_full_path(),
         "filtered": f.active(),
         "rule": RULES[rule] if rule else None,
-        "queues": [RULES[k] for k in QUEUES],
-        "bands": [RULES[k] for k in BANDS],
         "export_cap": EXPORT_CAP,
         "cap": cap,
-        "bulk_cap": BULK_CAP,
         "any_dispatchable": any(r["dispatchable"] for r in rows),
     }
     return render(request, "desk/cases.html", context)

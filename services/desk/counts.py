@@ -26,7 +26,6 @@ from grids.models.roles import Role
 from services.desk.filters import ACTIVE_STATES, RULES, TILES, Viewer, rule_param
 from services.models import Case
 
-
 CITY_TTL = 120  # seconds a city-wide scope's counts are kept
 
 

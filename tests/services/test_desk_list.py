@@ -218,6 +218,19 @@ def test_filters(client, desk):
     assert desk.t.b.grids[0].name not in {label for _v, label, _s in grids["options"]}
 
 
+def test_rows_wear_the_badges_of_the_rules(client, desk):
+    c = make_day(desk)
+    login(client, desk, "community_a")
+    rows = {r["number"]: r for r in client.get(reverse(LIST), {"per": 200}).context["rows"]}
+    assert rows[c["red"].number]["flag"] == "red" and not rows[c["red"].number]["overdue"]
+    assert rows[c["overdue"].number]["flag"] == "red" and rows[c["overdue"].number]["overdue"]
+    assert rows[c["yellow"].number]["flag"] == "yellow"
+    assert rows[c["dispatched"].number]["flag"] == ""
+    assert [n for n, r in rows.items() if r["dispatchable"]] == sorted(
+        [c["hotline"].number, c["new"].number], reverse=True
+    )
+
+
 def test_word_search_goes_through_the_pairs_index(client, desk):
     c = make_day(desk)
     odd = desk.file(description="楼上漏水，渗到我家天花板 WiFi 坏了")
