@@ -196,7 +196,7 @@ def _shown(user, query: dict) -> int:
     choices = options.Choices(user, viewer.scope, chosen_area=data.get("area", ""))
     f = CaseFilter(data, Case.objects.visible_to(user), viewer=viewer, choices=choices)
     cap = cases.SEARCH_CAP if f.searching_words() else cases.LIST_CAP
-    return cases.CaseRows(f.qs, f.sort_order(), cap).count()
+    return cases.CaseRows(f.qs, f.sort_order(), cap, {}).count()
 
 
 def run(emit) -> None:
