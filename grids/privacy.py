@@ -93,6 +93,37 @@ def reveal(user, resident, field: str, reason: str) -> str:
     return getattr(found, field) or ""
 
 
+def reveal_on_record(user, *, phone: str, name: str, area, record: str, reason: str) -> str:
+    """The full phone number kept on a record placed in `area` (a case's reporter), for staff
+    whose scope covers the area, written to the access log like `reveal` (the record named in
+    place of a resident of the register). The caller has read the record through the user's
+    scope. Not theirs to reveal (a department handler, a follower): PermissionDenied. A
+    missing reason: ValidationError naming it."""
+    from django.core.exceptions import PermissionDenied, ValidationError
+    from django.db import transaction
+    from django.utils.translation import gettext as _
+
+    from grids.models import AccessLog, PrivateField
+
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say why you need the full number.")})
+    if area is None or not may_see_private(user, area):
+        raise PermissionDenied
+    with transaction.atomic():
+        AccessLog.objects.create(
+            viewer=user,
+            viewer_name=getattr(user, "display_name", "") or user.get_username(),
+            resident=None,
+            resident_name=(name or "")[:60],
+            record=record[:40],
+            area=area,
+            field=PrivateField.PHONE,
+            reason=reason[:200],
+        )
+    return phone or ""
+
+
 # --- sensitive tags ---------------------------------------------------------------------------
 # Who may see a resident's sensitive tags (disability, 低保, living alone, minor): the staff who
 # look after them on their territory. Department handlers, centre operators, units and other
