@@ -3,6 +3,8 @@ requests, the patrol log and the routing rules (which hang on an area like the r
 
 from __future__ import annotations
 
+from django.urls import reverse
+
 from services import actions
 from services.actions import Intake
 from services.models import Case, Category, ExtensionRequest, PatrolLog, RoutingRule
@@ -39,7 +41,19 @@ def _patrol(p: Place) -> PatrolLog:
     return actions.log_patrol(actor=p.territory.user("superuser"), grid=p.grid, seen=p.label)
 
 
-register(Case, _case, api="/api/services/cases/")
+def _desk(name: str, *args: str):
+    return lambda case: reverse(f"desk:{name}", args=[case.number, *args])
+
+
+# The desk's case page serves staff; its actions and the reveal are POSTs on the case.
+register(
+    Case,
+    _case,
+    api="/api/services/cases/",
+    pages=(_desk("case"),),
+    page_roles=("superuser", "district", "street", "community", "grid", "dept"),
+    posts=(_desk("act", "dispatch"), _desk("act", "not_accepted"), _desk("reveal")),
+)
 register(ExtensionRequest, _extension)
 register(PatrolLog, _patrol)
 register(
