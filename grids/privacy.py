@@ -93,12 +93,15 @@ def reveal(user, resident, field: str, reason: str) -> str:
     return getattr(found, field) or ""
 
 
-def reveal_on_record(user, *, phone: str, name: str, area, record: str, reason: str) -> str:
-    """The full phone number kept on a record placed in `area` (a case's reporter), for staff
-    whose scope covers the area, written to the access log like `reveal` (the record named in
-    place of a resident of the register). The caller has read the record through the user's
-    scope. Not theirs to reveal (a department handler, a follower): PermissionDenied. A
-    missing reason: ValidationError naming it."""
+def reveal_on_record(
+    user, *, phone: str, name: str, area, record: str, reason: str, handles: bool = False
+) -> str:
+    """The full phone number kept on a record placed in `area` (a case's reporter), written to
+    the access log like `reveal` (the record named in place of a resident of the register), for
+    staff whose scope covers the area, or who handle the record now (`handles`: a case's
+    handling department must reach its reporter). The caller has read the record through the
+    user's scope and says whether they handle it. Anyone else (a follower, a joint unit, a
+    department the case has left): PermissionDenied. A missing reason: ValidationError."""
     from django.core.exceptions import PermissionDenied, ValidationError
     from django.db import transaction
     from django.utils.translation import gettext as _
@@ -108,7 +111,7 @@ def reveal_on_record(user, *, phone: str, name: str, area, record: str, reason: 
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": _("Say why you need the full number.")})
-    if area is None or not may_see_private(user, area):
+    if not (handles and scope_for(user).is_staff) and not may_see_private(user, area):
         raise PermissionDenied
     with transaction.atomic():
         AccessLog.objects.create(

@@ -139,6 +139,24 @@ def _phone(case: Case) -> str:
     return case.reporter_phone or (case.reporter.phone if case.reporter else "") or ""
 
 
+def handles_now(user, case: Case) -> bool:
+    """Is the user the case's handling unit now (its assignee, or a handler of its handling
+    department) while the case is open? They must reach the reporter (the contact clock), so
+    they may reveal the phone though the place is outside their scope."""
+    if case.state not in (State.DISPATCHED, State.SIGNED, State.IN_PROGRESS):
+        return False
+    scope = scope_for(user)
+    return case.assignee_id == user.pk or (
+        case.handling_department_id is not None
+        and case.handling_department_id in scope.department_ids
+    )
+
+
+def may_reveal(user, case: Case) -> bool:
+    """Who is offered the reporter's full number (grids.privacy decides again on the POST)."""
+    return may_see_private(user, case.place) or handles_now(user, case)
+
+
 def _coords(lat: float | None, lng: float | None) -> str:
     """WGS-84 degrees as people read them: 24.874, 118.676 (no trailing zeros)."""
     if lat is None or lng is None:
@@ -200,7 +218,7 @@ def _render(
         "pending_extension": loaded.situation.pending_extension,
         "phone_masked": mask_phone(phone),
         "has_phone": bool(phone),
-        "may_reveal": bool(phone) and may_see_private(request.user, case.place),
+        "may_reveal": bool(phone) and may_reveal(request.user, case),
         "revealed": revealed,
         "reveal_error": reveal_error,
         "reveal_reasons": REVEAL_REASONS,
@@ -327,6 +345,7 @@ def reveal_phone(request: HttpRequest, number: str) -> HttpResponse:
             area=case.place,
             record=case.number,
             reason=request.POST.get("reason", ""),
+            handles=handles_now(request.user, case),
         )
     except PermissionDenied:
         raise Http404 from None  # no reveal outside the scope: as if there were none

@@ -471,16 +471,29 @@ def test_the_phone_is_masked_and_its_reveal_is_logged(client, desk):
     assert client.get(reveal).status_code == 405  # a reveal is a POST
 
 
-def test_no_reveal_outside_the_scope(client, desk):
+def test_the_handling_department_may_reveal_but_not_once_the_case_has_left_it(client, desk):
     case = actions.transfer(
         _in(desk, "dispatched"), actor=desk.user("street"), department=desk.t.department
     )
-    login(client, desk, "dept")  # sees the case, but not the residents of its place
+    login(client, desk, "dept")  # the place is not theirs, the case is: they must call
+    html = client.get(page_url(case)).content.decode()
+    assert "139****0001" in html and "Show the full number" in html
+    reveal = reverse("desk:reveal", args=[case.number])
+    assert client.post(reveal, {"reason": "联系反映人"}).status_code == 200
+    assert AccessLog.objects.get().viewer_id == desk.user("dept").pk
+    # Sent on to the other department, followed as a joint unit: no more reveals.
+    actions.add_joint_unit(case, actor=desk.user("street"), department=desk.t.department)
+    actions.transfer(case, actor=desk.user("street"), department=desk.t.other_department)
     html = client.get(page_url(case)).content.decode()
     assert "139****0001" in html and "Show the full number" not in html
-    reveal = reverse("desk:reveal", args=[case.number])
     assert client.post(reveal, {"reason": "联系"}).status_code == 404
+    assert AccessLog.objects.count() == 1
+
+
+def test_no_reveal_outside_the_scope(client, desk):
+    case = desk.file()
     login(client, desk, "community_b")
+    reveal = reverse("desk:reveal", args=[case.number])
     assert client.post(reveal, {"reason": "联系"}).status_code == 404
     assert not AccessLog.objects.exists()
 
