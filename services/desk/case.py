@@ -11,11 +11,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import cast
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -35,7 +37,7 @@ from services.models import Case, CaseEvent, CasePhoto, JointUnit
 
 RELATED_DAYS = 180  # "recent": what a desk operator still remembers as the same problem
 RELATED_MAX = 5
-PHOTO_ORDER = {PhotoKind.INTAKE: 0, PhotoKind.PROGRESS: 1, PhotoKind.RESULT: 2}
+PHOTO_ORDER: dict[str, int] = {PhotoKind.INTAKE: 0, PhotoKind.PROGRESS: 1, PhotoKind.RESULT: 2}
 # Suggested reasons for a reveal (the field takes any text; an empty one is refused).
 REVEAL_REASONS = (
     gettext_lazy("to contact the reporter"),
@@ -94,8 +96,9 @@ def _attach_people(case: Case, events: list) -> None:
     ids.discard(None)
     users = {u.pk: u for u in get_user_model().objects.filter(pk__in=ids)} if ids else {}
     for name in names:
-        Case._meta.get_field(name).set_cached_value(case, users.get(getattr(case, f"{name}_id")))
-    actor = CaseEvent._meta.get_field("actor")
+        relation = cast(models.ForeignKey, Case._meta.get_field(name))
+        relation.set_cached_value(case, users.get(getattr(case, f"{name}_id")))
+    actor = cast(models.ForeignKey, CaseEvent._meta.get_field("actor"))
     for e in events:
         actor.set_cached_value(e, users.get(e.actor_id))
 

@@ -12,6 +12,7 @@ from typing import ClassVar
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.functional import Promise
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
@@ -102,7 +103,7 @@ class ActionForm(forms.Form):
     operation in `perform`."""
 
     action: ClassVar[str] = ""
-    title: ClassVar = ""
+    title: ClassVar[str | Promise] = ""
     expected_version = forms.IntegerField(widget=forms.HiddenInput)
     seen = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
