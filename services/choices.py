@@ -148,4 +148,5 @@ class ExtensionStatus(models.TextChoices):
 
 class PhotoKind(models.TextChoices):
     INTAKE = "intake", _("reported")
+    PROGRESS = "progress", _("progress")  # taken while the work goes on (add_progress)
     RESULT = "result", _("result")

@@ -81,7 +81,21 @@ def _desk_pages(client, role, seen) -> None:
 
 
 # The admin's case pages lead to the desk (admin=False here; _desk_pages checks them).
-register(Case, _case, api="/api/services/cases/", admin=False, pages=_desk_pages)
+def _desk(name: str, *args: str):
+    return lambda case: reverse(f"desk:{name}", args=[case.number, *args])
+
+
+# The desk's case page serves staff; its actions and the reveal are POSTs on the case.
+register(
+    Case,
+    _case,
+    api="/api/services/cases/",
+    admin=False,
+    check_pages=_desk_pages,
+    pages=(_desk("case"),),
+    page_roles=("superuser", "district", "street", "community", "grid", "dept"),
+    posts=(_desk("act", "dispatch"), _desk("act", "not_accepted"), _desk("reveal")),
+)
 register(ExtensionRequest, _extension)
 register(PatrolLog, _patrol)
 register(
