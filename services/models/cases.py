@@ -327,6 +327,14 @@ class Case(TimeStampedModel):
                 fields=["master"], name="services_case_master", condition=Q(master__isnull=False)
             ),
             models.Index(fields=["state", "created_at"], name="services_case_state"),
+            # Cases filed for a phone number with no account behind it yet (a hotline call,
+            # an anonymous report): read by that phone's login (/cases/mine/), claimed when the
+            # number is proven by a code, and by the desk's caller lookup.
+            models.Index(
+                fields=["reporter_phone"],
+                name="services_case_phone_unclaimed",
+                condition=Q(reporter__isnull=True) & ~Q(reporter_phone=""),
+            ),
         ]
         constraints = [
             models.UniqueConstraint(fields=["number"], name="services_case_number_unique"),
