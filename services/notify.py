@@ -230,4 +230,3 @@ def queue_to_phone(*, phone: str, kind: str, title: str, body: str = "", case=No
     row = ("sms", None, phone[:200], getattr(case, "pk", case), kind, str(title)[:120], str(body))
     save_and_send([(*row, "pending", 0, "", timezone.now())])
     return True
-

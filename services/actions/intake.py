@@ -109,9 +109,7 @@ class IntakeRights:
     on_spot_on: frozenset[str] = frozenset()  # channels where handled_on_spot may be set
     answer_on: frozenset[str] = frozenset()  # channels where a consultation closes at once
 
-    @property
-    def desk_channels(self) -> tuple[str, ...]:
-        return tuple(c for c in self.channels if c in DESK_CHANNELS)
+    desk_channels: tuple[str, ...] = ()  # what the desk (/desk/new/) offers them
 
 
 def intake_rights(actor) -> IntakeRights:
@@ -140,28 +138,31 @@ def intake_rights(actor) -> IntakeRights:
         proactive_on=frozenset(field),
         on_spot_on=frozenset(field),
         answer_on=frozenset(desk),
+        desk_channels=desk,
     )
 
 
 def _check_rights(data: Intake, rights: IntakeRights, errors: dict[str, list[str]]) -> None:
-    """Refuse (never override) what the actor may not set; fills `data.channel` when empty."""
-    if not data.channel:
-        data.channel = rights.channels[0]
+    """Refuse (never override) what the actor may not set; fills `data.channel` when empty.
+    `data.at` narrows the channels to those of the page it was filed from (the desk)."""
+    allowed = tuple(c for c in rights.channels if not data.at or c in data.at)
+    if not data.channel and allowed:
+        data.channel = allowed[0]
     if data.channel not in Channel.values:
         errors["channel"] = [_("Choose a channel.")]
         return
-    if data.channel not in rights.channels:
+    if data.channel not in allowed:
         errors["channel"] = [
-            _("You cannot file a case as “%(channel)s”; yours: %(allowed)s.")
+            _("You cannot file a case as “%(channel)s” here; you may: %(allowed)s.")
             % {
                 "channel": Channel(data.channel).label,
-                "allowed": "、".join(str(Channel(c).label) for c in rights.channels),
+                "allowed": "、".join(str(Channel(c).label) for c in allowed) or "—",
             }
         ]
         return
-    if data.urgency in Urgency.values and data.urgency != Urgency.NORMAL:
-        if data.channel not in rights.urgent_on:
-            errors["urgency"] = [_("Only staff taking a case in for someone set its urgency.")]
+    raised = data.urgency in Urgency.values and data.urgency != Urgency.NORMAL
+    if raised and data.channel not in rights.urgent_on:
+        errors["urgency"] = [_("Only staff taking a case in for someone set its urgency.")]
     if data.case_type == CaseType.EMERGENCY and data.channel not in rights.urgent_on:
         errors["case_type"] = [
             _("Only staff taking a case in for someone file it as an emergency; call 110/119/120.")
@@ -205,6 +206,9 @@ class Intake:
     result: str = ""
     photos: list = field(default_factory=list)
     result_photos: list = field(default_factory=list)
+    # The channels of the page it is filed from (the desk: DESK_CHANNELS); empty = any of the
+    # actor's. Set by the page, never by the client.
+    at: tuple[str, ...] = ()
 
 
 def _clean_intake(data: Intake, actor) -> tuple[Category, Area]:
@@ -229,11 +233,12 @@ def _clean_intake(data: Intake, actor) -> tuple[Category, Area]:
     if place is None and data.place:
         place = Area.objects.filter(pk=data.place).first()
     scope = scope_for(actor)
-    on_behalf = data.channel in ON_BEHALF_CHANNELS and data.channel != Channel.KIOSK
+    # Staff keying a case in (not one of their own online) do it for their own area only;
+    # residents, units and kiosks report anywhere.
+    on_behalf = scope.is_staff and "channel" not in errors and data.channel != Channel.RESIDENT_WEB
     if place is None or place.kind not in PLACE_KINDS:
         errors["place"] = [_("Choose a grid, estate or building.")]
     elif on_behalf and not scope.covers_area(place):
-        # Staff key cases in for their own area only; residents (and kiosks) report anywhere.
         errors["place"] = [_("This place is outside your area.")]
     try:
         data.reporter_phone = normalise_phone(data.reporter_phone)
@@ -353,12 +358,11 @@ def answer_at_once(data: Intake, *, actor, answer: str) -> Case:
         errors["answer"] = [_("Write the answer given.")]
     elif len(answer) > 4000:
         errors["answer"] = [_("At most 4,000 characters.")]
-    channel = data.channel or intake_rights(actor).channels[0]
-    if channel not in intake_rights(actor).answer_on:
+    rights = intake_rights(actor)
+    if (data.channel or rights.channels[0]) not in rights.answer_on:
         errors["answer"] = [_("Only desk staff close a consultation at once.")]
     if errors:
         raise ValidationError(errors)
-    data.channel = channel
     case, now = _file(data, actor)
     _resolve_locked(case, _user(actor), answer, [], now)
     return case
@@ -416,11 +420,12 @@ def _text_tracking_number(case: Case, actor) -> bool:
 # --- following, claiming ------------------------------------------------------------------------
 
 
+@transaction.atomic
 def follow(case: Case | int, *, actor, follower=None) -> bool:
     """Follow an open case instead of filing a duplicate (并单 at intake): the follower is told
     of its progress and may answer its callback. `follower` (default: the actor) is the
-    caller a desk operator names; staff may add only callers of cases they may see. True when
-    newly following."""
+    caller a desk operator names; staff may add only callers of cases they may see, and the
+    caller is texted the number they now follow. True when newly following."""
     case_id = case.pk if isinstance(case, Case) else case
     if actor is None or not actor.is_authenticated:
         raise ValidationError({"actor": _("Log in to follow a case.")})
@@ -428,7 +433,7 @@ def follow(case: Case | int, *, actor, follower=None) -> bool:
     cases = Case.objects.all() if follower == actor else Case.objects.visible_to(actor)
     if follower != actor and not scope_for(actor).is_staff:
         raise ValidationError({"actor": _("Only staff add someone else as a follower.")})
-    target = cases.filter(pk=case_id).only("pk", "state", "reporter_id").first()
+    target = cases.filter(pk=case_id).only("pk", "number", "state", "reporter_id").first()
     if target is None:
         raise ValidationError({"case": _("No such case.")})
     if target.state not in NOT_CLOSED_STATES:
@@ -436,6 +441,19 @@ def follow(case: Case | int, *, actor, follower=None) -> bool:
     if target.reporter_id == follower.pk:
         return False
     _row, created = CaseFollower.objects.get_or_create(case_id=target.pk, user=follower)
+    if created and follower != actor and is_mobile(follower.phone or ""):
+        number = target.number
+        notify.queue_to_phone(
+            phone=follower.phone,
+            kind="case_followed",
+            title=_("You follow case %(number)s") % {"number": number},
+            body=_(
+                "Your report is handled with case %(number)s, already open about the same "
+                "problem. Log in to Linli with this mobile number to follow it."
+            )
+            % {"number": number},
+            case=target,
+        )
     return created
 
 
@@ -447,4 +465,6 @@ def claim_cases_by_phone(user, phone: str) -> int:
     case pages, their notices, their callbacks. Returns how many were claimed."""
     if not phone or user is None or not user.is_authenticated or user.phone != phone:
         return 0
-    return Case.objects.filter(reporter__isnull=True, reporter_phone=phone).update(reporter=user)
+    # Not what they keyed in themselves (a grid worker's patrol finds carry their own number).
+    unclaimed = Case.objects.filter(reporter__isnull=True, reporter_phone=phone)
+    return unclaimed.exclude(received_by=user).update(reporter=user)

@@ -1,0 +1,254 @@
+"""What the desk looks up while a case is keyed in: the place (one search box or a point on the
+map), the caller (their household and earlier cases) and likely duplicates. Reads only, each
+through the user's area scope; the few queries each takes are pinned by the tests."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from django.db.models import F, Q, Value
+from django.db.models.functions import Length, StrIndex
+
+from grids.models import Area, Household, Resident
+from grids.privacy import mask_id_number, mask_phone, visible_tags
+from grids.scope import Scope, scope_for
+from services.actions import PLACE_KINDS, reporter_for_phone
+from services.choices import NOT_CLOSED_STATES
+from services.models import Case
+
+# Kinds a search may match as the container of what follows in the query ("阳光花园3号楼" is
+# the estate 阳光花园 and its building 3号楼).
+CONTAINER_KINDS = ("community", "grid", "estate")
+MAX_RESULTS = 12
+NEAR_BOX = 0.01  # degrees, about 1 km: beyond that a point on the map names no building
+
+
+def _in_scope(scope: Scope) -> Q:
+    return Q() if scope.is_superuser else scope.area_q()
+
+
+@dataclass
+class PlaceHit:
+    area: Area
+    label: str  # community › estate › building
+
+    def as_dict(self) -> dict:
+        a = self.area
+        return {
+            "id": a.pk,
+            "name": a.name,
+            "kind": a.kind,
+            "kind_label": str(a.get_kind_display()),
+            "label": self.label,
+            "lat": a.lat,
+            "lng": a.lng,
+        }
+
+
+def _labels(areas: list[Area]) -> list[PlaceHit]:
+    """Each area with the names above it from the community down (one query for all)."""
+    step = Area.steplen
+    prefixes = {a.path[:i] for a in areas for i in range(step, len(a.path), step)}
+    names = dict(
+        # Not the grids: internal cells, people name the estate and the building.
+        Area.objects.filter(
+            path__in=prefixes, kind__in=("community", "estate", "building")
+        ).values_list("path", "name")
+    )
+    hits = []
+    for a in areas:
+        chain = [names[a.path[:i]] for i in range(step, len(a.path), step) if a.path[:i] in names]
+        hits.append(PlaceHit(area=a, label=" › ".join([*chain, a.name])))
+    return hits
+
+
+_FIELDS = ("pk", "name", "kind", "path", "depth", "lat", "lng")
+
+
+def search_places(user, query: str) -> tuple[list[PlaceHit], bool]:
+    """Grids, estates and buildings in the user's scope whose name holds `query`, or whose
+    container's name starts it and the rest names something inside ("甲小区1 1号楼", or
+    without a space). Exact names first, then names that start with the query, then shorter
+    ones. Also says whether the query matches a place outside the scope (the desk says so
+    rather than "nothing found")."""
+    query = " ".join((query or "").split())[:60]
+    if not query:
+        return [], False
+    scope = scope_for(user)
+    scoped = Area.objects.filter(_in_scope(scope), kind__in=PLACE_KINDS)
+    direct = list(
+        scoped.filter(name__icontains=query)
+        .annotate(pos=StrIndex(F("name"), Value(query)), n=Length("name"))
+        .order_by("pos", "n", "path")
+        .only(*_FIELDS)[:MAX_RESULTS]
+    )
+    found = {a.pk for a in direct}
+    compound: list[Area] = []
+    if len(direct) < MAX_RESULTS:
+        # Containers whose whole name appears in the query; what is left names the place.
+        containers = list(
+            Area.objects.filter(_in_scope(scope), kind__in=CONTAINER_KINDS)
+            .annotate(pos=StrIndex(Value(query), F("name")), n=Length("name"))
+            .filter(pos__gt=0, n__gte=2)
+            .order_by("-n")
+            .only("pk", "name", "path")[:5]
+        )
+        arms = Q(pk__in=[])
+        for c in containers:
+            rest = " ".join(query.replace(c.name, " ").split())
+            arms |= Q(path__startswith=c.path, name__icontains=rest) if rest else Q(pk=c.pk)
+        if containers:
+            compound = [
+                a
+                for a in scoped.filter(arms)
+                .order_by("-depth", "path")
+                .only(*_FIELDS)[: MAX_RESULTS - len(direct)]
+                if a.pk not in found
+            ]
+    hits = _labels(direct + compound)
+    outside = False
+    if not hits:
+        outside = Area.objects.filter(kind__in=PLACE_KINDS, name__icontains=query).exists()
+    return hits, outside
+
+
+def nearest_place(user, lat: float, lng: float) -> tuple[PlaceHit | None, bool]:
+    """The building (else estate, else grid) nearest a point on the map, among those in the
+    user's scope; and whether a nearer one lies outside it (the point is someone else's)."""
+    box = Q(
+        lat__range=(lat - NEAR_BOX, lat + NEAR_BOX), lng__range=(lng - NEAR_BOX, lng + NEAR_BOX)
+    )
+    rows = list(Area.objects.filter(box, kind__in=PLACE_KINDS).only(*_FIELDS)[:3000])
+    scope = scope_for(user)
+    cos = math.cos(math.radians(lat))
+    rank = {"building": 0, "estate": 1, "grid": 2}
+
+    def distance(a: Area) -> tuple[float, int]:
+        assert a.lat is not None and a.lng is not None  # the box only holds placed areas
+        return (math.hypot(a.lat - lat, (a.lng - lng) * cos), rank[a.kind])
+
+    rows.sort(key=distance)
+    mine = [a for a in rows if scope.covers_area(a)]
+    if not mine:
+        return None, bool(rows)
+    best = mine[0]
+    outside = rows[0].pk != best.pk and distance(rows[0])[0] < distance(best)[0] / 2
+    return _labels([best])[0], outside
+
+
+# --- the caller ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Member:
+    resident: Resident
+    phone: str  # masked: the full number is a logged reveal away
+    id_number: str
+    tags: list[str]
+
+
+@dataclass
+class HouseholdCard:
+    household: Household
+    label: str
+    callers: list[int]  # the residents whose number was typed
+    members: list[Member] = field(default_factory=list)
+
+
+@dataclass
+class CallerCard:
+    phone: str
+    has_account: bool
+    households: list[HouseholdCard]
+    cases: list[Case]
+    name: str = ""  # the caller's name on the register, to fill in
+
+    @property
+    def found(self) -> bool:
+        return bool(self.households or self.cases)
+
+
+def caller_card(user, phone: str) -> CallerCard:
+    """The caller's household(s) and earlier cases as `user` may see them: residents of the
+    households in the user's scope (numbers masked; revealing one is logged), cases the user
+    may see that were filed by or for this number. Five queries."""
+    residents = list(
+        Resident.objects.visible_to(user)
+        .filter(phone=phone)
+        .select_related("household__building")
+        .order_by("pk")[:5]
+    )
+    households: dict[int, HouseholdCard] = {}
+    buildings = {r.household.building_id: r.household.building for r in residents}
+    labels = {h.area.pk: h.label for h in _labels(list(buildings.values()))} if buildings else {}
+    for r in residents:
+        card = households.get(r.household_id)
+        if card is None:
+            label = labels.get(r.household.building_id, r.household.building.name)
+            card = households[r.household_id] = HouseholdCard(
+                household=r.household, label=f"{label} {r.household.room}", callers=[]
+            )
+        card.callers.append(r.pk)
+    if households:
+        members = (
+            Resident.objects.filter(household_id__in=list(households))
+            .select_related("household__building")
+            .order_by("household_id", "pk")
+        )
+        for m in members:
+            households[m.household_id].members.append(
+                Member(
+                    resident=m,
+                    phone=mask_phone(m.phone),
+                    id_number=mask_id_number(m.id_number),
+                    tags=visible_tags(user, m),
+                )
+            )
+    account = reporter_for_phone(phone)
+    own = Q(reporter__isnull=True, reporter_phone=phone)
+    if account is not None:
+        own |= Q(reporter=account)
+    cases = list(
+        Case.objects.visible_to(user)
+        .filter(own)
+        .select_related("category", "place")
+        .order_by("-created_at")[:10]
+    )
+    name = residents[0].name if residents else (account.display_name if account else "")
+    return CallerCard(
+        phone=phone,
+        has_account=account is not None,
+        households=list(households.values()),
+        cases=cases,
+        name=name,
+    )
+
+
+# --- likely duplicates ---------------------------------------------------------------------------
+
+
+def duplicate_anchor(place: Area) -> Area:
+    """Where "the same place" is looked for: a building's estate (neighbours report the same
+    road, the same pipe from the next building), else the place itself."""
+    if place.kind == "building" and place.depth > 1:
+        parent = Area.objects.filter(path=place.path[: -Area.steplen]).only(*_FIELDS).first()
+        if parent is not None and parent.kind == "estate":
+            return parent
+    return place
+
+
+def likely_duplicates(user, place: Area, category_id: int, limit: int = 10) -> list[Case]:
+    """Open cases (not closed yet) of the same category at the same place (see
+    duplicate_anchor) that the user may see, newest first."""
+    anchor = duplicate_anchor(place)
+    return list(
+        Case.objects.visible_to(user)
+        .filter(
+            category_id=category_id,
+            state__in=NOT_CLOSED_STATES,
+            place_path__startswith=anchor.path,
+        )
+        .select_related("place", "category")
+        .order_by("-created_at")[:limit]
+    )
