@@ -16,7 +16,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -38,7 +38,7 @@ from services.models import Case, Category, NotificationOutbox
 from services.views.common import tracking_link_token
 
 
-def _desk_channels(request) -> tuple[str, ...]:
+def _desk_channels(request: HttpRequest) -> tuple[str, ...]:
     """The desk channels the user may file on; the intake pages are 404 to anyone with none
     (residents, units, grid workers on their phone pages, department handlers)."""
     channels = actions.intake_rights(request.user).desk_channels
@@ -47,13 +47,13 @@ def _desk_channels(request) -> tuple[str, ...]:
     return channels
 
 
-def _wants_json(request) -> bool:
+def _wants_json(request: HttpRequest) -> bool:
     return request.GET.get("format") == "json" or "application/json" in request.headers.get(
         "accept", ""
     )
 
 
-def _page(request, form, *, status=200, **extra) -> HttpResponse:
+def _page(request: HttpRequest, form, *, status=200, **extra) -> HttpResponse:
     context = {
         "form": form,
         "desk_section": "new",
@@ -67,10 +67,12 @@ def _page(request, form, *, status=200, **extra) -> HttpResponse:
     return render(request, "desk/new.html", context, status=status)
 
 
-def _unbound_copy(request, channels) -> DeskIntakeForm:
+def _unbound_copy(request: HttpRequest, channels) -> DeskIntakeForm:
     """The form as typed, without errors: after a lookup or a place search (no JavaScript)
     nothing is being saved yet, so nothing is complained about."""
-    initial = {k: v for k, v in request.POST.items() if k not in ("do", "csrfmiddlewaretoken")}
+    initial: dict[str, object] = {
+        k: v for k, v in request.POST.items() if k not in ("do", "csrfmiddlewaretoken")
+    }
     initial["answer_now"] = request.POST.get("answer_now") in ("on", "true", "1")
     form = DeskIntakeForm(initial=initial, user=request.user, desk_channels=channels)
     place_id = request.POST.get("place", "")
@@ -81,7 +83,7 @@ def _unbound_copy(request, channels) -> DeskIntakeForm:
     return form
 
 
-def _covers(request, place: Area) -> bool:
+def _covers(request: HttpRequest, place: Area) -> bool:
     from grids.scope import scope_for
 
     return scope_for(request.user).covers_area(place)
@@ -89,7 +91,7 @@ def _covers(request, place: Area) -> bool:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def new_case(request):
+def new_case(request: HttpRequest) -> HttpResponse:
     """The intake form; GET ?done=<number> is the confirmation after a save."""
     channels = _desk_channels(request)
     if request.method == "GET":
@@ -109,7 +111,7 @@ def new_case(request):
     return _save(request)
 
 
-def _caller_or_error(request, raw: str | None):
+def _caller_or_error(request: HttpRequest, raw: str | None):
     try:
         phone = actions.normalise_phone(raw)
     except ValidationError as exc:
@@ -120,7 +122,7 @@ def _caller_or_error(request, raw: str | None):
 
 
 @idempotent
-def _save(request) -> HttpResponse:
+def _save(request: HttpRequest) -> HttpResponse:
     """File the case (or follow / merge into a duplicate): once per idempotency key."""
     channels = _desk_channels(request)
     user = request.user
@@ -180,7 +182,7 @@ def _duplicate(duplicates: list[Case], number: str) -> Case:
     return found
 
 
-def _follow(request, form: DeskIntakeForm, number: str) -> HttpResponse:
+def _follow(request: HttpRequest, form: DeskIntakeForm, number: str) -> HttpResponse:
     """The caller follows the open case instead of a new one being filed."""
     d = form.cleaned_data
     duplicates = likely_duplicates(request.user, d["place"], d["category"])
@@ -204,7 +206,7 @@ def _follow(request, form: DeskIntakeForm, number: str) -> HttpResponse:
     return redirect(f"{reverse('desk:new')}?done={case.number}&followed=1")
 
 
-def _confirmation(request, number: str) -> HttpResponse:
+def _confirmation(request: HttpRequest, number: str) -> HttpResponse:
     case = (
         Case.objects.visible_to(request.user)
         .select_related("category", "place", "master", "reporter")
@@ -241,7 +243,7 @@ def _confirmation(request, number: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def caller(request):
+def caller(request: HttpRequest) -> HttpResponse:
     """GET ?phone=: the caller's household and earlier cases (HTML fragment, or JSON).
     POST resident, field, reason: reveal one full number (logged in the access log)."""
     _desk_channels(request)
@@ -269,6 +271,7 @@ def _card_json(card) -> dict:
             {
                 "label": h.label,
                 "building": h.household.building_id,
+                "room": h.household.room,
                 "members": [
                     {
                         "id": m.resident.pk,
@@ -298,7 +301,7 @@ def _card_json(card) -> dict:
     }
 
 
-def _reveal(request) -> HttpResponse:
+def _reveal(request: HttpRequest) -> HttpResponse:
     """The caller card's "show" button: it submits the intake form here (no JavaScript) with
     `reveal` = the resident and `reason-<id>`, or intake.js posts resident, field, reason."""
     resident = request.POST.get("reveal") or request.POST.get("resident", "")
@@ -324,7 +327,7 @@ def _reveal(request) -> HttpResponse:
 
 @login_required
 @require_GET
-def places(request):
+def places(request: HttpRequest) -> HttpResponse:
     """?q=: places in the user's scope matching one search box; ?lat=&lng=: the building
     nearest a point picked on the map. JSON: {"results": [...], "message": "..."}."""
     _desk_channels(request)
@@ -359,7 +362,7 @@ def places(request):
 
 @login_required
 @require_GET
-def duplicates(request):
+def duplicates(request: HttpRequest) -> HttpResponse:
     """?place=&category=: open cases of that category at that place (HTML fragment, or
     JSON), each with follow and merge buttons that submit the intake form."""
     _desk_channels(request)

@@ -5,6 +5,7 @@ forged field is refused there with an error on it, never dropped here)."""
 from __future__ import annotations
 
 import secrets
+from typing import cast
 
 from django import forms
 from django.core import signing
@@ -103,8 +104,9 @@ class DeskIntakeForm(forms.Form):
         self.user = user
         self.fields["channel"].widget.choices = [(c, Channel(c).label) for c in desk_channels]
         self.fields["channel"].initial = desk_channels[0] if desk_channels else None
-        self.fields["category"].choices = [("", "—")] + [
-            (c.pk, f"{c.parent.name} · {c.name}" if c.parent_id else c.name)
+        category = cast(forms.TypedChoiceField, self.fields["category"])
+        category.choices = [("", "—")] + [
+            (str(c.pk), f"{c.parent.name} · {c.name}" if c.parent else c.name)
             for c in categories_by_use()
         ]
         self.fields["phone"].widget.attrs.update(
@@ -167,7 +169,9 @@ class DeskIntakeForm(forms.Form):
             at=DESK_CHANNELS,
         )
 
-    add_action_errors = CaseForm.add_action_errors
+    def add_action_errors(self, exc: ValidationError) -> None:
+        """An action's ValidationError on the fields it names (others on the form)."""
+        CaseForm.add_action_errors(cast(CaseForm, self), exc)
 
 
 def fresh_initial(user) -> dict:

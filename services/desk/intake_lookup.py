@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from django.db.models import F, Q, Value
 from django.db.models.functions import Length, StrIndex
 
-from grids.models import Area, Household, Resident
+from grids.models import Area, Household, Resident, ResidentTag
 from grids.privacy import mask_id_number, mask_phone, visible_tags
 from grids.scope import Scope, scope_for
 from services.actions import PLACE_KINDS, reporter_for_phone
@@ -67,10 +67,9 @@ _FIELDS = ("pk", "name", "kind", "path", "depth", "lat", "lng")
 
 
 def search_places(user, query: str) -> tuple[list[PlaceHit], bool]:
-    """Grids, estates and buildings in the user's scope whose name holds `query`, or whose
-    container's name starts it and the rest names something inside ("甲小区1 1号楼", or
-    without a space). Exact names first, then names that start with the query, then shorter
-    ones. Also says whether the query matches a place outside the scope (the desk says so
+    """Grids, estates and buildings in the user's scope whose name holds `query` (names that
+    start with it first, then shorter ones); failing that, a container the start of the query
+    names and what the rest names inside it ("安居苑1号楼", "安居苑 1号楼"). Also says whether the query matches a place outside the scope (the desk says so
     rather than "nothing found")."""
     query = " ".join((query or "").split())[:60]
     if not query:
@@ -83,34 +82,43 @@ def search_places(user, query: str) -> tuple[list[PlaceHit], bool]:
         .order_by("pos", "n", "path")
         .only(*_FIELDS)[:MAX_RESULTS]
     )
-    found = {a.pk for a in direct}
-    compound: list[Area] = []
-    if len(direct) < MAX_RESULTS:
-        # Containers whose whole name appears in the query; what is left names the place.
-        containers = list(
-            Area.objects.filter(_in_scope(scope), kind__in=CONTAINER_KINDS)
-            .annotate(pos=StrIndex(Value(query), F("name")), n=Length("name"))
-            .filter(pos__gt=0, n__gte=2)
-            .order_by("-n")
-            .only("pk", "name", "path")[:5]
-        )
-        arms = Q(pk__in=[])
-        for c in containers:
-            rest = " ".join(query.replace(c.name, " ").split())
-            arms |= Q(path__startswith=c.path, name__icontains=rest) if rest else Q(pk=c.pk)
-        if containers:
-            compound = [
-                a
-                for a in scoped.filter(arms)
-                .order_by("-depth", "path")
-                .only(*_FIELDS)[: MAX_RESULTS - len(direct)]
-                if a.pk not in found
-            ]
+    # Nothing named so: the query may be a container and a place inside it.
+    compound = [] if direct else _inside_containers(scope, scoped, query)
     hits = _labels(direct + compound)
     outside = False
     if not hits:
         outside = Area.objects.filter(kind__in=PLACE_KINDS, name__icontains=query).exists()
     return hits, outside
+
+
+def _inside_containers(scope: Scope, scoped, query: str) -> list[Area]:
+    """ "安居苑1号楼", "安居苑 1号楼": a community, grid or estate named by the start of the
+    query (part of its name will do: 阔口社区安居苑) and, inside it, the place the rest names.
+    Two queries: the containers, then what is inside them."""
+    splits = []
+    for k in range(len(query) - 1, 1, -1):  # the longest head first
+        head, rest = query[:k].strip(), query[k:].strip()
+        if len(head) >= 2 and rest:
+            splits.append((head, rest))
+    splits = splits[:16]
+    if not splits:
+        return []
+    named = Q(pk__in=[])
+    for head, _rest in splits:
+        named |= Q(name__icontains=head)
+    containers = list(
+        Area.objects.filter(_in_scope(scope), named, kind__in=CONTAINER_KINDS)
+        .order_by("-depth", "path")
+        .only("pk", "name", "path")[:20]
+    )
+    arms = Q(pk__in=[])
+    for c in containers:
+        # The longest head this container's name holds decides what the rest is.
+        head, rest = next((h, r) for h, r in splits if h.lower() in c.name.lower())
+        arms |= Q(path__startswith=c.path, name__icontains=rest)
+    if not containers:
+        return []
+    return list(scoped.filter(arms).order_by("-depth", "path").only(*_FIELDS)[:MAX_RESULTS])
 
 
 def nearest_place(user, lat: float, lng: float) -> tuple[PlaceHit | None, bool]:
@@ -145,13 +153,17 @@ class Member:
     resident: Resident
     phone: str  # masked: the full number is a logged reveal away
     id_number: str
-    tags: list[str]
+    tags: list[str]  # grids.models.ResidentTag values the user may see
+
+    @property
+    def tag_labels(self) -> list[str]:
+        return [str(ResidentTag(t).label) for t in self.tags]
 
 
 @dataclass
 class HouseholdCard:
     household: Household
-    label: str
+    label: str  # the building: community › estate › building
     callers: list[int]  # the residents whose number was typed
     members: list[Member] = field(default_factory=list)
 
@@ -187,7 +199,7 @@ def caller_card(user, phone: str) -> CallerCard:
         if card is None:
             label = labels.get(r.household.building_id, r.household.building.name)
             card = households[r.household_id] = HouseholdCard(
-                household=r.household, label=f"{label} {r.household.room}", callers=[]
+                household=r.household, label=label, callers=[]
             )
         card.callers.append(r.pk)
     if households:

@@ -46,9 +46,11 @@
       if (card.dataset.building && !placeInput().value) {
         var use = document.createElement("button");
         use.type = "button"; use.className = "use-address";
-        use.textContent = d.msgChosen + " " + card.dataset.buildingLabel;
+        use.textContent = d.msgUseAddress + " " + card.dataset.buildingLabel;
         use.addEventListener("click", function () {
           choose({ id: card.dataset.building, label: card.dataset.buildingLabel });
+          var address = $("input[name=address]");
+          if (address && !address.value && card.dataset.room) address.value = card.dataset.room;
           use.remove();
         });
         card.insertBefore(use, card.firstChild);
@@ -120,7 +122,7 @@
         button.type = "button"; button.textContent = hit.label;
         var kind = document.createElement("span"); kind.className = "kind"; kind.textContent = hit.kind_label;
         button.appendChild(kind);
-        button.addEventListener("click", function () { choose(hit); q.value = hit.name; });
+        button.addEventListener("click", function () { choose(hit); });
         li.appendChild(button); list.appendChild(li);
       });
       results.appendChild(list);
