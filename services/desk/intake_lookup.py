@@ -5,6 +5,7 @@ through the user's area scope; the few queries each takes are pinned by the test
 from __future__ import annotations
 
 import math
+import unicodedata
 from dataclasses import dataclass, field
 
 from django.db.models import F, Q, Value
@@ -71,7 +72,9 @@ def search_places(user, query: str) -> tuple[list[PlaceHit], bool]:
     start with it first, then shorter ones); failing that, a container the start of the query
     names and what the rest names inside it ("安居苑1号楼", "安居苑 1号楼"). Also says whether the query matches a place outside the scope (the desk says so
     rather than "nothing found")."""
-    query = " ".join((query or "").split())[:60]
+    # Control characters (a NUL would make the database refuse the query) are no place name.
+    query = "".join(c for c in (query or "") if unicodedata.category(c)[0] != "C")
+    query = " ".join(query.split())[:60]
     if not query:
         return [], False
     scope = scope_for(user)
