@@ -19,6 +19,7 @@ class Channel(models.TextChoices):
     HOTLINE = "hotline", _("12345 hotline")
     UNIT = "unit", _("co-building unit")
     KIOSK = "kiosk", _("self-service machine")
+    WINDOW = "window", _("walk-in at the centre window")  # 窗口来访
 
 
 class Urgency(models.TextChoices):

@@ -214,3 +214,19 @@ def save_and_send(rows: list) -> None:
 
 def queue(*, users: Iterable, case=None, kind: str, title: str, body: str = "") -> None:
     save_and_send(build_rows(users=users, case=case, kind=kind, title=title, body=body))
+
+
+def queue_to_phone(*, phone: str, kind: str, title: str, body: str = "", case=None) -> bool:
+    """Queue one text message to a phone number that may have no account behind it (the
+    tracking number for a caller a desk operator filed for), sent on commit like `queue`.
+    False, and nothing queued, without a number or without an SMS gateway to send it."""
+    from django.utils import timezone
+
+    sms = _CHANNELS.get("sms")
+    if not phone or sms is None:
+        return False
+    if isinstance(sms, HttpJsonChannel) and not settings.LINLI.get(sms.url_setting):
+        return False
+    row = ("sms", None, phone[:200], getattr(case, "pk", case), kind, str(title)[:120], str(body))
+    save_and_send([(*row, "pending", 0, "", timezone.now())])
+    return True

@@ -21,7 +21,10 @@ second grid (a1) and one at side b's first grid (b0), then for each role asserts
   role sees the object and 404 where not (a login redirect for the anonymous), and its
   `posts` (actions on one object) answer 404 on b0 and leave it exactly as it was.
 
-A new model gets covered by one `register(...)` call; no new test code.
+A new model gets covered by one `register(...)` call; no new test code. Pages that are not an
+admin or API view (the desk, its fragments) register with `register_page(...)`: each role
+opens side a's URL only when it should, and side b's answer never carries side b's data to a
+role that does not cover it.
 """
 
 from __future__ import annotations
@@ -115,6 +118,33 @@ def load() -> list[Entry]:
                 importlib.import_module(f"tests.{package.name}.matrix")
         load._done = True
     return REGISTRY
+
+
+@dataclass(frozen=True)
+class Page:
+    """A page, fragment or JSON endpoint of an app, fetched by every role at side a's place
+    and at side b's. Registered with `register_page` from tests/<app>/matrix.py."""
+
+    name: str
+    url: Callable[[Place], str]  # the URL for a place (may build the rows it needs)
+    # Role keys (without the side suffix) that open it at their own side with a 200; the
+    # superuser, district and street staff always do. Everyone else: 302 (log in), 403 or 404.
+    viewers: tuple[str, ...] = ("community",)
+    # Text about the place that only roles covering it may receive (a name, a case number).
+    secret: Callable[[Place], str] | None = None
+
+
+PAGES: list[Page] = []
+
+
+def register_page(name: str, url: Callable[[Place], str], **options) -> None:
+    """Add a page to the matrix (call from tests/<app>/matrix.py)."""
+    PAGES.append(Page(name=name, url=url, **options))
+
+
+def load_pages() -> list[Page]:
+    load()
+    return PAGES
 
 
 ROLES_A = (

@@ -372,6 +372,14 @@ class Case(TimeStampedModel):
                 OpClass(CaseWords("description"), name="gin_trgm_ops"),
                 name="services_case_words",
             ),
+            # Cases filed for a phone number with no account behind it yet (a hotline call,
+            # an anonymous report): read by that phone's login (/cases/mine/), claimed when the
+            # number is proven by a code, and by the desk's caller lookup.
+            models.Index(
+                fields=["reporter_phone"],
+                name="services_case_phone_unclaimed",
+                condition=Q(reporter__isnull=True) & ~Q(reporter_phone=""),
+            ),
         ]
         constraints = [
             models.UniqueConstraint(fields=["number"], name="services_case_number_unique"),

@@ -9,9 +9,10 @@ from django.urls import NoReverseMatch, reverse
 
 from grids.scope import may
 from portal.write_path import written_by
-from tests.matrix import ROLES_A, changed_form_data, load, place, row, unregistered
+from tests.matrix import ROLES_A, changed_form_data, load, load_pages, place, row, unregistered
 
 ENTRIES = load()
+PAGES = load_pages()
 FORBIDDEN_OR_MISSING = {403, 404}
 
 
@@ -162,3 +163,24 @@ CITY_WIDE = {"services.Category", "services.Holiday", "services.KpiConfig", "ser
 @pytest.mark.parametrize("app_label", ["grids", "centres", "services", "volunteers"])
 def test_every_scoped_model_is_in_the_matrix(app_label):
     assert set(unregistered(app_label)) - CITY_WIDE == set()
+
+
+@pytest.mark.parametrize("page", PAGES, ids=[p.name for p in PAGES])
+@pytest.mark.parametrize("role", ROLES_A)
+def test_no_role_opens_a_page_across_the_siblings(client, territory, page, role):
+    a0, b0 = place(territory, "a", 0), place(territory, "b", 0)
+    url_a, url_b = page.url(a0), page.url(b0)
+    user = territory.user(role)
+    if user is not None:
+        client.force_login(user)
+    opens = role in ("superuser", "district", "street") or role.removesuffix("_a") in page.viewers
+    status = client.get(url_a).status_code
+    if opens:
+        assert status == 200, (page.name, role, status)
+    else:
+        assert status in FORBIDDEN_OR_MISSING | {302}, (page.name, role, status)
+    answer = client.get(url_b)
+    if not opens:
+        assert answer.status_code in FORBIDDEN_OR_MISSING | {302}, (page.name, role)
+    if page.secret is not None and role not in ("superuser", "district", "street"):
+        assert page.secret(b0) not in answer.content.decode(), (page.name, role)

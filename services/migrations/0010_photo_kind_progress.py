@@ -17,7 +17,7 @@ UNDO = "UPDATE services_casephoto SET kind = 'result' WHERE kind = 'progress'"
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('services', '0008_routing_level_label'),
+        ('services', '0009_desk_indexes'),
     ]
 
     operations = [
