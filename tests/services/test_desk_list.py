@@ -52,7 +52,9 @@ def make_day(desk):
     grid, community, street = (desk.user(k) for k in ("grid_a", "community_a", "street"))
     c = {}
     c["new"] = desk.file()
-    c["hotline"] = desk.file(actor=None, channel="hotline", reporter_phone="13811112222")
+    c["hotline"] = desk.file(
+        actor=desk.user("community_a"), channel="hotline", reporter_phone="13811112222"
+    )
     c["dispatched"] = desk.dispatched()
     c["signed"] = desk.dispatched(case_type="complaint", category=desk.noise)
     actions.sign_for(c["signed"], actor=grid)
