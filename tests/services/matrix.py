@@ -57,14 +57,14 @@ def _desk_pages(client, role, seen) -> None:
             client.post(reverse("desk:bulk-dispatch"), {"case": [case.pk]})
             assert Case.objects.get(pk=case.pk).state == "submitted", role
         return
-    listed = {row["number"] for row in list_page.context["rows"]}
+    listed = {row["number"] for row in list_page.context["page_cases"]}
     sheet = client.get(reverse("desk:export"))
     exported = {row[0] for row in list(load_workbook(io.BytesIO(sheet.content)).active.values)[1:]}
     tiles = {t.key: t.count for t in client.get(reverse("desk:home")).context["tiles"]}
     for case, visible in seen:
         assert (case.number in listed) == visible, (role, case.number, "list")
         assert (case.number in exported) == visible, (role, case.number, "export")
-        found = client.get(reverse("desk:cases"), {"q": case.number}).context["rows"]
+        found = client.get(reverse("desk:cases"), {"q": case.number}).context["page_cases"]
         assert bool(found) == visible, (role, case.number, "search")
         status = client.get(reverse("admin:services_case_change", args=[case.pk])).status_code
         assert status in ((302,) if visible else (302, 404)), (role, status)
