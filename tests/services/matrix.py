@@ -9,6 +9,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from services import actions
+from services.desk import options
 from services.actions import Intake
 from services.models import Case, Category, ExtensionRequest, PatrolLog, RoutingRule
 from tests.matrix import Place, register
@@ -48,6 +49,7 @@ def _desk_pages(client, role, seen) -> None:
     """The 12345 desk (services.desk) for each role: the list (plain and searched by number),
     the counts, the Excel export and bulk dispatch show and act on exactly the cases the role
     sees; the admin's case URLs lead there, or 404. The matrix's cases are new (submitted)."""
+    options.clear()  # each test's territory reuses the paths of the last one, not its ids
     list_page = client.get(reverse("desk:cases"), {"per": 200})
     if list_page.status_code != 200:  # not staff: no desk at all (404, or the login page)
         assert list_page.status_code in (302, 404), (role, list_page.status_code)
