@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import NamedTuple
 
 from django.db.models import Q
 
@@ -23,6 +24,9 @@ from services.models import Category
 _categories: TTLMemo[tuple[list[tuple[str, str]], dict[int, int | None], dict[int, str]]] = TTLMemo(
     60.0
 )
+# The areas and departments of a scope change rarely too: kept a minute per scope, so the
+# list's page reads only the cases (the drop-downs of a district are 250 rows of two tables).
+_lists: TTLMemo[list] = TTLMemo(60.0)
 MAX_PLACES = 400  # options in the place drop-down
 MAX_GRIDS = 300
 PLACE_KINDS = ("district", "street", "community")
@@ -59,8 +63,24 @@ def category_names() -> dict[int, str]:
 
 
 def clear() -> None:
-    """Forget the memoised category tree (tests; a staff edit shows within a minute)."""
+    """Forget the memoised lists (tests; a staff edit shows within a minute)."""
     _categories.clear()
+    _lists.clear()
+
+
+class Place(NamedTuple):
+    pk: int
+    name: str
+    kind: str
+    path: str
+    depth: int
+
+
+PLACE_FIELDS = ("pk", "name", "kind", "path", "depth")
+
+
+def _places(qs) -> list[Place]:
+    return [Place(*row) for row in qs.values_list(*PLACE_FIELDS)]
 
 
 @dataclass
@@ -68,7 +88,7 @@ class Choices:
     user: object
     scope: Scope
     chosen_area: str = ""  # the place filter's value, which decides the grids listed
-    _extra_areas: dict[str, Area | None] = field(default_factory=dict)
+    _extra_areas: dict[str, Place | None] = field(default_factory=dict)
 
     # --- categories -------------------------------------------------------------------------
     @property
@@ -93,8 +113,13 @@ class Choices:
     def _scope_areas(self) -> Q:
         return self.scope.area_q()
 
+    def _memo(self, name: str, load) -> list:
+        scope = self.scope
+        key = (name, scope.is_superuser, scope.area_paths, scope.department_ids)
+        return _lists.get(key, load)
+
     @cached_property
-    def places(self) -> list[Area]:
+    def places(self) -> list[Place]:
         """The streets and communities (districts and streets for the whole city) one can
         narrow to: the scope's next two levels down."""
         scope = self.scope
@@ -104,14 +129,16 @@ class Choices:
         top = min((len(p) for p in roots), default=0) // Area.steplen if roots else 1
         if top >= 4:  # a community or a grid: nothing to narrow to but grids
             return []
-        return list(
-            Area.objects.filter(self._scope_areas(), kind__in=PLACE_KINDS)
-            .filter(depth__gt=top, depth__lte=top + 2)
-            .order_by("path")
-            .only("pk", "name", "kind", "path", "depth")[:MAX_PLACES]
+        return self._memo(
+            "places",
+            lambda: _places(
+                Area.objects.filter(self._scope_areas(), kind__in=PLACE_KINDS)
+                .filter(depth__gt=top, depth__lte=top + 2)
+                .order_by("path")[:MAX_PLACES]
+            ),
         )
 
-    def _find(self, value: str, kinds: tuple[str, ...], listed: list[Area]) -> Area | None:
+    def _find(self, value: str, kinds: tuple[str, ...], listed: list[Place]) -> Place | None:
         if not value.isdigit():
             return None
         for area in listed:
@@ -119,13 +146,12 @@ class Choices:
                 return area
         key = f"{value}:{kinds}"
         if key not in self._extra_areas:
-            self._extra_areas[key] = (
-                Area.objects.filter(self._scope_areas(), pk=int(value), kind__in=kinds)
-                .only("pk", "name", "kind", "path", "depth")
-                .first()
+            found = (
+                _places(Area.objects.filter(self._scope_areas(), pk=int(value), kind__in=kinds))
                 if self.scope.is_territorial
-                else None
+                else []
             )
+            self._extra_areas[key] = found[0] if found else None
         return self._extra_areas[key]
 
     def area_path(self, value: str) -> str | None:
@@ -133,7 +159,7 @@ class Choices:
         return area.path if area else None
 
     @cached_property
-    def grid_root(self) -> Area | None | str:
+    def grid_root(self) -> Place | None | str:
         """Where the grid drop-down lists grids from: the chosen street or community, or the
         scope when it is one community (or grid); "" when the scope is too large to list."""
         if self.chosen_area:
@@ -146,17 +172,16 @@ class Choices:
         return ""
 
     @cached_property
-    def grids(self) -> list[Area]:
+    def grids(self) -> list[Place]:
         root = self.grid_root
         if root == "" or not self.scope.is_territorial:
             return []
         q = self._scope_areas()
-        if isinstance(root, Area):
+        if isinstance(root, Place):
             q &= Q(path__startswith=root.path)
-        return list(
-            Area.objects.filter(q, kind="grid")
-            .order_by("path")
-            .only("pk", "name", "kind", "path", "depth")[:MAX_GRIDS]
+        return self._memo(
+            f"grids:{root.path if isinstance(root, Place) else ''}",
+            lambda: _places(Area.objects.filter(q, kind="grid").order_by("path")[:MAX_GRIDS]),
         )
 
     def grid_path(self, value: str) -> str | None:
@@ -165,9 +190,10 @@ class Choices:
 
     # --- handling units ----------------------------------------------------------------------
     @cached_property
-    def departments(self) -> list[Department]:
-        """The departments that may handle the scope's cases: those of the districts above or
-        inside it (a street's cases go to its district's bureaus), or the handler's own."""
+    def departments(self) -> list[tuple[int, str]]:
+        """The departments that may handle the scope's cases (id, name): those of the
+        districts above or inside it (a street's cases go to its district's bureaus), or the
+        handler's own."""
         scope = self.scope
         if scope.is_superuser:
             q = Q()
@@ -176,11 +202,16 @@ class Choices:
             above = {p[:i] for p in scope.area_paths for i in range(step, len(p) + 1, step)}
             q = Q(pk__in=scope.department_ids) | Q(area__path__in=sorted(above))
             q |= scope.area_q("area")
-        return list(Department.objects.filter(q).order_by("name").only("pk", "name")[:300])
+        return self._memo(
+            "departments",
+            lambda: list(
+                Department.objects.filter(q).order_by("name").values_list("pk", "name")[:300]
+            ),
+        )
 
     @property
     def units(self) -> list[tuple[str, str]]:
-        out = [(f"d{d.pk}", d.name) for d in self.departments]
+        out = [(f"d{pk}", name) for pk, name in self.departments]
         out += [(f"a{a.pk}", a.name) for a in self.places if a.kind != "district"]
         return out
 
@@ -189,7 +220,7 @@ class Choices:
         if not pk.isdigit():
             return None
         if kind == "d":
-            if any(d.pk == int(pk) for d in self.departments):
+            if any(d == int(pk) for d, _name in self.departments):
                 return Q(handling_department_id=int(pk))
             return None
         if kind == "a":

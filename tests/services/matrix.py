@@ -9,6 +9,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from services import actions
+from services.desk import options
 from services.actions import Intake
 from services.models import Case, Category, ExtensionRequest, PatrolLog, RoutingRule
 from tests.matrix import Place, register, register_page
@@ -48,6 +49,7 @@ def _desk_pages(client, role, seen) -> None:
     """The 12345 desk (services.desk) for each role: the list (plain and searched by number),
     the counts, the Excel export and bulk dispatch show and act on exactly the cases the role
     sees; the admin's case URLs lead there, or 404. The matrix's cases are new (submitted)."""
+    options.clear()  # each test's territory reuses the paths of the last one, not its ids
     list_page = client.get(reverse("desk:cases"), {"per": 200})
     if list_page.status_code != 200:  # not staff: no desk at all (404, or the login page)
         assert list_page.status_code in (302, 404), (role, list_page.status_code)
@@ -57,14 +59,14 @@ def _desk_pages(client, role, seen) -> None:
             client.post(reverse("desk:bulk-dispatch"), {"case": [case.pk]})
             assert Case.objects.get(pk=case.pk).state == "submitted", role
         return
-    listed = {row["number"] for row in list_page.context["rows"]}
+    listed = {row["number"] for row in list_page.context["page_cases"]}
     sheet = client.get(reverse("desk:export"))
     exported = {row[0] for row in list(load_workbook(io.BytesIO(sheet.content)).active.values)[1:]}
     tiles = {t.key: t.count for t in client.get(reverse("desk:home")).context["tiles"]}
     for case, visible in seen:
         assert (case.number in listed) == visible, (role, case.number, "list")
         assert (case.number in exported) == visible, (role, case.number, "export")
-        found = client.get(reverse("desk:cases"), {"q": case.number}).context["rows"]
+        found = client.get(reverse("desk:cases"), {"q": case.number}).context["page_cases"]
         assert bool(found) == visible, (role, case.number, "search")
         status = client.get(reverse("admin:services_case_change", args=[case.pk])).status_code
         assert status in ((302,) if visible else (302, 404)), (role, status)

@@ -1,9 +1,9 @@
-"""Keying in a case at the desk (/desk/new/) and the one rule behind every intake: which
-channel and flags each role may set (forged fields refused by name, in the form and the API),
-the caller looked up by phone (masked, reveals logged), the place found in one box or on the
-map within the scope, duplicates with follow and merge, 即时办结, the caller becoming the
+"""Keying in a case at the desk (/desk/new/): who may use it, forged fields refused on the
+form, the caller looked up by phone (masked, reveals logged), the place found in one box or on
+the map within the scope, duplicates with follow and merge, 即时办结, the caller becoming the
 reporter (now, or at their phone login), the SMS with the number, idempotent and stale
-submissions, and the queries each page takes."""
+submissions, bad input, and the queries each page takes. The rule itself (every role, the
+API): test_intake_rights.py; the form with its script in Chromium: test_desk_intake_browser.py."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ import re
 
 import pytest
 from django.urls import reverse
-from rest_framework.test import APIClient
 
 from grids.models import AccessLog
 from portal import accounts
@@ -85,125 +84,6 @@ def desk_form(client, desk, **extra) -> dict:
 
 def errors_in(response) -> str:
     return " ".join(re.findall(r'class="error"[^>]*>([^<]+)<', response.content.decode()))
-
-
-# --- the rule: channels and flags per role ---------------------------------------------------------
-
-RIGHTS = {
-    "anonymous": ("resident_web",),
-    "resident_a": ("resident_web",),
-    "unit_a": ("unit", "resident_web"),
-    "dept": ("resident_web",),
-    "grid_a": ("grid_worker", "resident_web"),
-    "community_a": ("hotline", "window", "unit", "grid_worker", "resident_web"),
-    "street": ("hotline", "window", "unit", "resident_web"),
-    "district": ("hotline", "window", "unit", "resident_web"),
-    "superuser": ("hotline", "window", "unit", "grid_worker", "resident_web"),
-}
-ALL_CHANNELS = ("resident_web", "grid_worker", "hotline", "unit", "kiosk", "window")
-
-
-@pytest.mark.parametrize("role", RIGHTS)
-def test_each_role_files_on_its_own_channels_and_no_other(desk, role):
-    actor = desk.user(role)
-    assert actions.intake_rights(actor).channels == RIGHTS[role]
-    for channel in ALL_CHANNELS:
-        intake = Intake(
-            case_type="help",
-            category=desk.potholes,
-            description="路灯坏了",
-            place=desk.t.a.buildings[0],
-            channel=channel,
-            reporter_phone=CALLER_PHONE,
-        )
-        if channel in RIGHTS[role]:
-            case = actions.submit_case(intake, actor=actor)
-            assert case.channel == channel
-        else:
-            with pytest.raises(actions.intake.ValidationError) as exc:
-                actions.submit_case(intake, actor=actor)
-            assert set(exc.value.message_dict) == {"channel"}, (role, channel)
-    # Without a channel the actor's own is used.
-    case = desk.file(actor=actor, reporter_phone=CALLER_PHONE)
-    assert case.channel == RIGHTS[role][0]
-
-
-def test_a_kiosk_account_files_as_kiosk_only_and_needs_a_phone(desk, settings):
-    from tests.territory import make_user
-
-    kiosk = make_user("kiosk-lobby")
-    settings.LINLI = {**settings.LINLI, "KIOSK_USERS": ["kiosk-lobby"]}
-    assert actions.intake_rights(kiosk).channels == ("kiosk",)
-    with pytest.raises(actions.intake.ValidationError) as exc:
-        desk.file(actor=kiosk)
-    assert set(exc.value.message_dict) == {"reporter_phone"}
-    case = desk.file(actor=kiosk, reporter_phone=desk.user("resident_a").phone)
-    # The machine is never the reporter; the account behind the number is.
-    assert case.channel == "kiosk" and case.reporter == desk.user("resident_a")
-    with pytest.raises(actions.intake.ValidationError) as exc:
-        desk.file(actor=kiosk, channel="resident_web", reporter_phone=CALLER_PHONE)
-    assert "channel" in exc.value.message_dict
-    # Nobody else files as a kiosk, the superuser included.
-    with pytest.raises(actions.intake.ValidationError):
-        desk.file(actor=desk.user("superuser"), channel="kiosk")
-
-
-@pytest.mark.parametrize(
-    "forged",
-    [
-        {"channel": "grid_worker"},
-        {"channel": "hotline"},
-        {"channel": "kiosk"},
-        {"urgency": "critical"},
-        {"case_type": "emergency"},
-        {"raised_before_complaint": True},
-        {"handled_on_spot": True, "result": "已处理"},
-    ],
-    ids=lambda f: next(iter(f)) + "=" + str(next(iter(f.values()))),
-)
-def test_the_api_refuses_what_a_resident_may_not_set_naming_the_field(desk, forged):
-    api = APIClient(HTTP_ACCEPT_LANGUAGE="en")
-    api.force_authenticate(desk.user("resident_a"))
-    base = {
-        "case_type": "help",
-        "category": desk.potholes.pk,
-        "description": "楼道灯坏了",
-        "place": desk.t.a.buildings[0].pk,
-    }
-    r = api.post(CASES_API, {**base, **forged}, format="json")
-    assert r.status_code == 400, r.content
-    assert set(r.json()) == {next(iter(forged))}, r.json()
-    assert not Case.objects.exists()
-    # The same request without the forged field is accepted as the resident's own.
-    r = api.post(CASES_API, base, format="json")
-    assert r.status_code == 201 and r.json()["channel"] == "resident_web"
-    case = Case.objects.get()
-    assert case.reporter == desk.user("resident_a") and case.urgency == "normal"
-
-
-def test_staff_set_urgency_and_未诉先办_only_where_the_rule_allows(desk):
-    api = APIClient(HTTP_ACCEPT_LANGUAGE="zh-hans")
-    api.force_authenticate(desk.user("community_a"))
-    body = {
-        "case_type": "help",
-        "category": desk.potholes.pk,
-        "description": "井盖松动",
-        "place": desk.t.a.buildings[0].pk,
-    }
-    r = api.post(CASES_API, {**body, "channel": "hotline", "urgency": "urgent"}, format="json")
-    assert r.status_code == 201 and r.json()["urgency"] == "urgent"
-    # A hotline call is a complaint already: never 未诉先办 (Chinese message, naming the field).
-    r = api.post(
-        CASES_API, {**body, "channel": "hotline", "raised_before_complaint": True}, format="json"
-    )
-    assert r.status_code == 400 and "未诉先办" in r.json()["raised_before_complaint"][0]
-    r = api.post(
-        CASES_API,
-        {**body, "channel": "grid_worker", "raised_before_complaint": True},
-        format="json",
-    )
-    assert r.status_code == 201
-    assert Case.objects.filter(raised_before_complaint=True, channel="grid_worker").count() == 1
 
 
 def test_the_desk_form_refuses_forged_fields_and_saves_nothing(staff, desk):
@@ -661,97 +541,39 @@ def test_a_grid_workers_own_finds_are_not_claimed_by_their_phone(desk):
 # --- queries -------------------------------------------------------------------------------------
 
 
-def test_the_form_page_takes_a_fixed_number_of_queries(staff, desk, django_assert_num_queries):
+# Each count may be one more when another test running beside these changed roles meanwhile:
+# the shared scope (grids.scope) is then read afresh, once.
+SCOPE_REREAD = 1
+
+
+def test_the_form_page_takes_a_fixed_number_of_queries(staff, desk, django_assert_max_num_queries):
     staff.get(NEW)  # warm the shared caches (scope, category order)
     # The user, the categories.
-    with django_assert_num_queries(2):
+    with django_assert_max_num_queries(2 + SCOPE_REREAD):
         assert staff.get(NEW).status_code == 200
 
 
-def test_the_caller_lookup_takes_a_fixed_number_of_queries(staff, desk, django_assert_num_queries):
+def test_the_caller_lookup_takes_a_fixed_number_of_queries(
+    staff, desk, django_assert_max_num_queries
+):
     resident = _resident(desk)
-    for _ in range(3):
-        desk.file(actor=desk.user("community_a"), channel="hotline", reporter_phone=resident.phone)
     staff.get(CALLER, {"phone": resident.phone})
-    # The user; the residents with the number, their buildings' names, their households'
-    # members; the account with the number; the cases (and the scope's own-cases check).
-    with django_assert_num_queries(7):
-        assert staff.get(CALLER, {"phone": resident.phone}).status_code == 200
+    for cases in (1, 6):
+        while Case.objects.count() < cases:
+            desk.file(
+                actor=desk.user("community_a"), channel="hotline", reporter_phone=resident.phone
+            )
+        # The user; the residents with the number, their buildings' names, their households'
+        # members; the account with the number; the cases (and the scope's own-cases check).
+        with django_assert_max_num_queries(7 + SCOPE_REREAD):
+            assert staff.get(CALLER, {"phone": resident.phone}).status_code == 200
 
 
-def test_the_place_search_takes_a_fixed_number_of_queries(staff, desk, django_assert_num_queries):
+def test_the_place_search_takes_a_fixed_number_of_queries(
+    staff, desk, django_assert_max_num_queries
+):
     staff.get(PLACES, {"q": "1号楼"})
     # The user; names holding the query; containers the query starts with; what follows
     # inside them; the names above the hits.
-    with django_assert_num_queries(5):
+    with django_assert_max_num_queries(5 + SCOPE_REREAD):
         assert staff.get(PLACES, {"q": "甲小区11号楼"}).json()["results"]
-
-
-# --- in the browser --------------------------------------------------------------------------------
-
-
-@pytest.mark.browser
-def test_keying_in_a_call_in_chromium(chromium, live_server, transactional_territory, tmp_path):
-    """The form with its script at a desk's 1440×900: the caller comes up as the phone is
-    typed, the place is found as it is typed, the duplicate shows once place and category are
-    known, a click on the map keeps the point, and the save lands on the confirmation."""
-    import os
-    import tempfile
-    from pathlib import Path
-
-    from grids import actions as grid_actions
-    from tests.services.conftest import build_desk
-    from tests.territory import PASSWORD
-
-    desk = build_desk(transactional_territory)
-    a0 = desk.t.a.buildings[0]
-    grid_actions.update_area(a0, actor=desk.user("superuser"), lat=24.9, lng=118.6)
-    resident = desk.user("resident_a")
-    earlier = desk.file(
-        actor=desk.user("community_a"), channel="hotline", reporter_phone=resident.phone
-    )
-    shots = (
-        Path(__file__).resolve().parents[2] / "docs" / "guides" / "img"
-        if os.environ.get("LINLI_GUIDE_SCREENSHOTS") == "1"
-        else Path(tempfile.gettempdir()) / "linli-screenshots"
-    )
-    shots.mkdir(parents=True, exist_ok=True)
-    context = chromium.new_context(
-        viewport={"width": 1440, "height": 900}, locale="zh-CN", base_url=live_server.url
-    )
-    page = context.new_page()
-    page.set_default_timeout(15000)
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    try:
-        page.goto("/accounts/login/")
-        page.fill("input[name=username]", "community_a")
-        page.fill("input[name=password]", PASSWORD)
-        page.click("main button[type=submit]")
-        page.goto("/desk/new/")
-        page.check("input[name=channel][value=window]")
-        page.fill("input[name=phone]", resident.phone)
-        page.press("input[name=phone]", "Enter")
-        page.wait_for_selector("[data-caller-card]")
-        assert earlier.number in page.inner_text("[data-caller]")
-        page.fill("input[name=q]", "甲小区1 1号楼")
-        page.click(".place-options button >> nth=0")
-        assert page.input_value("[data-place-chosen] input[name=place]") == str(a0.pk)
-        page.select_option("select[name=category]", str(desk.potholes.pk))
-        page.wait_for_selector(f"[data-duplicates] >> text={earlier.number}")
-        page.click(".map-pick summary")
-        page.locator(".place-map").click(position={"x": 200, "y": 150})
-        page.wait_for_function("document.querySelector('input[name=lat]').value !== ''")
-        page.wait_for_selector("[data-place-chosen] .chosen")
-        page.fill("textarea[name=description]", "楼道灯坏了三天，老人晚上下楼不方便")
-        page.screenshot(path=str(shots / "desk-intake.png"), full_page=True)
-        page.click("[data-save]")
-        page.wait_for_selector(".intake-done")
-        page.screenshot(path=str(shots / "desk-intake-done.png"), full_page=True)
-        case = Case.objects.exclude(pk=earlier.pk).get()
-        assert case.number in page.inner_text(".receipt")
-        assert (case.channel, case.reporter_id, case.place_id) == ("window", resident.pk, a0.pk)
-        assert case.lat is not None and case.lng is not None
-    finally:
-        context.close()
-    assert errors == []

@@ -39,7 +39,7 @@ def login(client, desk, key):
 
 def listed(response) -> list[str]:
     assert response.status_code == 200, response.status_code
-    return [row["number"] for row in response.context["rows"]]
+    return [row["number"] for row in response.context["page_cases"]]
 
 
 def numbers(client, **params) -> set[str]:
@@ -216,21 +216,33 @@ def test_filters(client, desk):
     # Grids are listed for the chosen community (a street's grids would be hundreds).
     page = client.get(reverse(LIST), {"area": area})
     grids = next(f for f in page.context["selects"] if f["name"] == "grid")
-    assert {label for _v, label, _s in grids["options"]} >= {desk.t.a.grids[0].name}
-    assert desk.t.b.grids[0].name not in {label for _v, label, _s in grids["options"]}
+    assert f'<option value="{desk.t.a.grids[0].pk}">{desk.t.a.grids[0].name}</option>' in (
+        grids["options"]
+    )
+    assert desk.t.b.grids[0].name not in grids["options"]
+    chosen = f'<option value="{area}" selected>{desk.t.a.community.name}</option>'
+    assert chosen in page.content.decode()
 
 
 def test_rows_wear_the_badges_of_the_rules(client, desk):
     c = make_day(desk)
     login(client, desk, "community_a")
-    rows = {r["number"]: r for r in client.get(reverse(LIST), {"per": 200}).context["rows"]}
-    assert rows[c["red"].number]["flag"] == "red" and not rows[c["red"].number]["overdue"]
-    assert rows[c["overdue"].number]["flag"] == "red" and rows[c["overdue"].number]["overdue"]
-    assert rows[c["yellow"].number]["flag"] == "yellow"
-    assert rows[c["dispatched"].number]["flag"] == ""
-    assert [n for n, r in rows.items() if r["dispatchable"]] == sorted(
-        [c["hotline"].number, c["new"].number], reverse=True
-    )
+    response = client.get(reverse(LIST), {"per": 200})
+    rows = {r["number"]: r for r in response.context["page_cases"]}
+    assert rows[c["red"].number]["red"] and not rows[c["red"].number]["overdue"]
+    assert rows[c["overdue"].number]["red"] and rows[c["overdue"].number]["overdue"]
+    assert rows[c["yellow"].number]["yellow"] and not rows[c["yellow"].number]["red"]
+    assert not any(rows[c["dispatched"].number][f] for f in ("red", "yellow", "overdue"))
+    html = response.content.decode()
+    assert html.count('<span class="badge red">red</span>') == 2
+    assert html.count('<span class="badge yellow">yellow</span>') == 1
+    # Only cases waiting for dispatch can be ticked.
+    ticks = [pk for pk in (x.pk for x in c.values()) if f'name="case" value="{pk}"' in html]
+    assert sorted(ticks) == sorted([c["new"].pk, c["hotline"].pk])
+    # Every value is escaped.
+    odd = desk.file(description='<script>alert("x")</script>')
+    html = client.get(reverse(LIST)).content.decode()
+    assert "<script>alert" not in html and "&lt;script&gt;alert" in html and odd.number in html
 
 
 def test_word_search_goes_through_the_pairs_index(client, desk):
