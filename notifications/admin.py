@@ -57,4 +57,4 @@ class NotificationOutboxAdmin(WritePathMixin, admin.ModelAdmin):
     def send_again(self, request, queryset):
         ids = list(queryset.filter(status=OutboxStatus.FAILED).values_list("pk", flat=True))
         count = actions.retry_failed(ids)
-        messages.success(request, _("%(count)d messages queued again.") % {"count": count})
+        messages.success(request, _("Messages queued again: %(count)d.") % {"count": count})

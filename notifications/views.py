@@ -11,7 +11,6 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from notifications import actions
@@ -71,15 +70,7 @@ def open_notification(request, pk: int):
 def read_all(request):
     count = actions.mark_all_read(request.user)
     if count:
-        messages.success(
-            request,
-            ngettext(
-                "%(count)d notification marked as read.",
-                "%(count)d notifications marked as read.",
-                count,
-            )
-            % {"count": count},
-        )
+        messages.success(request, _("Marked as read: %(count)d.") % {"count": count})
     else:
         messages.info(request, _("Nothing was unread."))
     return redirect("notifications:inbox")

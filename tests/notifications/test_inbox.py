@@ -111,7 +111,7 @@ def test_mark_all_read_is_a_post_that_says_what_it_did(client, territory):
     assert client.get(f"{INBOX}read-all/").status_code == 405
     response = client.post(f"{INBOX}read-all/", follow=True)
     assert response.redirect_chain == [(INBOX, 302)]
-    assert "3 notifications marked as read." in response.content.decode()
+    assert "Marked as read: 3." in response.content.decode()
     assert not Notification.objects.filter(recipient=user, read_at=None).exists()
     other.refresh_from_db()
     assert other.read_at is None
