@@ -53,7 +53,7 @@ class PreferenceForm(forms.Form):
                 required=False,
                 widget=forms.CheckboxSelectMultiple,
                 initial=[c for c in offered if c in self.current[group.code] | group.required],
-                help_text=", ".join(str(k.label) for k in kinds.kinds_of(group.code)),
+                help_text=" · ".join(str(k.label) for k in kinds.kinds_of(group.code)),
             )
             field.required_channels = sorted(group.required & set(offered))  # type: ignore[attr-defined]
             self.fields[group.code] = field
