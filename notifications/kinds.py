@@ -68,7 +68,8 @@ KINDS: dict[str, Kind] = {
         Kind("remind", _("Reminder (催办)"), CASE_WORK.code, _ALL),
         Kind("supervise", _("Supervision (督办)"), CASE_WORK.code, _ALL),
         # 12345 case engine: the people who raised or follow a case
-        Kind("received", _("Request received"), MY_CASES.code, (INBOX, SMS)),
+        Kind("case_received", _("Request received"), MY_CASES.code, (INBOX, SMS)),
+        Kind("case_followed", _("Following an open request"), MY_CASES.code, (INBOX, SMS)),
         Kind("resolved", _("Request resolved"), MY_CASES.code, _ALL),
         Kind("merged", _("Request merged"), MY_CASES.code, _QUIET),
         Kind("not_accepted", _("Request not accepted"), MY_CASES.code, _ALL),

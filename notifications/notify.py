@@ -362,17 +362,30 @@ def queue(
     )
 
 
+def can_text() -> bool:
+    """Can an SMS be sent at all: a gateway configured (SMS_URL), or a fake registered in
+    its place. Texts to a phone with no account go by this, not by NOTIFY_CHANNELS (which is
+    what the site's notices to its users go out on), as one-time login codes do."""
+    sms = _CHANNELS.get(kinds.SMS)
+    if sms is None:
+        return False
+    if isinstance(sms, HttpJsonChannel):
+        return bool(settings.LINLI.get(sms.url_setting))
+    return True
+
+
 def queue_to_phone(
     *, phone: str, kind: str, title: str, body: str = "", case=None, link: str = ""
 ) -> bool:
-    """An SMS to a phone number with no account (a hotline caller): sent at once, not held
-    (it answers something they just did). Returns False when SMS is off or there is no
-    number."""
+    """An SMS to a phone number that may have no account behind it (the tracking number for
+    a caller a desk operator filed for), sent on commit, not held for quiet hours (it answers
+    something they just did). False, and nothing queued, without a number or without an SMS
+    gateway to send it."""
     from notifications import actions
 
     kinds.get(kind)  # a known kind, like every other message
     phone = (phone or "").strip()[:200]
-    if not phone or kinds.SMS not in enabled_channels():
+    if not phone or not can_text():
         return False
     case_id = getattr(case, "pk", case)
     row = (kinds.SMS, None, phone, case_id, kind, str(title)[:200], str(body), link)

@@ -22,6 +22,7 @@ from django.contrib.auth import get_user_model, login
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
+from django.dispatch import Signal
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -29,6 +30,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from portal import http, ratelimit
+from portal.landing import landing_url
 
 logger = logging.getLogger("linli.sms")
 
@@ -45,6 +47,12 @@ def clean_phone(value: str) -> str:
     if not PHONE_RE.match(digits):
         raise forms.ValidationError(_("Enter an 11-digit mobile number."))
     return digits
+
+
+# Sent after a phone-code login: the user has just proven `phone` is theirs (services claims
+# the cases filed for that number). The number is also kept in the session under this key.
+phone_verified = Signal()
+VERIFIED_PHONE_KEY = "linli_verified_phone"
 
 
 # --- SMS ---------------------------------------------------------------------------------------
@@ -188,9 +196,11 @@ class PhoneLoginForm(forms.Form):
 
 
 def _next(request) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or "/cases/"
+    """The page asked for (a safe `next`), or "" when none was: the login then lands the user
+    by portal.landing (residents on /cases/, staff on the desk)."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
     if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
-        return "/cases/"
+        return ""
     return target
 
 
@@ -210,7 +220,10 @@ def phone_login(request):
                 form.add_error("phone", exc)
         else:
             login(request, form.user, backend="django.contrib.auth.backends.ModelBackend")
-            return redirect(_next(request))
+            phone = form.cleaned_data["phone"]
+            request.session[VERIFIED_PHONE_KEY] = phone
+            phone_verified.send(sender=PhoneLoginForm, user=form.user, phone=phone)
+            return redirect(_next(request) or landing_url(form.user, "/cases/"))
     status = 400 if request.method == "POST" and form.errors else 200
     return render(
         request,

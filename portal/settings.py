@@ -278,6 +278,13 @@ LINLI = {
     "NOTIFY_QUIET_HOURS": env.str("LINLI_NOTIFY_QUIET_HOURS", default="22:00-07:00"),
     "SITE_URL": env.str("LINLI_SITE_URL", default=""),
     "SITE_NAME": env.str("LINLI_SITE_NAME", default="邻里"),
+    # The desk's maps (static/desk/map.js): a WGS-84 XYZ tile URL ({z}/{x}/{y}, {s}); empty =
+    # no tiles (a plain grid; picking a point still works). See docs/configuration.md.
+    "MAP_TILES_URL": env.str("LINLI_MAP_TILES_URL", default=""),
+    "MAP_TILES_ATTRIBUTION": env.str("LINLI_MAP_TILES_ATTRIBUTION", default=""),
+    "MAP_CENTER": env.list("LINLI_MAP_CENTER", cast=float, default=[24.91, 118.59]),
+    # Self-service machines: the accounts (usernames) that file as "kiosk" and nothing else.
+    "KIOSK_USERS": env.list("LINLI_KIOSK_USERS", default=[]),
 }
 
 LOGGING = {

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from portal import views
+from portal.landing import LoginView
 
 admin.site.site_header = _("Linli community portal administration")
 admin.site.site_title = _("Linli admin")
@@ -27,7 +28,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("elder-mode/", views.toggle_elder_mode, name="elder-mode"),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/login/", LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("api/", include(api_patterns)),

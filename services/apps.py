@@ -15,12 +15,22 @@ def _limits_changed(**kwargs) -> None:
     actions.clear_limits_cache()
 
 
+def _phone_verified(*, user, phone: str, **kwargs) -> None:
+    from services import actions
+
+    actions.claim_cases_by_phone(user, phone)
+
+
 class ServicesConfig(AppConfig):
     name = "services"
     verbose_name = _("12345 cases")
 
     def ready(self) -> None:
+        from portal.accounts import phone_verified
         from services.models import Category, Holiday, TimeLimit
+
+        # A phone proven by a code collects the cases filed for it (a hotline call, say).
+        phone_verified.connect(_phone_verified, dispatch_uid="services_claim_by_phone")
 
         # A staff edit of the holiday table is seen at once in this process (others within
         # the calendar's one-minute cache).

@@ -19,6 +19,7 @@ class Channel(models.TextChoices):
     HOTLINE = "hotline", _("12345 hotline")
     UNIT = "unit", _("co-building unit")
     KIOSK = "kiosk", _("self-service machine")
+    WINDOW = "window", _("walk-in at the centre window")  # 窗口来访
 
 
 class Urgency(models.TextChoices):
@@ -148,4 +149,5 @@ class ExtensionStatus(models.TextChoices):
 
 class PhotoKind(models.TextChoices):
     INTAKE = "intake", _("reported")
+    PROGRESS = "progress", _("progress")  # taken while the work goes on (add_progress)
     RESULT = "result", _("result")

@@ -246,7 +246,7 @@ class RoleAssignmentAdmin(ScopedAdmin):
 class AccessLogAdmin(ScopedAdmin):
     """Read-only: the database refuses changes anyway (an append-only trigger)."""
 
-    list_display = ("at", "viewer_name", "resident_name", "field", "reason")
+    list_display = ("at", "viewer_name", "resident_name", "record", "field", "reason")
     list_filter = ("field", subtree_filter("area"))
     search_fields = ("viewer_name", "resident_name", "reason")
     date_hierarchy = "at"

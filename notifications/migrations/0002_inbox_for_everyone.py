@@ -92,7 +92,7 @@ def follow_content_types(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("notifications", "0001_initial"),
-        ("services", "0009_notifications_move_out"),
+        ("services", "0012_notifications_move_out"),
         ("contenttypes", "0002_remove_content_type_name"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

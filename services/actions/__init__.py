@@ -48,7 +48,22 @@ from services.actions.handling import (
     sign_for,
     start,
 )
-from services.actions.intake import PLACE_KINDS, Intake, follow, next_number, submit_case
+from services.actions.intake import (
+    DESK_CHANNELS,
+    PLACE_KINDS,
+    Intake,
+    IntakeRights,
+    answer_at_once,
+    claim_cases_by_phone,
+    file_and_merge,
+    follow,
+    intake_rights,
+    is_kiosk,
+    next_number,
+    normalise_phone,
+    reporter_for_phone,
+    submit_case,
+)
 from services.actions.review import archive, callback, merge, not_accepted, set_malicious
 from services.actions.supervision import (
     TIMER_FIELDS,
@@ -85,6 +100,15 @@ __all__ = [
     "Intake",
     "submit_case",
     "follow",
+    "DESK_CHANNELS",
+    "IntakeRights",
+    "intake_rights",
+    "is_kiosk",
+    "normalise_phone",
+    "reporter_for_phone",
+    "answer_at_once",
+    "file_and_merge",
+    "claim_cases_by_phone",
     "log_patrol",
     "record_city_update",
     "requeue_city_events",

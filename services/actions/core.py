@@ -199,8 +199,13 @@ def _is_handler(actor, case: Case) -> bool:
     if case.handling_department_id and case.handling_department_id in scope.department_ids:
         return True
     if case.handling_area_id and case.level == Level.GRID:
-        area_path = Area.objects.filter(pk=case.handling_area_id).values_list("path", flat=True)
-        path = area_path.first() or ""
+        # A page that read the case with its handling area (the desk's case page asks this
+        # for every button) needs no second read; a locked row has only the id.
+        if Case.handling_area.is_cached(case):
+            path = case.handling_area.path if case.handling_area else ""
+        else:
+            area_path = Area.objects.filter(pk=case.handling_area_id).values_list("path", flat=True)
+            path = area_path.first() or ""
         return any(path.startswith(p) for p in scope.paths_by_role.get(Role.GRID_WORKER, ()))
     return False
 

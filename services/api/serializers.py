@@ -162,13 +162,23 @@ class CaseDetailSerializer(CaseSerializer):
 
 
 class IntakeSerializer(serializers.Serializer):
-    """A new case. Files go in the multipart field `photos` (up to 9)."""
+    """A new case. Files go in the multipart field `photos` (up to 9).
+
+    `channel`, `urgency`, `case_type` "emergency", `raised_before_complaint` and
+    `handled_on_spot` are checked against what the caller's role may set
+    (services.actions.intake_rights): a value they may not set is a 400 naming the field,
+    never silently replaced. Without `channel` the caller's own is used."""
 
     case_type = serializers.ChoiceField(choices=CaseType.choices)
     category = serializers.IntegerField()
     description = serializers.CharField(max_length=4000)
     place = serializers.IntegerField(help_text="A grid, estate or building (grids area id).")
-    channel = serializers.ChoiceField(choices=Channel.choices, default=Channel.RESIDENT_WEB)
+    channel = serializers.ChoiceField(
+        choices=Channel.choices,
+        required=False,
+        default="",
+        help_text="How the case came in; default: the caller's own (residents: resident_web).",
+    )
     lat = serializers.FloatField(required=False, allow_null=True, min_value=-90, max_value=90)
     lng = serializers.FloatField(required=False, allow_null=True, min_value=-180, max_value=180)
     address = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")

@@ -25,9 +25,9 @@ from services import actions, kpis, transitions
 from services.actions import Intake
 from services.api import serializers as s
 from services.calendar import TZ
-from services.inbox import as_case_number
 from services.models import Case, CaseEvent, Category, RoutingRule
 from services.models.catalogue import check_rule_area
+from services.search import as_case_number
 
 
 class CatalogueViewSet(ScopedViewSetMixin, viewsets.ModelViewSet):

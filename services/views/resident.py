@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from grids.models import Area
 from grids.scope import get_visible_or_404
 from portal import ratelimit
+from portal.accounts import VERIFIED_PHONE_KEY
 from portal.idempotency import idempotent
 from services import actions
 from services.actions import Intake
@@ -91,19 +92,39 @@ def file_case(request):
     return render(request, "services/file.html", {"form": form}, status=status)
 
 
-def _mine_q(user) -> Q:
-    return Q(reporter=user) | Q(pk__in=CaseFollower.objects.filter(user=user).values("case_id"))
+def verified_phone(request) -> str:
+    """The phone number this login has proven by a code (portal.accounts), else ""."""
+    phone = request.session.get(VERIFIED_PHONE_KEY, "")
+    return phone if phone and phone == request.user.phone else ""
+
+
+def _mine_q(user, phone: str = "") -> Q:
+    q = Q(reporter=user) | Q(pk__in=CaseFollower.objects.filter(user=user).values("case_id"))
+    if phone:
+        # Filed for this number after the login claimed the earlier ones (an anonymous report,
+        # say); not what the user keyed in for others themselves.
+        q |= Q(reporter__isnull=True, reporter_phone=phone) & ~Q(received_by=user)
+    return q
 
 
 @login_required(login_url="services:login")
 def mine(request):
-    """My cases: the ones I reported or follow, newest first (a fixed number of queries)."""
+    """My cases: the ones I reported or follow, and those filed for my phone number once a
+    code proved it is mine; newest first (a fixed number of queries)."""
     qs = (
-        Case.objects.filter(_mine_q(request.user))
+        Case.objects.filter(_mine_q(request.user, verified_phone(request)))
         .select_related("category", "place", "handling_area", "handling_department")
         .order_by("-created_at")
     )
     page = Paginator(qs, 20).get_page(request.GET.get("page"))
+    for case in page:
+        # A case not yet claimed opens through its tracking link (the case page is the
+        # reporter's); the next code login claims it.
+        case.url = (
+            reverse("services:track", kwargs={"token": tracking_link_token(case)})
+            if case.reporter_id is None
+            else reverse("services:case", kwargs={"number": case.number})
+        )
     return render(request, "services/mine.html", {"page": page})
 
 

@@ -9,9 +9,10 @@ from django.urls import NoReverseMatch, reverse
 
 from grids.scope import may
 from portal.write_path import written_by
-from tests.matrix import ROLES_A, changed_form_data, load, place, row, unregistered
+from tests.matrix import ROLES_A, changed_form_data, load, load_pages, place, row, unregistered
 
 ENTRIES = load()
+PAGES = load_pages()
 FORBIDDEN_OR_MISSING = {403, 404}
 
 
@@ -98,6 +99,34 @@ def test_no_role_reads_or_writes_across_the_siblings(client, territory, entry, r
             assert (obj_b0.pk in listed) == sees_b, (entry.name, role)
             assert (obj_a0.pk in listed) == sees_a, (entry.name, role)
 
+    if entry.check_pages:
+        entry.check_pages(client, role, [(obj_a0, sees_a), (obj_a1, sees_a1), (obj_b0, sees_b)])
+    if entry.pages or entry.posts:
+        _pages(client, entry, role, user, ((obj_a0, sees_a), (obj_a1, sees_a1), (obj_b0, sees_b)))
+
+
+def _pages(client, entry, role, user, objects) -> None:
+    """The entry's own pages and POSTs (tests/matrix.py: `pages`, `posts`)."""
+    base_role = role.removesuffix("_a")
+    served = entry.page_roles is None or base_role in entry.page_roles
+    for obj, visible in objects:
+        for url_of in entry.pages:
+            status = client.get(url_of(obj)).status_code
+            if user is None:
+                assert status == 302, (entry.name, role, url_of(obj), status)
+            elif visible and served:
+                assert status == 200, (entry.name, role, url_of(obj), status)
+            else:
+                assert status == 404, (entry.name, role, url_of(obj), status)
+        if visible:
+            continue
+        for url_of in entry.posts:
+            before = row(obj)
+            status = client.post(url_of(obj), {"reason": "矩阵", "note": "矩阵"}).status_code
+            expected = 302 if user is None else 404
+            assert status == expected, (entry.name, role, url_of(obj), status)
+            assert row(obj) == before, (entry.name, role, url_of(obj))
+
 
 def _refused(user, model, verb: str) -> bool:
     """Must the admin refuse this verb on an object the user sees? When the role may not use
@@ -136,3 +165,24 @@ CITY_WIDE = {"services.Category", "services.Holiday", "services.KpiConfig", "ser
 )
 def test_every_scoped_model_is_in_the_matrix(app_label):
     assert set(unregistered(app_label)) - CITY_WIDE == set()
+
+
+@pytest.mark.parametrize("page", PAGES, ids=[p.name for p in PAGES])
+@pytest.mark.parametrize("role", ROLES_A)
+def test_no_role_opens_a_page_across_the_siblings(client, territory, page, role):
+    a0, b0 = place(territory, "a", 0), place(territory, "b", 0)
+    url_a, url_b = page.url(a0), page.url(b0)
+    user = territory.user(role)
+    if user is not None:
+        client.force_login(user)
+    opens = role in ("superuser", "district", "street") or role.removesuffix("_a") in page.viewers
+    status = client.get(url_a).status_code
+    if opens:
+        assert status == 200, (page.name, role, status)
+    else:
+        assert status in FORBIDDEN_OR_MISSING | {302}, (page.name, role, status)
+    answer = client.get(url_b)
+    if not opens:
+        assert answer.status_code in FORBIDDEN_OR_MISSING | {302}, (page.name, role)
+    if page.secret is not None and role not in ("superuser", "district", "street"):
+        assert page.secret(b0) not in answer.content.decode(), (page.name, role)

@@ -10,7 +10,7 @@ from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
 BEFORE = [
-    ("services", "0008_routing_level_label"),
+    ("services", "0011_intake_channels"),
     ("centres", "0007_affairitem_area"),
     ("notifications", None),
 ]

@@ -164,11 +164,11 @@ def test_a_case_notice_links_staff_to_the_desk_and_residents_to_their_phone_page
     assert links == {staff.pk: f"/desk/c/{case.number}/", resident.pk: f"/cases/c/{case.number}/"}
 
 
-def test_queue_to_phone_texts_a_number_without_an_account(desk, channels):
+def test_queue_to_phone_texts_a_number_without_an_account(desk, channels, settings):
     fakes = channels("inbox", "sms")
     case = desk.file()
     assert notify.queue_to_phone(
-        phone=" 13700001234 ", kind="received", title="已受理", body=case.number, case=case
+        phone=" 13700001234 ", kind="case_received", title="已受理", body=case.number, case=case
     )
     row = NotificationOutbox.objects.get()
     assert (row.recipient_id, row.address, row.case_id, row.not_before) == (
@@ -179,11 +179,19 @@ def test_queue_to_phone_texts_a_number_without_an_account(desk, channels):
     )
     tasks.deliver_notifications([row.pk])
     assert fakes["sms"].sent == [(None, "13700001234", "已受理")]
-    assert not notify.queue_to_phone(phone="", kind="received", title="x")
-    channels("inbox")
-    assert not notify.queue_to_phone(phone="13700001234", kind="received", title="x")
+    assert not notify.queue_to_phone(phone="", kind="case_received", title="x")
     with pytest.raises(KeyError):
         notify.queue_to_phone(phone="13700001234", kind="nope", title="x")
+
+
+def test_queue_to_phone_needs_an_sms_gateway_not_the_notice_channels(territory, settings):
+    """A text to a caller goes whenever there is a gateway to send it, as login codes do;
+    the site's channel list is about notices to its users."""
+    settings.LINLI = {**settings.LINLI, "NOTIFY_CHANNELS": ["inbox"], "SMS_URL": ""}
+    assert not notify.queue_to_phone(phone="13700001234", kind="case_received", title="x")
+    settings.LINLI = {**settings.LINLI, "SMS_URL": "http://127.0.0.1:9/sms"}
+    assert notify.queue_to_phone(phone="13700001234", kind="case_received", title="x")
+    assert NotificationOutbox.objects.get().channel == "sms"
 
 
 @pytest.mark.parametrize("people", [3, 60])

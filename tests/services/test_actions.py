@@ -457,7 +457,7 @@ def test_deadlines_follow_the_time_limit_table(desk):
     case = desk.dispatched()
     assert case.resolve_due == calendar.add_working_days(case.dispatched_at, 3)
     # Emergencies: 2 hours round the clock to sign for, resolved the same day.
-    case = desk.dispatched(case_type="emergency")
+    case = desk.dispatched(case_type="emergency", actor=desk.user("community_a"))
     assert case.sign_due == case.dispatched_at + timedelta(hours=2)
     assert case.resolve_due == calendar.end_of_day(calendar.local(case.dispatched_at).date())
     # Consultation: 2 working days.

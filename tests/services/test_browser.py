@@ -274,35 +274,3 @@ def test_phone_code_login_in_the_browser(phone_page, live_server, transactional_
     page.wait_for_url("**/cases/mine/")
     resident = Resident.objects.get(user__phone="13912345678")
     assert resident.household == t.a.households[0] and not resident.verified
-
-
-def test_staff_run_an_action_from_the_case_page(chromium, live_server, transactional_territory):
-    """The case page's action forms submit themselves in a real browser (they once sat inside
-    the admin's own form, where the browser drops a nested form and its button saved nothing)."""
-    desk = build_desk(transactional_territory)
-    case = desk.file()
-    context = chromium.new_context(
-        viewport={"width": 1280, "height": 900}, locale="zh-CN", base_url=live_server.url
-    )
-    page = context.new_page()
-    page.set_default_timeout(15000)
-    try:
-        page.goto("/admin/login/")
-        page.fill("#id_username", "community_a")
-        page.fill("#id_password", PASSWORD)
-        page.click("input[type=submit]")
-        page.goto(f"/admin/services/case/{case.pk}/change/")
-        assert page.locator("form#case_form").count() == 0
-        assert "{#" not in page.content() and "endcomment" not in page.content()
-        page.click("details:has(input[value=dispatch]) summary")
-        page.fill("#dispatch-note", "浏览器里派单")
-        page.click("details:has(input[value=dispatch]) button[type=submit]")
-        page.wait_for_load_state("networkidle")
-        case.refresh_from_db()
-        assert case.state == "dispatched"
-        assert case.events.filter(action="dispatch", note="浏览器里派单").exists()
-        # Back on the page, the timeline shows the step by its Chinese labels.
-        assert "浏览器里派单" in page.content() and "已派单" in page.content()
-        _shot(page, "staff-case.png")
-    finally:
-        context.close()

@@ -24,7 +24,6 @@ def test_the_case_and_its_first_event_are_stored_as_filed(desk):
         reporter_name=" 王阿姨 ",
         reporter_phone="13800000000",
         urgency="urgent",
-        raised_before_complaint=True,
         description="  路灯不亮  ",
     )
     stored = Case.objects.get(pk=case.pk)
@@ -40,7 +39,8 @@ def test_the_case_and_its_first_event_are_stored_as_filed(desk):
     assert (stored.reporter_name, stored.reporter_phone) == ("王阿姨", "13800000000")
     assert stored.reporter_id is None  # a hotline call: staff key it in, the caller is named
     assert stored.received_by_id == staff.pk and stored.description == "路灯不亮"
-    assert (stored.urgency, stored.raised_before_complaint) == ("urgent", True)
+    # A hotline call is somebody's complaint: never 未诉先办 (test_desk_intake pins the refusal).
+    assert (stored.urgency, stored.raised_before_complaint) == ("urgent", False)
     assert stored.state == "submitted" and stored.version == case.version
     assert len(stored.tracking_token) == 22
     event = CaseEvent.objects.get(case=case)

@@ -6,7 +6,7 @@ from django.db import migrations
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("services", "0008_routing_level_label"),
+        ("services", "0011_intake_channels"),
         ("notifications", "0001_initial"),
     ]
 
