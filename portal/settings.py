@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "centres",
     "services",
     "volunteers",
+    "notifications",
     "portal.admin_site.PortalAdminConfig",  # django.contrib.admin with the app list kept
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -98,6 +99,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "portal.context_processors.site",
+                "notifications.bell.context",  # the header's bell (cached unread count)
             ],
         },
     },
@@ -271,6 +273,10 @@ LINLI = {
     "WECHAT_TEMPLATE_URL": env.str("WECHAT_TEMPLATE_URL", default=""),
     "WECHAT_TEMPLATE_KEY": env.str("WECHAT_TEMPLATE_KEY", default=""),
     "NOTIFY_CHANNELS": env.list("LINLI_NOTIFY_CHANNELS", default=["inbox", "log"]),
+    # notifications: quiet hours of users who set none ("" = none), local time; the site's
+    # address, put before links in text and WeChat messages (docs/configuration.md).
+    "NOTIFY_QUIET_HOURS": env.str("LINLI_NOTIFY_QUIET_HOURS", default="22:00-07:00"),
+    "SITE_URL": env.str("LINLI_SITE_URL", default=""),
     "SITE_NAME": env.str("LINLI_SITE_NAME", default="邻里"),
     # The desk's maps (static/desk/map.js): a WGS-84 XYZ tile URL ({z}/{x}/{y}, {s}); empty =
     # no tiles (a plain grid; picking a point still works). See docs/configuration.md.

@@ -18,6 +18,7 @@ api_patterns: list[URLPattern | URLResolver] = [
     path("centres/", include("centres.api.urls")),
     path("services/", include("services.api.urls")),
     path("volunteers/", include("volunteers.api.urls")),
+    path("notifications/", include("notifications.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
 ]
@@ -36,6 +37,7 @@ urlpatterns = [
     path("cases/", include("services.urls")),
     path("desk/", include("services.desk.urls")),
     path("volunteers/", include("volunteers.urls")),
+    path("inbox/", include("notifications.urls")),
 ]
 
 if settings.DEBUG:

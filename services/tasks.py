@@ -1,4 +1,5 @@
-"""Celery tasks: dispatch on submit, the deadline sweep, notification delivery.
+"""Celery tasks: dispatch on submit, the deadline sweep, the city 12345 link (notification
+delivery is notifications.tasks).
 
 The database is the source of truth: tasks take ids, every step checks the stored state, so
 a task run twice, a lost message or a killed worker never does a step twice or loses one.
@@ -19,13 +20,12 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 
-from services import actions, notify
-from services.models import Case, NotificationOutbox, OutboxStatus
+from services import actions
+from services.models import Case
 
 logger = logging.getLogger("services.tasks")
 
 SWEEP_BATCH = 500
-MAX_ATTEMPTS = 6
 
 
 # At most one dispatch message per window per process: a busy intake sends a handful a second,
@@ -144,64 +144,6 @@ def sweep_deadlines(
         total += _sweep_batches(now, batch_size, max_batches - 1, chains)
         total += sum(f.result() for f in others)
     return total
-
-
-def _deliver(row: NotificationOutbox) -> None:
-    try:
-        notify.channel(row.channel).send(row)
-    except notify.ChannelError as exc:
-        row.attempts += 1
-        row.last_error = str(exc)[:500]
-        if row.attempts >= MAX_ATTEMPTS:
-            row.status = OutboxStatus.FAILED
-        row.save(update_fields=["attempts", "last_error", "status"])
-        if row.status == OutboxStatus.PENDING:
-            pk, countdown = row.pk, min(2**row.attempts * 5, 3600)
-            transaction.on_commit(
-                lambda: deliver_notification.apply_async((pk,), countdown=countdown)
-            )
-        return
-    row.status = OutboxStatus.SENT
-    row.sent_at = timezone.now()
-    row.attempts += 1
-    row.save(update_fields=["status", "sent_at", "attempts"])
-
-
-@shared_task(acks_late=True)
-def deliver_notifications(outbox_ids: list[int]) -> int:
-    """Deliver pending outbox rows; a failing channel is retried per row with backoff."""
-    sent = 0
-    for pk in outbox_ids:
-        with transaction.atomic():
-            row = (
-                NotificationOutbox.objects.select_for_update(of=("self",))
-                .select_related("recipient")
-                .filter(pk=pk, status=OutboxStatus.PENDING)
-                .first()
-            )
-            if row is None:
-                continue  # already sent by an earlier run
-            _deliver(row)
-            sent += row.status == OutboxStatus.SENT
-    return sent
-
-
-@shared_task(acks_late=True)
-def deliver_notification(outbox_id: int) -> int:
-    """The retry of one row (backoff: 10 s, 20 s, 40 s … up to an hour)."""
-    return deliver_notifications([outbox_id])
-
-
-@shared_task(acks_late=True)
-def flush_outbox(older_than_seconds: int = 120, limit: int = 2000) -> int:
-    """Pick up rows whose delivery message was lost (broker restart, worker killed)."""
-    cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
-    ids = list(
-        NotificationOutbox.objects.filter(status=OutboxStatus.PENDING, created_at__lte=cutoff)
-        .order_by("created_at")
-        .values_list("pk", flat=True)[:limit]
-    )
-    return deliver_notifications(ids) if ids else 0
 
 
 CITY_BATCH = 50

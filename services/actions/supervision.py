@@ -10,8 +10,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from notifications import notify
 from portal.bulk import insert_rows
-from services import calendar, city, notify, routing
+from services import calendar, city, routing
 from services.actions.core import (
     YELLOW_FRACTION,
     S,
@@ -22,7 +23,6 @@ from services.actions.core import (
     _notify,
     _now,
     _require,
-    _users,
     schedule,
     timer_steps,
 )
@@ -197,14 +197,13 @@ class TimerBatch:
     def flush(self) -> None:
         insert_rows(CaseEvent, self.events, EVENT_FIELDS)
         city.note_events(self.events)
-        ids = {u for _c, users, _k, _t in self.notices for u in users}
-        users = {u.pk: u for u in _users(ids)}
-        rows = []
-        for case, user_ids, kind, title in self.notices:
-            rows += notify.build_rows(
-                users=[users.get(u) for u in user_ids], case=case, kind=kind, title=title
-            )
-        notify.save_and_send(rows)
+        # One call for the whole batch: one query for the recipients and their preferences,
+        # one INSERT for the inbox, one for the outbox.
+        notify.send(
+            notify.Message(user=user_id, kind=kind, title=title, case=case)
+            for case, user_ids, kind, title in self.notices
+            for user_id in user_ids
+        )
         self.events.clear()
         self.notices.clear()
 

@@ -18,7 +18,6 @@ from services.models.catalogue import (
     TimeLimit,
 )
 from services.models.field import CityLink, CityOutbox, CityStatus, PatrolLog, WebhookNonce
-from services.models.notifications import Notification, NotificationOutbox, OutboxStatus
 
 __all__ = [
     "DEFAULT_LIMITS",
@@ -37,9 +36,6 @@ __all__ = [
     "Holiday",
     "JointUnit",
     "KpiConfig",
-    "Notification",
-    "NotificationOutbox",
-    "OutboxStatus",
     "PatrolLog",
     "RoutingRule",
     "TimeLimit",

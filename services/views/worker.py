@@ -20,6 +20,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from grids.models import Area
 from grids.privacy import may_see_private, shown_phone
 from grids.scope import get_visible_or_404, scope_for
+from notifications import actions as notices
+from notifications import bell
 from portal.idempotency import idempotent
 from services import actions, calendar
 from services.actions import Intake
@@ -95,10 +97,13 @@ def my_grid(request):
         a for a in _my_areas(scope, kinds=("grid",)) if a.path in scope.area_paths
     ] or _my_areas(scope, ("grid",), 20)
     places = _my_areas(scope, kinds=("estate", "building"), limit=100)
+    # Cases this worker was told about and has not opened yet: marked "new".
+    new_ids = bell.unread_case_ids(request.user, [c.pk for c in open_cases + due_today + resolved])
     return render(
         request,
         "services/worker/grid.html",
         {
+            "new_ids": new_ids,
             "open_cases": open_cases,
             "due_today": due_today,
             "resolved": resolved,
@@ -229,7 +234,9 @@ def _case_for(request, number: str) -> Case:
 
 @login_required
 def worker_case(request, number: str):
-    return _worker_case_page(request, _case_for(request, number))
+    case = _case_for(request, number)
+    notices.mark_case_read(request.user, case.pk)  # what they were told about it is read
+    return _worker_case_page(request, case)
 
 
 @login_required

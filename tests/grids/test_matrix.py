@@ -160,7 +160,9 @@ def _refused_writes_inside_the_scope(client, entry, user, obj) -> None:
 CITY_WIDE = {"services.Category", "services.Holiday", "services.KpiConfig", "services.TimeLimit"}
 
 
-@pytest.mark.parametrize("app_label", ["grids", "centres", "services", "volunteers"])
+@pytest.mark.parametrize(
+    "app_label", ["grids", "centres", "services", "volunteers", "notifications"]
+)
 def test_every_scoped_model_is_in_the_matrix(app_label):
     assert set(unregistered(app_label)) - CITY_WIDE == set()
 
