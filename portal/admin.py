@@ -2,8 +2,8 @@ from axes.models import AccessAttempt
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.db.models import QuerySet
-from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from portal.models import LoginEvent, User, security_account_ids
 from portal.text import TextAdminMixin
@@ -14,7 +14,7 @@ from portal.write_path import WritePathMixin
 class UserAdmin(TextAdminMixin, BaseUserAdmin):
     fieldsets = (
         *(BaseUserAdmin.fieldsets or ()),  # set by Django; the stubs allow None
-        (_("Portal"), {"fields": ("display_name", "phone", "elder_mode")}),
+        (gettext_lazy("Portal"), {"fields": ("display_name", "phone", "elder_mode")}),
     )
     list_display = ("username", "display_name", "is_staff", "is_active")
     search_fields = ("username", "display_name", "first_name", "last_name")
@@ -92,11 +92,7 @@ class LockoutAdmin(SecurityLogAdmin):
     def has_delete_permission(self, request, obj=None):
         return self.has_view_permission(request, obj)
 
-    @admin.action(description=_("Unlock the selected accounts and addresses"))
+    @admin.action(description=gettext_lazy("Unlock the selected accounts and addresses"))
     def unlock(self, request, queryset) -> None:
         count, _deleted = queryset.delete()
-        messages.success(
-            request,
-            ngettext("%(n)d lockout counter cleared.", "%(n)d lockout counters cleared.", count)
-            % {"n": count},
-        )
+        messages.success(request, _("Lockout counters cleared: %(n)d.") % {"n": count})

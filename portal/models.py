@@ -100,7 +100,7 @@ class LoginEvent(models.Model):
     written_by = "portal.security"  # its receivers append; nothing changes a row
 
     at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
-    outcome = models.CharField(_("outcome"), max_length=10, choices=LoginOutcome.choices)
+    outcome = models.CharField(_("login outcome"), max_length=10, choices=LoginOutcome.choices)
     username = models.CharField(_("account name typed"), max_length=150, blank=True)
     # No database foreign key: the log outlives the accounts it names.
     user = models.ForeignKey(
@@ -112,7 +112,7 @@ class LoginEvent(models.Model):
         related_name="+",
         verbose_name=_("account"),
     )
-    ip = models.GenericIPAddressField(_("address"), null=True, blank=True)
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     user_agent = models.CharField(_("browser"), max_length=255, blank=True)
     door = models.CharField(_("login page"), max_length=100, blank=True)
 

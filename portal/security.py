@@ -31,7 +31,6 @@ from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from ipware import get_client_ip
 
 logger = logging.getLogger("linli.security")
@@ -95,14 +94,10 @@ def lockout_minutes() -> int:
 
 
 def lockout_message() -> str:
-    minutes = lockout_minutes()
-    return ngettext(
+    return _(
         "Too many failed logins: this account or this network is locked for %(minutes)d "
-        "minute. Try again later, or ask an administrator to unlock it.",
-        "Too many failed logins: this account or this network is locked for %(minutes)d "
-        "minutes. Try again later, or ask an administrator to unlock it.",
-        minutes,
-    ) % {"minutes": minutes}
+        "min. Try again later, or ask an administrator to unlock it."
+    ) % {"minutes": lockout_minutes()}
 
 
 def wants_json(request) -> bool:
@@ -228,7 +223,7 @@ class StaffIdleTimeoutMiddleware:
 
                     messages.info(
                         request,
-                        _("You were logged out after %(minutes)d minutes without activity.")
+                        _("You were logged out after %(minutes)d min without activity.")
                         % {"minutes": settings.LINLI_STAFF_IDLE_MINUTES},
                     )
                     return redirect_to_login(request.get_full_path())

@@ -362,7 +362,11 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # Every login is in the login log (portal.LoginEvent); axes' own lines only at warnings.
+        "axes": {"level": "WARNING"},
+    },
 }
 # Tests run their real worker on a private queue; production uses Celery's default.
 CELERY_TASK_DEFAULT_QUEUE = env.str("LINLI_CELERY_QUEUE", default="celery")

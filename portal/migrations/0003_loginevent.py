@@ -19,9 +19,9 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('at', models.DateTimeField(auto_now_add=True, db_index=True, verbose_name='at')),
-                ('outcome', models.CharField(choices=[('success', 'logged in'), ('failure', 'wrong password or code'), ('locked', 'locked out'), ('logout', 'logged out')], max_length=10, verbose_name='outcome')),
+                ('outcome', models.CharField(choices=[('success', 'logged in'), ('failure', 'wrong password or code'), ('locked', 'locked out'), ('logout', 'logged out')], max_length=10, verbose_name='login outcome')),
                 ('username', models.CharField(blank=True, max_length=150, verbose_name='account name typed')),
-                ('ip', models.GenericIPAddressField(blank=True, null=True, verbose_name='address')),
+                ('ip', models.GenericIPAddressField(blank=True, null=True, verbose_name='IP address')),
                 ('user_agent', models.CharField(blank=True, max_length=255, verbose_name='browser')),
                 ('door', models.CharField(blank=True, max_length=100, verbose_name='login page')),
                 ('user', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='account')),
