@@ -72,7 +72,9 @@ class AppointmentRecordForm(TextFormMixin, forms.ModelForm):
 
     def clean(self):
         data = super().clean()
-        current = Appointment.objects.get(pk=self.instance.pk)
+        current = Appointment.objects.filter(pk=self.instance.pk).first()
+        if current is None:  # the form records an existing appointment, never a new one
+            raise ValidationError(_("Choose an appointment to record."))
         try:
             actions.validate_record(
                 current,

@@ -18,10 +18,10 @@ from rest_framework.views import APIView
 
 from portal import security
 from portal.api_auth import ExpiringTokenAuthentication, _expires, check_password
-from portal.text import TextSerializerField
+from portal.text import TextSerializerField, TextSerializerMixin
 
 
-class TokenLoginSerializer(serializers.Serializer):
+class TokenLoginSerializer(TextSerializerMixin, serializers.Serializer):
     username = TextSerializerField(max_length=150)
     password = serializers.CharField(max_length=4096, trim_whitespace=False)
 

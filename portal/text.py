@@ -187,21 +187,26 @@ class TextFormMixin:
 
 
 def harden_serializer_field(field: serializers.Field) -> serializers.Field:
+    """Put the rule on one serializer field that takes text; every writable text field gets a
+    length limit (TEXT_MAX_LENGTH when it names none)."""
     if isinstance(field, serializers.CharField) and not field.read_only:
         if not _has_rule(field.validators):
-            multiline = getattr(field, "style", {}).get(
-                "base_template"
-            ) == "textarea.html" or getattr(field, "multiline", False)
+            style = getattr(field, "style", {}) or {}
+            multiline = style.get("base_template") == "textarea.html" or bool(
+                getattr(field, "multiline", False)
+            )
             field.validators.append(TextValidator(multiline))
+        if field.max_length is None:
+            field.max_length = TEXT_MAX_LENGTH
+            field.validators.append(MaxLengthValidator(TEXT_MAX_LENGTH))
     elif isinstance(field, serializers.ListField) and field.child is not None:
         harden_serializer_field(field.child)
     return field
 
 
 class TextSerializerMixin:
-    """Mixed into every serializer of the project: text fields get the rule, model text
-    fields without a length (TextField) get TEXT_MAX_LENGTH unless the serializer says
-    otherwise, and model phone fields the phone rule."""
+    """Mixed into every serializer of the project: writable text fields get the rule and a
+    length limit (TEXT_MAX_LENGTH unless they name one), model phone fields the phone rule."""
 
     def get_fields(self):
         fields = super().get_fields()  # type: ignore[misc]
@@ -235,6 +240,20 @@ class TextAdminMixin:
         if field is not None:
             harden_form_field(field)
         return field
+
+    # Fields a form declares itself (a password, an operation's reason) are not built from
+    # model fields: the form class's fields are checked as well.
+    def get_form(self, request, obj=None, *args, **kwargs):
+        form = super().get_form(request, obj, *args, **kwargs)  # type: ignore[misc]
+        for field in form.base_fields.values():
+            harden_form_field(field)
+        return form
+
+    def get_formset(self, request, obj=None, *args, **kwargs):
+        formset = super().get_formset(request, obj, *args, **kwargs)  # type: ignore[misc]
+        for field in formset.form.base_fields.values():
+            harden_form_field(field)
+        return formset
 
 
 # --- query strings ---------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ class RegisterForm(TextFormMixin, forms.Form):
     id_number = forms.RegexField(
         label=_("ID number"),
         regex=r"^\d{17}[\dXx]$",
+        max_length=18,
         required=False,
         error_messages={"invalid": _("Enter an 18-character ID number.")},
     )

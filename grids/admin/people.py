@@ -28,7 +28,7 @@ from grids.models import (
 )
 from grids.models.roles import TERRITORIAL_ROLES
 from grids.privacy import mask_id_number, mask_phone, reveal
-from portal.text import PhoneField, TextFormMixin
+from portal.text import PhoneField, TextAdminMixin, TextFormMixin
 
 
 @admin.register(Department)
@@ -49,7 +49,7 @@ class CoBuildingUnitAdmin(ScopedAdmin):
     autocomplete_fields = ("home_community",)
 
 
-class ResidentInline(admin.TabularInline):
+class ResidentInline(TextAdminMixin, admin.TabularInline):
     model = Resident
     fields = ("name", "relation", "masked_phone", "verified")
     readonly_fields = ("masked_phone",)

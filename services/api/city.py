@@ -23,9 +23,8 @@ from services.models import WebhookNonce
 
 def _webhook_rate() -> tuple[int, int]:
     """The API's "webhook" throttle rate (LINLI_THROTTLE_WEBHOOK) as (requests, seconds)."""
-    from rest_framework.throttling import SimpleRateThrottle
-
     from rest_framework.settings import api_settings
+    from rest_framework.throttling import SimpleRateThrottle
 
     rate = api_settings.DEFAULT_THROTTLE_RATES["webhook"]
     requests, seconds = SimpleRateThrottle.parse_rate(None, rate)  # type: ignore[arg-type]
