@@ -65,7 +65,7 @@ INSTALLED_APPS = [
     "django.contrib.postgres",  # ExclusionConstraint, BtreeGistExtension, range fields
     "rest_framework",
     "rest_framework.authtoken",  # API tokens (portal.api_auth), revocable in the admin
-    "axes",  # login lockout per account and per client (portal.security)
+    "portal.apps.AxesConfig",  # django-axes: login lockout per account and per client
     "django_filters",
     "drf_spectacular",
     "django_celery_beat",
