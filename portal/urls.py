@@ -7,6 +7,8 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from portal import views
+from portal.api import json_error_view
+from portal.api_token import TokenView
 from portal.landing import LoginView
 
 admin.site.site_header = _("Linli community portal administration")
@@ -14,6 +16,7 @@ admin.site.site_title = _("Linli admin")
 admin.site.index_title = _("Community work")
 
 api_patterns: list[URLPattern | URLResolver] = [
+    path("auth/token/", TokenView.as_view(), name="api-token"),
     path("grids/", include("grids.api.urls")),
     path("centres/", include("centres.api.urls")),
     path("services/", include("services.api.urls")),
@@ -42,3 +45,11 @@ urlpatterns = [
 
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+# Errors raised outside a view (an unknown URL, a crash in a middleware): JSON under /api/.
+handler400 = json_error_view(400, _("Bad request."))
+handler403 = json_error_view(403, _("You do not have permission to do this."))
+handler404 = json_error_view(404, _("Not found."))
+handler500 = json_error_view(
+    500, _("A server error occurred. It has been logged; try again later.")
+)

@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 
 from grids.models import Area, CoBuildingUnit
 from grids.scope import may_act_on, scope_for
+from portal.photos import process as process_photo
 from volunteers import ledger, notices
 from volunteers.models import (
     DEFAULT_STARS,
@@ -543,7 +544,8 @@ def fulfil_wish(wish: MicroWish, user, photo=None) -> MicroWish:
         _refuse(_("This wish is not claimed."), "status")
     wish.status, wish.fulfilled_at = WishStatus.FULFILLED, timezone.now()
     if photo is not None:
-        wish.photo = photo
+        # The one photo pipeline (portal.photos): verified, no EXIF/GPS, re-encoded.
+        wish.photo = process_photo(photo)
     wish.save()
     return wish
 

@@ -24,9 +24,11 @@ from portal.idempotency import idempotent
 from services import actions
 from services.actions import Intake
 from services.choices import CallbackMethod, Channel, PhotoKind, State
+from services.followers import sees_reporter
 from services.forms import CallbackForm, CaseForm
 from services.models import Case, CaseFollower, CasePhoto
 from services.views.common import (
+    number_from_ref,
     plain_timeline,
     similar_cases,
     token_from_link,
@@ -128,16 +130,25 @@ def mine(request):
     return render(request, "services/mine.html", {"page": page})
 
 
-def _case_page(request, case: Case, *, can_answer: bool, callback_url: str | None = None):
+def _case_page(
+    request, case: Case, *, can_answer: bool, callback_url: str | None = None, whole: bool = True
+):
+    """The resident's case page. Not `whole` for a follower: the progress only, nothing the
+    reporter wrote or that names them (services.followers)."""
     events = list(case.events.order_by("at", "id"))
-    photos = list(CasePhoto.objects.filter(case=case).order_by("id"))
+    photos = list(CasePhoto.objects.filter(case=case).order_by("id")) if whole else []
     form = CallbackForm(request.POST or None) if can_answer else None
+    timeline = plain_timeline(case, events)
+    if not whole:
+        for step in timeline:
+            step["note"] = ""
     return render(
         request,
         "services/case.html",
         {
             "case": case,
-            "timeline": plain_timeline(case, events),
+            "whole": whole,
+            "timeline": timeline,
             "intake_photos": [p for p in photos if p.kind == PhotoKind.INTAKE],
             "result_photos": [p for p in photos if p.kind == PhotoKind.RESULT],
             "callback_form": form,
@@ -162,7 +173,12 @@ def case_page(request, number: str):
         request.user,
         number=number,
     )
-    return _case_page(request, case, can_answer=_is_reporter(request.user, case))
+    return _case_page(
+        request,
+        case,
+        can_answer=_is_reporter(request.user, case),
+        whole=sees_reporter(request.user, case),
+    )
 
 
 def track(request, token: str):
@@ -211,7 +227,8 @@ def _answer_callback(request, case: Case, *, done_url: str, callback_url: str, t
                 messages.success(request, _("Thank you for your answer."))
             return redirect(done_url)
     case.refresh_from_db()
-    return _case_page(request, case, can_answer=True, callback_url=callback_url)
+    whole = token is not None or sees_reporter(request.user, case)
+    return _case_page(request, case, can_answer=True, callback_url=callback_url, whole=whole)
 
 
 @require_POST
@@ -238,7 +255,7 @@ def answer_callback(request, number: str):
     """回访 by the resident: solved? and a rating. Not solved or dissatisfied reopens it (重办)."""
     case = get_visible_or_404(Case.objects.all(), request.user, number=number)
     if not _is_reporter(request.user, case):
-        return _case_page(request, case, can_answer=False)
+        return _case_page(request, case, can_answer=False, whole=sees_reporter(request.user, case))
     return _answer_callback(
         request,
         case,
@@ -251,9 +268,11 @@ def answer_callback(request, number: str):
 @login_required(login_url="services:login")
 @idempotent
 def follow(request, number: str):
-    """Follow an open case instead of filing the same problem again."""
+    """Follow an open case instead of filing the same problem again. `number` is the signed
+    reference the similar-cases hint handed out (services.views.common.follow_ref)."""
     # Only a case offered as similar to what the resident was filing (same category, same
     # grid, a shareable type) may be followed: case numbers are guessable.
+    number = number_from_ref(number) or ""
     try:
         category_id = int(request.POST.get("category", ""))
         place = Area.objects.get(pk=int(request.POST.get("place", "")))

@@ -15,6 +15,7 @@ import environ
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.http import HttpRequest
 
 from grids.models import Area, Household, Resident, RoleAssignment
 from portal import embedded
@@ -316,7 +317,7 @@ def test_beat_schedule_reaches_the_database_scheduler():
 def test_home_page_opens_the_doors_to_each_role_s_own_work(client, territory, key, doors):
     from tests.territory import PASSWORD
 
-    client.login(username=key, password=PASSWORD)
+    client.login(request=HttpRequest(), username=key, password=PASSWORD)
     html = client.get("/").content.decode()
     for door in {"/cases/grid/", "/centres/unit/", "/admin/"}:
         assert (f'href="{door}"' in html) == (door in doors), door

@@ -9,8 +9,8 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from services import actions
-from services.desk import options
 from services.actions import Intake
+from services.desk import options
 from services.models import Case, Category, ExtensionRequest, PatrolLog, RoutingRule
 from tests.matrix import Place, register, register_page
 

@@ -216,8 +216,9 @@ def test_filters(client, desk):
     # Grids are listed for the chosen community (a street's grids would be hundreds).
     page = client.get(reverse(LIST), {"area": area})
     grids = next(f for f in page.context["selects"] if f["name"] == "grid")
-    assert f'<option value="{desk.t.a.grids[0].pk}">{desk.t.a.grids[0].name}</option>' in (
-        grids["options"]
+    assert (
+        f'<option value="{desk.t.a.grids[0].pk}">{desk.t.a.grids[0].name}</option>'
+        in (grids["options"])
     )
     assert desk.t.b.grids[0].name not in grids["options"]
     chosen = f'<option value="{area}" selected>{desk.t.a.community.name}</option>'

@@ -107,10 +107,11 @@
       box.hidden = !rows.length;
       rows.forEach(function (r) {
         var li = document.createElement("li");
-        li.textContent = r.created + " · " + r.place + " · " + r.state + " · " + r.description + " ";
+        // What, where and when only: a neighbour's words and name are never shown here.
+        li.textContent = r.created + " · " + r.category + " · " + r.place + " ";
         // The button submits the separate follow form (forms cannot nest).
         var b = document.createElement("button"); b.type = "submit"; b.setAttribute("form", "follow-form");
-        b.setAttribute("formaction", box.getAttribute("data-follow-url").replace("NUMBER", r.number));
+        b.setAttribute("formaction", box.getAttribute("data-follow-url").replace("NUMBER", encodeURIComponent(r.ref)));
         b.textContent = msg("follow", "Follow this one instead");
         li.appendChild(b); list.appendChild(li);
       });
