@@ -39,7 +39,6 @@ from services.models import (
     Category,
     CityOutbox,
     ExtensionRequest,
-    Holiday,
     JointUnit,
     KpiConfig,
     PatrolLog,
@@ -115,12 +114,6 @@ class TimeLimitAdmin(CatalogueAdmin):
     )
     list_select_related = ("category__parent",)
     list_filter = ("case_type",)
-
-
-@admin.register(Holiday)
-class HolidayAdmin(CatalogueAdmin):
-    list_display = ("date", "name", "is_workday")
-    date_hierarchy = "date"
 
 
 @admin.register(RoutingRule)
@@ -581,3 +574,7 @@ class CityOutboxAdmin(WritePathMixin, admin.ModelAdmin):
             raise Http404
         n = actions.requeue_city_events(queryset.values_list("pk", flat=True), actor=request.user)
         messages.success(request, _("%(n)s events queued again.") % {"n": n})
+
+
+# The holiday calendar's pages (banner, import, the wired write path) live beside this module.
+from services import admin_calendar  # noqa: E402, F401

@@ -20,7 +20,12 @@ class ServicesConfig(AppConfig):
     verbose_name = _("12345 cases")
 
     def ready(self) -> None:
+        from django.core import checks
+
+        from services.checks import holiday_data
         from services.models import Category, Holiday, TimeLimit
+
+        checks.register(holiday_data)
 
         # A staff edit of the holiday table is seen at once in this process (others within
         # the calendar's one-minute cache).

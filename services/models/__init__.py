@@ -1,3 +1,4 @@
+from services.models.calendar import Holiday, HolidayChange, HolidayYear
 from services.models.cases import (
     Callback,
     Case,
@@ -12,7 +13,6 @@ from services.models.cases import (
 from services.models.catalogue import (
     DEFAULT_LIMITS,
     Category,
-    Holiday,
     KpiConfig,
     RoutingRule,
     TimeLimit,
@@ -35,6 +35,8 @@ __all__ = [
     "CityStatus",
     "ExtensionRequest",
     "Holiday",
+    "HolidayChange",
+    "HolidayYear",
     "JointUnit",
     "KpiConfig",
     "Notification",
