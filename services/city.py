@@ -46,9 +46,11 @@ from services.choices import Action
 
 logger = logging.getLogger("services.city")
 
-BACKOFF_BASE = 5.0  # seconds; doubles per failed attempt of one case's head event
-# A case's own wait is short: a backlog after an outage goes within this long of the city's
-# return, and one broken event costs one request per this interval.
+# Seconds; doubles per failed attempt of one case's head event (settings.LINLI
+# CITY_12345_BACKOFF_BASE). A case's own wait is short (CITY_12345_BACKOFF_CAP): a backlog after
+# an outage goes within this long of the city's return, and one broken event costs one request
+# per this interval.
+BACKOFF_BASE = 5.0
 CASE_BACKOFF_CAP = 60.0
 CITY_DOWN_AFTER = 3  # failures in a row (of different cases) after which a drain stops
 DRAIN_BUDGET = 60.0  # seconds a drain may post before it hands over to a fresh task
@@ -99,7 +101,9 @@ def client() -> HttpCityClient | None:
 
 def backoff(attempts: int) -> timedelta:
     """How long a case waits after its head event failed `attempts` times."""
-    return timedelta(seconds=min(CASE_BACKOFF_CAP, BACKOFF_BASE * 2 ** max(0, attempts - 1)))
+    base = float(settings.LINLI.get("CITY_12345_BACKOFF_BASE", BACKOFF_BASE))
+    cap = float(settings.LINLI.get("CITY_12345_BACKOFF_CAP", CASE_BACKOFF_CAP))
+    return timedelta(seconds=min(cap, base * 2 ** max(0, attempts - 1)))
 
 
 # --- out ---------------------------------------------------------------------------------------
