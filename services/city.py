@@ -14,8 +14,10 @@ sends them. Its guarantees, as the city sees them:
   within a case). Each event is its own transaction: sent, then marked sent and committed. A
   drain killed between the two resends that one event later with the same id, which the city
   drops as a repeat; nothing else is ever sent twice.
-- **no drain past its time limit**: the time left is checked before each post
-  (`DRAIN_BUDGET`); a drain out of time queues the next one and ends, holding nothing.
+- **no drain past its time limit**: before each post the drain checks that the post, even
+  one that runs into its timeout, ends before the task's soft time limit; it also hands over
+  after `DRAIN_BUDGET` seconds. Out of time, it queues the next drain and ends, holding
+  nothing.
 - **no deadlock**: a drain holds one row at a time.
 - **one failing case never holds the others**: a failure backs off its own case
   (`next_attempt_at`, 5 s doubling up to `CASE_BACKOFF_CAP`); after `CITY_DOWN_AFTER`
@@ -162,14 +164,17 @@ def note_events(events) -> None:
 
 
 def kick(countdown: float = 0) -> None:
-    """Queue a drain (at most one per KICK_DEBOUNCE seconds; beat covers the rest). Neither a
-    cache nor a broker that is down stops the caller: the beat entry drains later."""
+    """Queue a drain in `countdown` seconds: at most one per KICK_DEBOUNCE-second window of the
+    time it will run (beat covers the rest). A retry asked by a drain is at least a window
+    later, so the drain that runs cannot swallow the one it asks for. Neither a cache nor a
+    broker that is down stops the caller: the beat entry drains later."""
     from django.core.cache import cache
 
     from services.tasks import drain_city_outbox
 
+    window = int((time.time() + countdown) // KICK_DEBOUNCE)
     try:
-        if cache.add(f"linli:city:kick:{int(countdown)}", 1, max(KICK_DEBOUNCE, countdown)):
+        if cache.add(f"linli:city:kick:{window}", 1, countdown + 2 * KICK_DEBOUNCE):
             drain_city_outbox.apply_async(countdown=countdown)
     except Exception as exc:  # the outbox row is stored; only the nudge is lost
         logger.warning("city drain not queued (%s): beat will drain", exc.__class__.__name__)
@@ -188,21 +193,34 @@ class Drained:
     stopped: str = "empty"  # empty | budget | city_down
 
 
+def time_limit() -> float:
+    """Seconds a drain must be done by: the task's soft time limit, less a margin for the last
+    sent mark's commit (inf when the worker sets none)."""
+    soft = getattr(settings, "CELERY_TASK_SOFT_TIME_LIMIT", None)
+    return float(soft) - 2 if soft else float("inf")
+
+
 def drain(
     sender: HttpCityClient,
     budget: float = DRAIN_BUDGET,
+    limit: float | None = None,
     clock: Callable[[], float] = time.monotonic,
 ) -> Drained:
-    """Send due events, one per transaction, until none is due, the budget is spent or the
-    city looks down (see the module docstring for what this guarantees)."""
+    """Send due events, one per transaction, until none is due, the city looks down, `budget`
+    seconds have gone (it hands over to a fresh task) or a post could run past `limit` (the
+    time limit, see time_limit(): a post that hit its full timeout would). See the module
+    docstring for what this guarantees."""
     from services import actions
 
+    limit = time_limit() if limit is None else limit
     started = clock()
     result = Drained()
     failures_in_a_row = 0
     while True:
-        # Time for one more post, its timeout included? Else stop holding nothing.
-        if clock() - started + sender.timeout > budget:
+        # Checked before each post: time for one more, its timeout included? Else stop,
+        # holding nothing (every mark so far is committed).
+        elapsed = clock() - started
+        if elapsed >= budget or elapsed + sender.timeout > limit:
             result.stopped = "budget"
             return result
         with transaction.atomic():

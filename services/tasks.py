@@ -222,6 +222,7 @@ def drain_city_outbox(budget: float | None = None) -> int:
         return 0
     result = city.drain(sender, city.DRAIN_BUDGET if budget is None else budget)
     if result.stopped == "budget":
+        logger.info("city drain handed over after %s events (time limit)", result.delivered)
         try:
             drain_city_outbox.apply_async(kwargs={"budget": budget})
         except Exception as exc:  # the broker is down: beat drains once it is back
@@ -229,7 +230,7 @@ def drain_city_outbox(budget: float | None = None) -> int:
     else:
         wait = city.next_retry_in()
         if wait is not None:
-            city.kick(countdown=max(1.0, float(int(wait) + 1)))
+            city.kick(countdown=max(float(city.KICK_DEBOUNCE), wait + 0.5))
     if result.stopped == "city_down":
         logger.info("city 12345 looks down; %s events delivered before", result.delivered)
     return result.delivered

@@ -197,3 +197,31 @@ def test_a_batch_costs_the_same_queries_for_many_cases(desk, django_assert_max_n
     # counter: the same for 12 cases as for 500.
     with django_assert_max_num_queries(15):
         assert actions.recompute_batch(change.pk, now=start + timedelta(hours=1))[1] == 12
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_moves_the_deadlines_after_the_import_commits(transactional_desk, tmp_path):
+    import uuid
+
+    from portal.celery import app
+    from tests.conftest import start_worker, wait_until
+
+    with clock_at(datetime(2026, 12, 28, 10, tzinfo=TZ)):
+        case = actions.dispatch(transactional_desk.file(case_type="complaint"), actor=None)
+    assert case.resolve_due == end(2027, 1, 18)
+    # The worker starts after the dispatch: it must not dispatch the case itself first.
+    queue = f"test-{uuid.uuid4().hex[:8]}"
+    previous, app.conf.task_default_queue = app.conf.task_default_queue, queue
+    worker = start_worker(tmp_path, queue)
+    try:
+        import_2027()  # commits: the task is sent on commit, and the worker takes it
+        wait_until(
+            lambda: CaseEvent.objects.filter(case=case, action=Action.DEADLINES_MOVED).exists(),
+            timeout=30,
+        )
+    finally:
+        worker.proc.terminate()
+        worker.proc.wait(15)
+        app.conf.task_default_queue = previous
+    case.refresh_from_db()
+    assert case.resolve_due == end(2027, 1, 19)
