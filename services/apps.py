@@ -25,7 +25,7 @@ class ServicesConfig(AppConfig):
         from services.checks import holiday_data
         from services.models import Category, Holiday, TimeLimit
 
-        checks.register(holiday_data)
+        checks.register(holiday_data, checks.Tags.database)
 
         # A staff edit of the holiday table is seen at once in this process (others within
         # the calendar's one-minute cache).

@@ -170,9 +170,9 @@ def test_the_time_left_is_checked_before_each_post(desk, settings):
         for i in range(3):
             desk.dispatched(description=f"第{i}件")
         ticks = iter(range(0, 1000, 8))  # each look at the clock: 8 s later
-        result = city.drain(city.client(), budget=40, clock=lambda: next(ticks))
+        result = city.drain(city.client(), limit=40, clock=lambda: next(ticks))
         # Started at 0 s; at 8, 16 and 24 s there is room for a post and its 10 s timeout
-        # within 40 s, at 32 s there is not: it stops before posting, holding nothing.
+        # before the 40 s limit, at 32 s there is not: it stops before posting, holding nothing.
         assert (result.delivered, result.stopped) == (3, "budget")
         assert len(fake.requests) == 3
         assert city.drain(city.client()).delivered == 3

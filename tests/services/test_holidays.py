@@ -225,11 +225,17 @@ def test_this_and_next_year_are_checked_from_sixty_days_before_new_year():
 def test_the_system_check_warns_until_the_year_is_imported(monkeypatch):
     real = calendar.years_needing_data
     monkeypatch.setattr(calendar, "years_needing_data", lambda today=None: real(date(2026, 12, 7)))
-    warnings = checks.holiday_data()
+    warnings = checks.holiday_data(databases=["default"])
     assert [w.id for w in warnings] == ["services.W001"]
     assert "2027 has no holiday data" in warnings[0].msg
+    # A database check: what migrate and `check --database default` run.
+    out = io.StringIO()
+    call_command("check", "--database", "default", stderr=out, stdout=out)
+    assert "services.W001" in out.getvalue()
+    assert checks.holiday_data() == []  # plain `check` reads no database
     _import(_statutory_2027(), "2027-statutory.ics", provisional=True)
-    assert "2027 holds only the statutory holidays" in checks.holiday_data()[0].msg
+    msg = checks.holiday_data(databases=["default"])[0].msg
+    assert "2027 holds only the statutory holidays" in msg
 
 
 def test_healthz_reports_the_calendar_without_failing(client, monkeypatch):
