@@ -140,7 +140,7 @@ class _Interrupted(Exception):
     """Stands for the soft time limit (SoftTimeLimitExceeded) landing mid-drain."""
 
 
-def test_each_sent_mark_stands_on_its_own(desk, settings):
+def test_each_sent_mark_stands_on_its_own(desk, settings, monkeypatch):
     """The old drain marked a batch sent in one transaction: a drain cut off mid-batch rolled
     back the marks of events the city already had, and they went again (38 duplicates)."""
     with FakeCity() as fake:
@@ -157,9 +157,11 @@ def test_each_sent_mark_stands_on_its_own(desk, settings):
             real_send(event)
 
         sender.send = send
+        monkeypatch.setattr(city, "client", lambda: sender)
         with pytest.raises(_Interrupted):
-            city.drain(sender)
+            tasks.drain_city_outbox()
         assert CityOutbox.objects.filter(status="sent").count() == 3
+        monkeypatch.undo()
         assert tasks.drain_city_outbox() == 3  # the rest, and nothing twice
     assert len(fake.delivered) == len(fake.unique) == 6
 
@@ -200,8 +202,9 @@ def test_when_the_city_is_down_a_drain_stops_after_a_few_tries(desk, settings):
 def test_two_drains_at_once_keep_each_case_in_order_and_send_each_event_once(
     transactional_territory, settings
 ):
-    """The old drains locked batches with SKIP LOCKED and took each other's later rows: one
-    case's dispatch reached the city before its collected; two of them deadlocked."""
+    """The old drains locked batches of 50 with SKIP LOCKED: the second took the rows after the
+    first's batch, later events of the same cases, and sent them first (a case's dispatch
+    before its collected); two of them deadlocked on the backoff update."""
     import threading
 
     from django.db import connection
@@ -209,22 +212,22 @@ def test_two_drains_at_once_keep_each_case_in_order_and_send_each_event_once(
     from tests.services.conftest import build_desk
 
     desk = build_desk(transactional_territory)
-    with FakeCity(delay=0.02) as fake:
+    with FakeCity(delay=0.01) as fake:
         _link(settings, fake.url)
         grid = desk.user("grid_a")
-        cases = []
-        for i in range(6):
-            case = desk.dispatched(description=f"第{i}件")
-            actions.sign_for(case, actor=grid)
-            actions.start(case, actor=grid)
-            cases.append(case)
+        # Each case's events spread over the queue: all collected and dispatched, then all
+        # signed for, then all started (80 events, more than one batch of the old drain).
+        cases = [desk.dispatched(description=f"第{i}件") for i in range(20)]
+        for step in (actions.sign_for, actions.start):
+            for case in cases:
+                step(case, actor=grid)
         fake.fail_cases.add(cases[2].number)  # one case failing throughout
         errors: list[BaseException] = []
 
         def drainer():
             try:
-                for _ in range(4):
-                    city.drain(city.client())
+                for _ in range(3):
+                    tasks.drain_city_outbox()
             except BaseException as exc:  # a deadlock would land here
                 errors.append(exc)
             finally:
@@ -238,9 +241,9 @@ def test_two_drains_at_once_keep_each_case_in_order_and_send_each_event_once(
         assert errors == []
         fake.fail_cases.clear()
         CityOutbox.objects.update(next_attempt_at=timezone.now())
-        city.drain(city.client())
+        tasks.drain_city_outbox()
     assert fake.order_errors == []
-    assert len(fake.delivered) == len(fake.unique) == 6 * 4  # each event once
+    assert len(fake.delivered) == len(fake.unique) == 20 * 4  # each event once
     for case in cases:
         assert fake.actions_of(case.number) == ["submit", "dispatch", "sign_for", "start"]
 
