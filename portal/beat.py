@@ -9,6 +9,11 @@ BEAT_SCHEDULE: dict[str, dict] = {
     # 12345 case timers (yellow/red cards, escalation, 催办/督办) and lost-notification pickup.
     "services.sweep_deadlines": {"task": "services.tasks.sweep_deadlines", "schedule": 60.0},
     "services.flush_outbox": {"task": "services.tasks.flush_outbox", "schedule": 120.0},
+    # Holiday changes whose deadline recompute message was lost (it is sent on commit).
+    "services.recompute_unfinished_changes": {
+        "task": "services.tasks.recompute_unfinished_changes",
+        "schedule": 600.0,
+    },
     # City 12345 link: events a lost message or a long outage left pending.
     "services.drain_city_outbox": {"task": "services.tasks.drain_city_outbox", "schedule": 30.0},
     # Day-before reminders for activity places, bookings and affairs appointments (hourly:

@@ -270,3 +270,20 @@ def recompute_deadlines(change_id: int, after_id: int = 0, final: bool = False) 
         (change_id, 0, True), countdown=max(0.0, calendar.RELOAD_SECONDS + 5 - age)
     )
     return moved
+
+
+@shared_task(acks_late=True)
+def recompute_unfinished_changes(older_than_seconds: int = 600) -> int:
+    """Send the recompute again for holiday changes not finished after `older_than_seconds`
+    (its message was lost: a broker down at commit, a worker killed). Idempotent, like it."""
+    from services.models import HolidayChange
+
+    cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
+    ids = list(
+        HolidayChange.objects.filter(finished_at__isnull=True, created_at__lte=cutoff)
+        .exclude(days={})
+        .values_list("pk", flat=True)[:100]
+    )
+    for pk in ids:
+        recompute_deadlines.delay(pk)
+    return len(ids)

@@ -83,10 +83,17 @@ def _record(before: dict[date, bool], after: dict[date, bool], actor, source: st
     change = HolidayChange.objects.create(
         actor=actor if getattr(actor, "pk", None) else None, source=source[:200], days=days
     )
+    transaction.on_commit(lambda: _send_recompute(change.pk))
+    return change
+
+
+def _send_recompute(change_id: int) -> None:
     from services.tasks import recompute_deadlines
 
-    transaction.on_commit(lambda: recompute_deadlines.delay(change.pk))
-    return change
+    try:
+        recompute_deadlines.delay(change_id)
+    except Exception as exc:  # the broker is down: the change is stored, beat sends it later
+        logger.warning("deadline recompute for holiday change %s not queued: %s", change_id, exc)
 
 
 @transaction.atomic

@@ -225,3 +225,17 @@ def test_a_real_worker_moves_the_deadlines_after_the_import_commits(transactiona
         app.conf.task_default_queue = previous
     case.refresh_from_db()
     assert case.resolve_due == end(2027, 1, 19)
+
+
+def test_a_change_whose_message_was_lost_is_sent_again(desk, monkeypatch):
+    change = import_2027()
+    sent = []
+    monkeypatch.setattr(tasks.recompute_deadlines, "delay", lambda pk: sent.append(pk))
+    assert tasks.recompute_unfinished_changes() == 0  # young: its own message may be on the way
+    HolidayChange.objects.filter(pk=change.pk).update(
+        created_at=change.created_at - timedelta(hours=1)
+    )
+    assert tasks.recompute_unfinished_changes() == 1 and sent == [change.pk]
+    actions.finish_change(change.pk)
+    assert tasks.recompute_unfinished_changes() == 0  # finished: not sent again
+    assert sent == [change.pk]
