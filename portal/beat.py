@@ -15,6 +15,11 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "task": "notifications.tasks.flush_outbox",
         "schedule": 120.0,
     },
+    # Holiday changes whose deadline recompute message was lost (it is sent on commit).
+    "services.recompute_unfinished_changes": {
+        "task": "services.tasks.recompute_unfinished_changes",
+        "schedule": 600.0,
+    },
     # City 12345 link: events a lost message or a long outage left pending.
     "services.drain_city_outbox": {"task": "services.tasks.drain_city_outbox", "schedule": 30.0},
     # Day-before reminders for activity places, bookings and affairs appointments (hourly:

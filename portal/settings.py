@@ -350,6 +350,9 @@ LINLI = {
     "CITY_12345_URL": env.str("CITY_12345_URL", default=""),
     "CITY_12345_KEY": env.str("CITY_12345_KEY", default=""),
     "CITY_12345_WEBHOOK_SECRET": env.str("CITY_12345_WEBHOOK_SECRET", default=""),
+    # A case whose event the city did not take waits BASE s, doubling, at most CAP s (services.city).
+    "CITY_12345_BACKOFF_BASE": env.float("CITY_12345_BACKOFF_BASE", default=5.0),
+    "CITY_12345_BACKOFF_CAP": env.float("CITY_12345_BACKOFF_CAP", default=60.0),
     "SMS_URL": env.str("SMS_URL", default=""),
     "SMS_KEY": env.str("SMS_KEY", default=""),
     "WECHAT_TEMPLATE_URL": env.str("WECHAT_TEMPLATE_URL", default=""),

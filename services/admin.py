@@ -25,7 +25,6 @@ from services.models import (
     Category,
     CityOutbox,
     ExtensionRequest,
-    Holiday,
     KpiConfig,
     PatrolLog,
     RoutingRule,
@@ -100,12 +99,6 @@ class TimeLimitAdmin(CatalogueAdmin):
     )
     list_select_related = ("category__parent",)
     list_filter = ("case_type",)
-
-
-@admin.register(Holiday)
-class HolidayAdmin(CatalogueAdmin):
-    list_display = ("date", "name", "is_workday")
-    date_hierarchy = "date"
 
 
 @admin.register(RoutingRule)
@@ -266,3 +259,7 @@ class CityOutboxAdmin(WritePathMixin, admin.ModelAdmin):
             raise Http404
         n = actions.requeue_city_events(queryset.values_list("pk", flat=True), actor=request.user)
         messages.success(request, _("%(n)s events queued again.") % {"n": n})
+
+
+# The holiday calendar's pages (banner, import, the wired write path) live beside this module.
+from services import admin_calendar  # noqa: E402, F401

@@ -1,3 +1,4 @@
+from services.models.calendar import Holiday, HolidayChange, HolidayYear
 from services.models.cases import (
     Callback,
     Case,
@@ -12,7 +13,6 @@ from services.models.cases import (
 from services.models.catalogue import (
     DEFAULT_LIMITS,
     Category,
-    Holiday,
     KpiConfig,
     RoutingRule,
     TimeLimit,
@@ -34,6 +34,8 @@ __all__ = [
     "CityStatus",
     "ExtensionRequest",
     "Holiday",
+    "HolidayChange",
+    "HolidayYear",
     "JointUnit",
     "KpiConfig",
     "PatrolLog",

@@ -194,7 +194,11 @@ def test_database_broker_and_cache_urls_switch_backends_without_code_change(tmp_
 def test_healthz_is_200_when_database_and_broker_answer(client):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json() == {
+    body = response.json()
+    # Whether this and next year have holiday data (tests/services/test_holidays.py): a field
+    # for monitoring, which never makes the status fail.
+    assert "years_without_data" in body.pop("calendar")
+    assert body == {
         "status": "ok",
         "database": {"ok": True, "detail": "ok"},
         "broker": {"ok": True, "detail": "ok"},
