@@ -20,7 +20,7 @@ from grids.models import Area
 from grids.scope import get_visible_or_404
 from portal import ratelimit
 from portal.idempotency import idempotent
-from services import actions
+from services import actions, confirm
 from services.actions import Intake
 from services.choices import CallbackMethod, Channel, PhotoKind, State
 from services.forms import CallbackForm, CaseForm
@@ -81,9 +81,7 @@ def file_case(request):
         except ValidationError as exc:
             form.add_action_errors(exc)
         else:
-            messages.success(
-                request, _("Thank you. Your case number is %(number)s.") % {"number": case.number}
-            )
+            messages.success(request, confirm.filed(case, anonymous=user is None))
             if user is not None:
                 return redirect("services:case", number=case.number)
             return redirect("services:track", token=tracking_link_token(case))
@@ -107,10 +105,18 @@ def mine(request):
     return render(request, "services/mine.html", {"page": page})
 
 
-def _case_page(request, case: Case, *, can_answer: bool, callback_url: str | None = None):
+def _case_page(
+    request,
+    case: Case,
+    *,
+    can_answer: bool,
+    callback_url: str | None = None,
+    form: CallbackForm | None = None,
+):
     events = list(case.events.order_by("at", "id"))
     photos = list(CasePhoto.objects.filter(case=case).order_by("id"))
-    form = CallbackForm(request.POST or None) if can_answer else None
+    if form is None and can_answer:
+        form = CallbackForm(request.POST or None)
     return render(
         request,
         "services/case.html",
@@ -179,18 +185,28 @@ def _answer_callback(request, case: Case, *, done_url: str, callback_url: str, t
                 tracking_token=token,
             )
         except ValidationError as exc:
+            # A refusal is a form error (400), so an idempotency key is not spent on it.
             for message in exc.messages:
-                messages.error(request, message)
+                form.add_error(None, message)
         else:
             if record.led_to_redo:
                 messages.success(
-                    request, _("Thank you. The case is reopened and will be handled again.")
+                    request,
+                    _(
+                        "Thank you. Case %(number)s is reopened and will be handled again; "
+                        "the handler will contact you."
+                    )
+                    % {"number": case.number},
                 )
             else:
-                messages.success(request, _("Thank you for your answer."))
+                messages.success(
+                    request,
+                    _("Thank you. Your answer on case %(number)s is recorded.")
+                    % {"number": case.number},
+                )
             return redirect(done_url)
     case.refresh_from_db()
-    return _case_page(request, case, can_answer=True, callback_url=callback_url)
+    return _case_page(request, case, can_answer=True, callback_url=callback_url, form=form)
 
 
 @require_POST
