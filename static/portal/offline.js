@@ -188,8 +188,10 @@
   function badge(text, kind) {
     var b = document.createElement("strong"); b.className = "badge " + kind; b.textContent = text; return b;
   }
-  function link(href, text) {
-    var a = document.createElement("a"); a.href = href; a.textContent = text; return a;
+  function link(href, text, button) {
+    var a = document.createElement("a"); a.href = href; a.textContent = text;
+    if (button) a.className = "button";
+    return a;
   }
   function render() {
     return Promise.all([all(OUTBOX), all(DONE)]).then(function (res) {
@@ -218,9 +220,15 @@
         (d.ok ? d.messages.map(function (m) { return m.text; }) : d.errors).forEach(function (text) {
           var p = document.createElement("p"); p.textContent = text; li.appendChild(p);
         });
-        if (d.ok && d.location) li.appendChild(link(d.location, msg("open", "Open it")));
-        if (!d.ok) li.appendChild(link(d.page, msg("again", "Open the form again")));
+        if (d.ok && d.location) li.appendChild(link(d.location, msg("open", "Open it"), true));
+        if (!d.ok) li.appendChild(link(d.page, msg("again", "Open the form again"), true));
         list.appendChild(li);
+        // The form it was kept from, if it is on this page, says so too.
+        var form = document.querySelector('form[data-offline-queued="' + d.key + '"]');
+        if (form) {
+          status(form, (d.ok ? msg("sent_badge", "Sent") : msg("refused_badge", "Not accepted")) + ": " +
+            (d.ok ? d.messages.map(function (m) { return m.text; }) : d.errors).join(" "), d.ok ? "ok" : "warn");
+        }
       });
       box.hidden = !(waiting.length || done.length);
       box.querySelector("[data-outbox-clear]").hidden = !done.length;
@@ -286,7 +294,8 @@
   }
   // After an entry is kept for later: a form for one step on a case is put away (it is done, as
   // far as this phone knows); a form that makes something new is emptied for the next one.
-  function afterQueued(form, button) {
+  function afterQueued(form, button, key) {
+    form.setAttribute("data-offline-queued", key);
     if (form.getAttribute("data-offline") === "once") {
       form.querySelectorAll("input, select, textarea, button").forEach(function (el) { el.disabled = true; });
       form.classList.add("queued");
@@ -319,7 +328,7 @@
             item.state = "waiting";
             return put(OUTBOX, item).then(function () {
               status(form, msg("queued", "No network. Your submission is saved on this phone and will be sent when the network comes back."), "warn");
-              afterQueued(form, button);
+              afterQueued(form, button, item.key);
               return render();
             });
           }
