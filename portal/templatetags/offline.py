@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django import template
 from django.templatetags.static import static
 from django.urls import reverse
@@ -49,3 +51,10 @@ def offline_script(context) -> SafeString:
         json_script(config, "linli-offline"),
         static("portal/offline.js"),
     )
+
+
+@register.simple_tag
+def idempotency_field() -> SafeString:
+    """A key for a form sent without JavaScript, so a double tap saves once there too
+    (offline.js replaces it with a fresh one: a page kept offline would repeat it)."""
+    return format_html('<input type="hidden" name="idempotency_key" value="{}">', uuid.uuid4().hex)

@@ -310,8 +310,8 @@
   }
 
   function attach(form) {
-    var key = form.querySelector("input[name=idempotency_key]");
-    if (!key || !key.value) newKey(form);
+    // Always a fresh key: the page may be a copy kept offline, whose server-made key was used.
+    newKey(form);
     form.addEventListener("submit", function (event) {
       if (!window.fetch || !window.indexedDB) return; // a plain POST still works, just not offline
       event.preventDefault();
