@@ -225,6 +225,14 @@ def _next(request) -> str:
     return target
 
 
+def _password_form(request) -> AuthenticationForm:
+    """The password form beside the phone form, without Django's autofocus on its username:
+    the cursor stayed in the second form while the page asked for a phone number first."""
+    form = AuthenticationForm(request)
+    form.fields["username"].widget.attrs.pop("autofocus", None)
+    return form
+
+
 @require_http_methods(["GET", "POST"])
 def phone_login(request):
     """Log in by phone: step "send" texts a code, step "login" checks it. The password form
@@ -252,7 +260,7 @@ def phone_login(request):
         {
             "form": form,
             "code_sent": code_sent or bool(request.POST.get("code")),
-            "password_form": AuthenticationForm(request),
+            "password_form": _password_form(request),
             "next": _next(request),
         },
         status=status,

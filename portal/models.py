@@ -49,6 +49,8 @@ class IdempotencyKey(models.Model):
     location = models.CharField(max_length=500, blank=True)
     body = models.TextField(blank=True)
     content_type = models.CharField(max_length=100, blank=True)
+    # The confirmation the first answer gave ({"level", "text"}), said again on a replay.
+    messages = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:

@@ -182,7 +182,9 @@ PASSWORD_HASHERS = env.list(
         "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
     ],
 )
-LOGIN_URL = "login"
+# The phone login page (a text-message code, and the password form beside it): residents and
+# volunteers sent to log in from a tile (the time bank) have a phone, not always a password.
+LOGIN_URL = "services:login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
 

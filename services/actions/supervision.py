@@ -9,6 +9,7 @@ from datetime import datetime
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 
 from notifications import notify
 from portal.bulk import insert_rows
@@ -214,7 +215,12 @@ _STEP_TITLES = {
     "remind": lambda: _("Reminder (催办): case %(number)s is overdue"),
     "supervise": lambda: _("Supervision (督办): case %(number)s is still overdue"),
 }
-_CLOCK_LABELS = {"sign": "sign-for", "contact": "contact", "resolve": "resolve"}
+# The clock's name inside those titles, translated with them (it once read "已超过sign-for时限").
+_CLOCK_LABELS = {
+    "sign": pgettext_lazy("clock", "sign-for"),
+    "contact": pgettext_lazy("clock", "contact"),
+    "resolve": pgettext_lazy("clock", "resolve"),
+}
 
 
 def advance_timers(case: Case, now: datetime, batch: TimerBatch) -> bool:
@@ -253,7 +259,7 @@ def advance_timers(case: Case, now: datetime, batch: TimerBatch) -> bool:
         from_state = case.state
         title = batch.title(step) % {
             "number": case.number,
-            "clock": _CLOCK_LABELS[clock],
+            "clock": str(_CLOCK_LABELS[clock]),
         }
         action = {
             "yellow": Action.YELLOW,

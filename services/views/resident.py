@@ -21,7 +21,7 @@ from grids.scope import get_visible_or_404
 from portal import ratelimit
 from portal.accounts import VERIFIED_PHONE_KEY
 from portal.idempotency import idempotent
-from services import actions
+from services import actions, confirm
 from services.actions import Intake
 from services.choices import CallbackMethod, Channel, PhotoKind, State
 from services.followers import sees_reporter
@@ -84,9 +84,7 @@ def file_case(request):
         except ValidationError as exc:
             form.add_action_errors(exc)
         else:
-            messages.success(
-                request, _("Thank you. Your case number is %(number)s.") % {"number": case.number}
-            )
+            messages.success(request, confirm.filed(case, anonymous=user is None))
             if user is not None:
                 return redirect("services:case", number=case.number)
             return redirect("services:track", token=tracking_link_token(case))
@@ -131,13 +129,20 @@ def mine(request):
 
 
 def _case_page(
-    request, case: Case, *, can_answer: bool, callback_url: str | None = None, whole: bool = True
+    request,
+    case: Case,
+    *,
+    can_answer: bool,
+    callback_url: str | None = None,
+    form: CallbackForm | None = None,
+    whole: bool = True,
 ):
     """The resident's case page. Not `whole` for a follower: the progress only, nothing the
     reporter wrote or that names them (services.followers)."""
     events = list(case.events.order_by("at", "id"))
     photos = list(CasePhoto.objects.filter(case=case).order_by("id")) if whole else []
-    form = CallbackForm(request.POST or None) if can_answer else None
+    if form is None and can_answer:
+        form = CallbackForm(request.POST or None)
     timeline = plain_timeline(case, events)
     if not whole:
         for step in timeline:
@@ -216,19 +221,31 @@ def _answer_callback(request, case: Case, *, done_url: str, callback_url: str, t
                 tracking_token=token,
             )
         except ValidationError as exc:
+            # A refusal is a form error (400), so an idempotency key is not spent on it.
             for message in exc.messages:
-                messages.error(request, message)
+                form.add_error(None, message)
         else:
             if record.led_to_redo:
                 messages.success(
-                    request, _("Thank you. The case is reopened and will be handled again.")
+                    request,
+                    _(
+                        "Thank you. Case %(number)s is reopened and will be handled again; "
+                        "the handler will contact you."
+                    )
+                    % {"number": case.number},
                 )
             else:
-                messages.success(request, _("Thank you for your answer."))
+                messages.success(
+                    request,
+                    _("Thank you. Your answer on case %(number)s is recorded.")
+                    % {"number": case.number},
+                )
             return redirect(done_url)
     case.refresh_from_db()
     whole = token is not None or sees_reporter(request.user, case)
-    return _case_page(request, case, can_answer=True, callback_url=callback_url, whole=whole)
+    return _case_page(
+        request, case, can_answer=True, callback_url=callback_url, form=form, whole=whole
+    )
 
 
 @require_POST

@@ -1,7 +1,7 @@
 """Phones in headless Chromium (390×844): a resident files a case with a photo and sees it in
 "my cases"; the grid worker signs for it and resolves it, and closes a case of their own on the
-spot; the resident answers the callback; a submission sent with the network cut is kept on the
-phone and makes exactly one case when the network comes back. The screenshots illustrate
+spot; the resident answers the callback (offline submissions: test_offline_browser.py). The
+screenshots illustrate
 docs/guides/resident.md and docs/guides/grid-worker.md."""
 
 from __future__ import annotations
@@ -182,32 +182,6 @@ def test_resident_files_worker_resolves_resident_rates(
     page.goto("/cases/mine/")
     assert "elder" in page.evaluate("document.documentElement.className")
     _shot(page, "resident-elder.png")
-
-
-@pytest.mark.browser
-def test_offline_submit_is_kept_and_sent_once(
-    phone_page, live_server, transactional_territory, tmp_path
-):
-    desk = build_desk(transactional_territory)
-    page = phone_page
-    _fill_case(page, desk, tmp_path, "地下车库漏水")
-    page.fill("input[name=reporter_phone]", "13912345678")
-    page.context.set_offline(True)
-    page.click("form[data-offline] button[type=submit]")
-    page.wait_for_selector("[data-offline-status].warn")
-    assert page.evaluate("window.LinliOffline.pending()") == 1
-    assert not Case.objects.exists()
-    _shot(page, "resident-offline.png")
-    page.context.set_offline(False)
-    page.wait_for_url("**/cases/t/*/", timeout=20000)
-    assert Case.objects.count() == 1
-    # Opening the form again drains nothing more: still one case.
-    page.goto("/cases/new/")
-    page.wait_for_load_state("networkidle")
-    assert page.evaluate("window.LinliOffline.pending()") == 0
-    assert Case.objects.count() == 1
-    case = Case.objects.get()
-    assert case.reporter_phone == "13912345678" and CasePhoto.objects.filter(case=case).count() == 1
 
 
 @pytest.mark.browser

@@ -5,7 +5,8 @@
  * picker or the location button to fill the hidden place field. */
 (function () {
   "use strict";
-  var t = window.LINLI_I18N || {};
+  var node = document.getElementById("linli-phone-i18n");
+  var t = node ? JSON.parse(node.textContent) : {};
   function msg(key, fallback) { return t[key] || fallback; }
   function getJSON(url) {
     return fetch(url, { credentials: "same-origin" }).then(function (r) {
