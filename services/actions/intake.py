@@ -398,23 +398,32 @@ def _request_dispatch() -> None:
 
 
 def _text_tracking_number(case: Case, actor) -> bool:
-    """Text the case number to the mobile it was filed for by someone else (a desk operator,
-    a grid worker, a kiosk), so the caller can follow it. Not to the filer's own phone."""
+    """Tell the person a case was filed for by someone else (a desk operator, a grid worker, a
+    kiosk) its number, so they can follow it: an account holder through their notification
+    channels (the in-site inbox, and a text message unless they turned it off), a phone with
+    no account behind it by text message. Not the filer themselves."""
     phone = case.reporter_phone
-    if case.channel not in ON_BEHALF_CHANNELS or not is_mobile(phone):
+    if case.channel not in ON_BEHALF_CHANNELS:
         return False
-    if actor is not None and getattr(actor, "phone", None) == phone:
+    if actor is not None and (
+        getattr(actor, "pk", None) == case.reporter_id
+        or (phone and getattr(actor, "phone", None) == phone)
+    ):
+        return False
+    title = _("Your case %(number)s is taken in") % {"number": case.number}
+    body = _(
+        "Your case %(number)s is taken in. Log in to Linli with this mobile number (a code "
+        "by text message) to follow it and to tell us afterwards whether it was solved."
+    ) % {"number": case.number}
+    if case.reporter_id:
+        notify.queue(
+            users=[case.reporter_id], case=case, kind="case_received", title=title, body=body
+        )
+        return True
+    if not is_mobile(phone):
         return False
     return notify.queue_to_phone(
-        phone=phone,
-        kind="case_received",
-        title=_("Your case %(number)s is taken in") % {"number": case.number},
-        body=_(
-            "Your case %(number)s is taken in. Log in to Linli with this mobile number (a code "
-            "by text message) to follow it and to tell us afterwards whether it was solved."
-        )
-        % {"number": case.number},
-        case=case,
+        phone=phone, kind="case_received", title=title, body=body, case=case
     )
 
 

@@ -10,8 +10,9 @@ import time
 import pytest
 from django.db import connection
 
+from notifications.models import NotificationOutbox
 from services import tasks
-from services.models import Case, CaseEvent, NotificationOutbox
+from services.models import Case, CaseEvent
 from tests.conftest import start_worker, wait_until
 from tests.faults.conftest import due_cases
 
