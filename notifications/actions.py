@@ -142,9 +142,10 @@ def mark_all_read(user) -> int:
 
 
 def mark_case_read(user, case_id: int) -> int:
-    """The user opened the case: what they were told about it is read. No query when the
-    bell's cached count says nothing is unread, else one UPDATE."""
-    if bell.cached_count(user) == 0:
+    """The user opened the case: what they were told about it is read. Asks the bell first
+    (which the page shows anyway, so its count is kept for the page): nothing unread, no
+    query; else one UPDATE."""
+    if bell.unread_count(user) == 0:
         return 0
     count = Notification.objects.filter(
         recipient=user, case_id=case_id, read_at__isnull=True

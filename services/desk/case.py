@@ -29,6 +29,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from grids.privacy import mask_phone, may_see_private, reveal_on_record
 from grids.scope import scope_for
+from notifications import actions as notices
 from services import case_page as info
 from services.case_page import Situation
 from services.choices import Action, PhotoKind, State
@@ -237,8 +238,10 @@ def _render(
 @login_required
 @require_GET
 def case_page(request: HttpRequest, number: str) -> HttpResponse:
-    """The page (GET)."""
-    return _render(request, _load(request, number))
+    """The page (GET). What the user was told about the case is read now."""
+    loaded = _load(request, number)
+    notices.mark_case_read(request.user, loaded.case.pk)
+    return _render(request, loaded)
 
 
 def _when(at) -> str:

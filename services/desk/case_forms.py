@@ -13,7 +13,6 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.functional import Promise
-from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -23,6 +22,7 @@ from services import actions, routing
 from services.actions.dispatch import _target_from
 from services.case_page import SET_MALICIOUS, Situation, my_joint_units
 from services.choices import Action, CallbackMethod, JointRole, Level, Rating
+from services.desk.case_fields import errors_html, render_field
 from services.forms import PhotosField
 from services.models import Case
 
@@ -145,9 +145,9 @@ class ActionForm(forms.Form):
         templates were a third of its time."""
         parts = [render_field(bf) for bf in self.hidden_fields()]
         if self.non_field_errors():
-            parts.append(_errors(self.non_field_errors(), ""))
+            parts.append(errors_html(self.non_field_errors(), ""))
         if any(bf.errors for bf in self.hidden_fields()):
-            parts.append(_errors([_("The form was out of date: reload the page.")], ""))
+            parts.append(errors_html([_("The form was out of date: reload the page.")], ""))
         parts += [render_field(bf) for bf in self.visible_fields()]
         return mark_safe("".join(parts))  # render_field escapes every value it writes
 
@@ -158,78 +158,6 @@ class ActionForm(forms.Form):
         for name, errors in exc.error_dict.items():
             target = FIELD_MAP.get(name)
             self.add_error(target if target in self.fields else None, errors)
-
-
-def _errors(errors, id_: str) -> str:
-    ident = f' id="{escape(id_)}-error"' if id_ else ""
-    text = escape(" ".join(str(e) for e in errors))
-    return f'<div class="error" role="alert"{ident}>{text}</div>'
-
-
-def _options(choices, selected: str) -> str:
-    out = []
-    for value, label in choices:
-        if isinstance(label, list | tuple):  # an optgroup
-            out.append(f'<optgroup label="{escape(value)}">{_options(label, selected)}</optgroup>')
-        else:
-            mark = " selected" if str(value) == selected else ""
-            out.append(f'<option value="{escape(value)}"{mark}>{escape(label)}</option>')
-    return "".join(out)
-
-
-# The page draws about a dozen short forms; Django's widget templates (and format_html) cost
-# more than the rest of the page, so the few controls these forms use are written here, every
-# value through escape().
-def render_field(bf) -> str:
-    """One bound field as HTML: label, control, errors (aria-described), kept value."""
-    field, widget = bf.field, bf.field.widget
-    name, id_ = escape(bf.html_name), escape(bf.auto_id)
-    value = bf.value()
-    shown = "" if value is None else escape(value)
-    if isinstance(widget, forms.HiddenInput):
-        return f'<input type="hidden" name="{name}" value="{shown}">'
-    required = " required" if field.required else ""
-    invalid = f' aria-invalid="true" aria-describedby="{id_}-error"' if bf.errors else ""
-    common = f' name="{name}" id="{id_}"{required}{invalid}'
-    label = f'<label for="{id_}">{escape(bf.label)}</label>'
-    if isinstance(widget, forms.RadioSelect):
-        items = []
-        for i, (choice, text) in enumerate(field.choices):
-            checked = " checked" if value is not None and str(choice) == str(value) else ""
-            items.append(
-                f'<label for="{id_}_{i}"><input type="radio" name="{name}" '
-                f'value="{escape(choice)}" id="{id_}_{i}"{required}{checked}> '
-                f"{escape(text)}</label>"
-            )
-        control = (
-            f'<fieldset id="{id_}"><legend>{escape(bf.label)}</legend>'
-            f'<div class="choices">{"".join(items)}</div></fieldset>'
-        )
-        label = ""
-    elif isinstance(widget, forms.Select):
-        selected = "" if value in (None, "") else str(value)
-        control = f"<select{common}>{_options(field.choices, selected)}</select>"
-    elif isinstance(widget, forms.Textarea):
-        rows = int(widget.attrs.get("rows", 2))
-        # The newline after the tag as Django writes it: browsers drop the first one.
-        control = (
-            f'<textarea{common} rows="{rows}" maxlength="{field.max_length or 4000}">\n'
-            f"{shown}</textarea>"
-        )
-    elif isinstance(widget, forms.FileInput):
-        control = f'<input type="file"{common} accept="image/*" multiple>'
-    elif isinstance(widget, forms.NumberInput):
-        control = (
-            f'<input type="number"{common} min="{field.min_value}" max="{field.max_value}" '
-            f'value="{shown}" inputmode="numeric">'
-        )
-    else:
-        control = (
-            f'<input type="text"{common} maxlength="{field.max_length or 200}" value="{shown}">'
-        )
-    errors = _errors(bf.errors, bf.auto_id) if bf.errors else ""
-    css = "field has-error" if bf.errors else "field"
-    return f'<div class="{css}">{label}{control}{errors}</div>'
 
 
 def _text(label, *, required: bool = True, rows: int = 2, max_length: int = 2000, **kw):

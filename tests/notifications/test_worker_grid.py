@@ -74,3 +74,13 @@ def test_the_mark_reads_new_in_chinese(client, desk):
     with translation.override("zh-hans"):
         body = client.get(GRID, headers={"accept-language": "zh-hans"}).content.decode()
     assert '<span class="badge new">新</span>' in body
+
+
+def test_opening_the_case_on_the_desk_reads_its_notices_too(client, desk):
+    case, other = desk.dispatched(), desk.dispatched()
+    worker = desk.user("grid_a")
+    client.force_login(worker)
+    assert client.get(f"/desk/c/{case.number}/").status_code == 200
+    assert not Notification.objects.filter(recipient=worker, case=case, read_at=None).exists()
+    assert Notification.objects.filter(recipient=worker, case=other, read_at=None).exists()
+    assert 'data-count="1"' in client.get(f"/desk/c/{case.number}/").content.decode()
