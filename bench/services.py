@@ -1,8 +1,8 @@
 """Case engine benchmarks on the city-scale seed (make seed-city; LINLI_SEED_CASES cases).
 
 Figures: intake through the real API view (cases/s, test client, no photo), one request at a
-time and from BENCH_INTAKE_THREADS threads of the same process; the staff inbox list
-(queries, p95); the case page with a 30-step timeline (queries, p95); a sweep escalating
+time and from BENCH_INTAKE_THREADS threads of the same process (the staff case list is
+bench/desk.py's); the case page with a 30-step timeline (queries, p95); a sweep escalating
 10,000 due cases in this process (in its own two threads, as the task runs), and again
 through a pool of real worker processes (BENCH_SWEEP_WORKERS, default 2); a sweep with nothing
 due; the KPIs of a district for a month.
@@ -159,6 +159,7 @@ def _intake_in_threads(resident, body: str, n: int, threads: int) -> float:
 
 def run(emit) -> None:
     from django.test import Client
+    from django.urls import reverse
     from django.utils import timezone
 
     from portal.celery import app
@@ -206,16 +207,9 @@ def run(emit) -> None:
         # whichever of them passed their minute of grace meanwhile.
         tasks.dispatch_pending()
 
-        # --- staff inbox list ------------------------------------------------------------------
+        # (The staff case list and its counts are benched by bench/desk.py.)
         client = Client()
         client.force_login(staff)
-        for label, params in (("inbox", ""), ("inbox_overdue", "?timer=overdue")):
-            url = f"/admin/services/case/{params}"
-            assert client.get(url).status_code == 200
-            emit(f"{label}_queries", count_queries(lambda u=url: client.get(u)), "queries", **sizes)
-            emit(
-                f"{label}_p95", p95(timings(lambda u=url: client.get(u), repeat=40)), "ms", **sizes
-            )
 
         # --- case page with a 30-step timeline ---------------------------------------------------
         case = Case.objects.filter(place_path__startswith=district.path, state="submitted").last()
@@ -223,7 +217,7 @@ def run(emit) -> None:
         actions.sign_for(case, actor=staff)
         for i in range(27):
             actions.add_progress(case, actor=staff, note=f"进展 {i}")
-        url = f"/admin/services/case/{case.pk}/change/"
+        url = reverse("desk:case", args=[case.number])
         assert client.get(url).status_code == 200
         steps = case.events.count()
         emit("case_page_queries", count_queries(lambda: client.get(url)), "queries", steps=steps)

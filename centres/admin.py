@@ -52,9 +52,10 @@ from grids.admin_mixins import ScopedAdmin
 from grids.models import Resident
 from grids.privacy import shown_phone
 from grids.scope import scope_for
+from portal.text import TextAdminMixin
 
 
-class ScopedInline(admin.TabularInline):
+class ScopedInline(TextAdminMixin, admin.TabularInline):
     extra = 0
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):

@@ -9,9 +9,10 @@ from django.utils.translation import gettext_lazy as _
 
 from centres import actions
 from centres.models import Activity, Appointment
+from portal.text import TextFormMixin
 
 
-class ActivityForm(forms.ModelForm):
+class ActivityForm(TextFormMixin, forms.ModelForm):
     """An activity's form: a change of places is checked by actions.check_places against the
     current counts, so a refusal shows on the field (the write is actions.update_activity)."""
 
@@ -53,7 +54,7 @@ class ActivityForm(forms.ModelForm):
         return data
 
 
-class CancelActivityForm(forms.Form):
+class CancelActivityForm(TextFormMixin, forms.Form):
     reason = forms.CharField(
         label=_("Why is it cancelled?"),
         max_length=200,
@@ -61,7 +62,7 @@ class CancelActivityForm(forms.Form):
     )
 
 
-class AppointmentRecordForm(forms.ModelForm):
+class AppointmentRecordForm(TextFormMixin, forms.ModelForm):
     """Staff record what came of an appointment; the rules are actions.validate_record's and
     the write is actions.record_appointment's."""
 
@@ -71,7 +72,9 @@ class AppointmentRecordForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
-        current = Appointment.objects.get(pk=self.instance.pk)
+        current = Appointment.objects.filter(pk=self.instance.pk).first()
+        if current is None:  # the form records an existing appointment, never a new one
+            raise ValidationError(_("Choose an appointment to record."))
         try:
             actions.validate_record(
                 current,

@@ -10,9 +10,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from centres.models import AffairItem, FunctionCode
+from portal.text import TextFormMixin
 
 
-class FinderForm(forms.Form):
+class FinderForm(TextFormMixin, forms.Form):
     q = forms.CharField(label=_("Name or address"), required=False, max_length=50)
     # A plain id: the page renders the few hundred options itself (a ModelChoiceField's
     # widget renders each option through the template engine, which costs more than the
@@ -27,7 +28,7 @@ class FinderForm(forms.Form):
     lng = forms.FloatField(required=False, min_value=-180, max_value=180, widget=forms.HiddenInput)
 
 
-class BookingForm(forms.Form):
+class BookingForm(TextFormMixin, forms.Form):
     day = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
     start = forms.TimeField(label=_("From"), widget=forms.TimeInput(attrs={"type": "time"}))
     end = forms.TimeField(label=_("Until"), widget=forms.TimeInput(attrs={"type": "time"}))
@@ -45,7 +46,7 @@ class BookingForm(forms.Form):
         return data
 
 
-class AppointmentForm(forms.Form):
+class AppointmentForm(TextFormMixin, forms.Form):
     item = forms.ModelChoiceField(
         label=_("What do you need to do?"), queryset=AffairItem.objects.filter(is_active=True)
     )
@@ -61,7 +62,7 @@ class AppointmentForm(forms.Form):
     )
 
 
-class CheckInForm(forms.Form):
+class CheckInForm(TextFormMixin, forms.Form):
     code = forms.CharField(
         label=_("Code"),
         max_length=20,
@@ -69,5 +70,5 @@ class CheckInForm(forms.Form):
     )
 
 
-class WeekForm(forms.Form):
+class WeekForm(TextFormMixin, forms.Form):
     start = forms.DateField(required=False)

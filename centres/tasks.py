@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from centres.actions.common import _notify, _span
+from centres.actions.common import _notice, _span
 from centres.models import (
     Appointment,
     AppointmentStatus,
@@ -24,6 +24,7 @@ from centres.models import (
     SignUp,
     SignUpStatus,
 )
+from notifications import notify
 
 logger = logging.getLogger("centres.tasks")
 BATCH = 500
@@ -62,20 +63,22 @@ def send_reminders(now: str | None = None) -> int:
                     ).select_related("activity__centre")
                 )[:BATCH]
             )
-            for signup in batch:
-                activity = signup.activity
-                _notify(
+            # One notify call per batch: one query for the recipients, one insert.
+            notify.send(
+                _notice(
                     signup.user_id,
                     "reminder",
-                    _("Tomorrow: %(title)s") % {"title": activity.title},
+                    _("Tomorrow: %(title)s") % {"title": signup.activity.title},
                     _("%(when)s at %(centre)s. Show your code %(code)s at the door.")
                     % {
-                        "when": _span(activity.starts_at, activity.ends_at),
-                        "centre": activity.centre.name,
+                        "when": _span(signup.activity.starts_at, signup.activity.ends_at),
+                        "centre": signup.activity.centre.name,
                         "code": signup.code,
                     },
                     signup=signup,
                 )
+                for signup in batch
+            )
             SignUp.objects.filter(pk__in=[s.pk for s in batch]).update(reminded_at=moment)
         sent += len(batch)
         if len(batch) < BATCH:
@@ -91,14 +94,16 @@ def send_reminders(now: str | None = None) -> int:
                 ).select_related("space__centre")
             )
         )
-        for booking in bookings:
-            _notify(
+        notices = [
+            _notice(
                 booking.booked_by_id,
                 "reminder",
                 _("Tomorrow: %(space)s is booked for you") % {"space": booking.space.name},
                 f"{_span(booking.starts_at, booking.ends_at)} · {booking.space.centre.name}",
                 booking=booking,
             )
+            for booking in bookings
+        ]
         Booking.objects.filter(pk__in=[b.pk for b in bookings]).update(reminded_at=moment)
         appointments = list(
             _lock(
@@ -110,8 +115,8 @@ def send_reminders(now: str | None = None) -> int:
                 ).select_related("slot__centre", "item")
             )
         )
-        for appointment in appointments:
-            _notify(
+        notices += [
+            _notice(
                 appointment.user_id,
                 "reminder",
                 _("Tomorrow: your appointment for %(item)s") % {"item": appointment.item.name},
@@ -123,6 +128,9 @@ def send_reminders(now: str | None = None) -> int:
                 },
                 appointment=appointment,
             )
+            for appointment in appointments
+        ]
+        notify.send(notices)
         Appointment.objects.filter(pk__in=[a.pk for a in appointments]).update(reminded_at=moment)
     sent += len(bookings) + len(appointments)
     logger.info("centres reminders sent: %s", sent)

@@ -36,7 +36,6 @@ from centres.models import (
     Booking,
     Centre,
     Closure,
-    Notice,
     Service,
     SignUp,
     SignUpStatus,
@@ -295,7 +294,7 @@ def activity_ics(request, pk: int):
 
 @login_required
 def mine(request):
-    """My sign-ups, bookings, appointments and notices."""
+    """My sign-ups, bookings and appointments (notices are in /inbox/, for everyone)."""
     now = timezone.now()
     signups = (
         SignUp.objects.filter(user=request.user, activity__ends_at__gte=now - timedelta(days=30))
@@ -313,7 +312,6 @@ def mine(request):
         .select_related("slot__centre", "item")
         .order_by("slot__starts_at")
     )
-    notices = Notice.objects.filter(recipient=request.user)[:10]
     return render(
         request,
         "centres/mine.html",
@@ -321,7 +319,6 @@ def mine(request):
             "signups": signups,
             "bookings": bookings,
             "appointments": appointments,
-            "notices": notices,
             "now": now,
         },
     )

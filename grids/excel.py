@@ -40,6 +40,7 @@ from grids.models import (
 )
 from grids.models.areas import validate_placement
 from grids.scope import scope_for
+from portal import text
 
 
 class _Rollback(Exception):
@@ -88,6 +89,24 @@ class ScopedResource(resources.ModelResource):
 
     def check(self, instance) -> None:
         """Row checks beyond the cell conversions; raise ValidationError naming columns."""
+
+    def get_or_init_instance(self, instance_loader, row):
+        # After each resource's own row checks: every text cell under the one input rule
+        # (portal.text), and a phone column normalised like a phone typed into a form.
+        errors: dict[str, list[str]] = {}
+        for column, value in row.items():
+            if isinstance(value, str) and not str(column).startswith("_"):
+                code = text.problem(value, multiline=True)
+                if code is not None:
+                    errors[str(column)] = [str(text.MESSAGES[code])]
+        if row.get("phone") and "phone" not in errors:
+            try:
+                row["phone"] = text.clean_phone(str(row["phone"]))
+            except ValidationError as exc:
+                errors["phone"] = exc.messages
+        if errors:
+            raise ValidationError(errors)
+        return super().get_or_init_instance(instance_loader, row)
 
 
 # --- areas -----------------------------------------------------------------------------------

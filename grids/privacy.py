@@ -93,6 +93,40 @@ def reveal(user, resident, field: str, reason: str) -> str:
     return getattr(found, field) or ""
 
 
+def reveal_on_record(
+    user, *, phone: str, name: str, area, record: str, reason: str, handles: bool = False
+) -> str:
+    """The full phone number kept on a record placed in `area` (a case's reporter), written to
+    the access log like `reveal` (the record named in place of a resident of the register), for
+    staff whose scope covers the area, or who handle the record now (`handles`: a case's
+    handling department must reach its reporter). The caller has read the record through the
+    user's scope and says whether they handle it. Anyone else (a follower, a joint unit, a
+    department the case has left): PermissionDenied. A missing reason: ValidationError."""
+    from django.core.exceptions import PermissionDenied, ValidationError
+    from django.db import transaction
+    from django.utils.translation import gettext as _
+
+    from grids.models import AccessLog, PrivateField
+
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say why you need the full number.")})
+    if not (handles and scope_for(user).is_staff) and not may_see_private(user, area):
+        raise PermissionDenied
+    with transaction.atomic():
+        AccessLog.objects.create(
+            viewer=user,
+            viewer_name=getattr(user, "display_name", "") or user.get_username(),
+            resident=None,
+            resident_name=(name or "")[:60],
+            record=record[:40],
+            area=area,
+            field=PrivateField.PHONE,
+            reason=reason[:200],
+        )
+    return phone or ""
+
+
 # --- sensitive tags ---------------------------------------------------------------------------
 # Who may see a resident's sensitive tags (disability, 低保, living alone, minor): the staff who
 # look after them on their territory. Department handlers, centre operators, units and other

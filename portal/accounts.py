@@ -3,7 +3,10 @@ resident of a household (staff verify them before household-only actions).
 
 Codes are six digits, kept only as an HMAC in the shared cache (Redis), valid for five
 minutes, refused after five wrong tries, and sent at most once a minute and five times an hour
-per phone (and twenty an hour per IP). The SMS goes through `sms_sender()`: an HTTP gateway when
+per phone (and twenty an hour per IP). Wrong codes count as failed logins of the phone's account
+in django-axes, like wrong passwords on the other login pages (portal.security): the account or
+the address is locked out past the limit, and every try is in the login log. While the cache is
+unreachable no code can be kept, so none is sent (the page says so; passwords still work). The SMS goes through `sms_sender()`: an HTTP gateway when
 LINLI["SMS_URL"] is set, else the log (development shows the code in the console).
 """
 
@@ -12,7 +15,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
-import re
 import secrets
 
 from django import forms
@@ -20,6 +22,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model, login
 from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.signals import user_login_failed
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.dispatch import Signal
@@ -29,23 +32,18 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
-from portal import http, ratelimit
+from portal import http, ratelimit, security, text
+from portal.landing import landing_url
 
 logger = logging.getLogger("linli.sms")
 
 CODE_TTL = 300  # seconds
 MAX_TRIES = 5
-PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
 
 
 def clean_phone(value: str) -> str:
-    """A mainland mobile number, digits only (spaces, dashes and +86 are dropped)."""
-    digits = re.sub(r"[\s\-]", "", value or "")
-    if digits.startswith("+86"):
-        digits = digits[3:]
-    if not PHONE_RE.match(digits):
-        raise forms.ValidationError(_("Enter an 11-digit mobile number."))
-    return digits
+    """A mainland mobile number, digits only (portal.text's phone rule, mobiles only)."""
+    return text.clean_phone(value, landline=False)
 
 
 # Sent after a phone-code login: the user has just proven `phone` is theirs (services claims
@@ -114,7 +112,14 @@ def issue_code(phone: str, ip: str) -> None:
     if not ratelimit.hit(f"otp-ip:{ip}", 20, 3600):
         raise forms.ValidationError(_("Too many codes from this network. Try again later."))
     code = f"{secrets.randbelow(10**6):06d}"
-    cache.set(_key(phone), {"digest": _digest(phone, code), "tries": 0}, CODE_TTL)
+    entry = {"digest": _digest(phone, code), "tries": 0}
+    cache.set(_key(phone), entry, CODE_TTL)
+    if cache.get(_key(phone)) != entry:
+        # The cache is down (its errors are ignored): a code sent now could never be checked.
+        logger.warning("login code for %s not sent: the cache did not keep it", phone)
+        raise forms.ValidationError(
+            _("Codes cannot be sent right now. Try again in a few minutes, or use your password.")
+        )
     text = _("Your Linli login code is %(code)s. It is valid for 5 minutes.") % {"code": code}
     try:
         sms_sender().send(phone, text)
@@ -156,8 +161,15 @@ def user_for_phone(phone: str, create: bool = False):
 # --- forms and views -----------------------------------------------------------------------------
 
 
-class PhoneLoginForm(forms.Form):
-    phone = forms.CharField(label=gettext_lazy("Mobile number"), max_length=20)
+def account_name(phone: str) -> str:
+    """The username the lockout counts a phone's failures under: its account's, so a wrong
+    code and a wrong password count against the same account (p<phone> when there is none)."""
+    user = get_user_model().objects.filter(phone=phone).only("username").first()
+    return user.get_username() if user is not None else f"p{phone}"
+
+
+class PhoneLoginForm(text.TextFormMixin, forms.Form):
+    phone = forms.CharField(label=gettext_lazy("Mobile number"), max_length=40)
     code = forms.CharField(
         label=gettext_lazy("Code from the text message"), max_length=6, required=False
     )
@@ -165,6 +177,7 @@ class PhoneLoginForm(forms.Form):
     def __init__(self, *args, request=None, **kwargs):
         self.request = request
         self.user = None
+        self.locked = False
         super().__init__(*args, **kwargs)
         self.fields["phone"].widget.attrs.update(
             {"inputmode": "tel", "autocomplete": "tel", "placeholder": "13800000000"}
@@ -185,7 +198,16 @@ class PhoneLoginForm(forms.Form):
         if phone and self.data.get("step") == "login":
             if not data.get("code"):
                 self.add_error("code", _("Enter the code from the text message."))
+                return data
+            name = account_name(phone)
+            if security.is_locked(self.request, name):
+                # AxesMiddleware answers with the lockout page (429).
+                self.locked = self.request.axes_locked_out = True
+                self.add_error(None, security.lockout_message())
             elif not check_code(phone, data["code"]):
+                user_login_failed.send(
+                    sender=__name__, credentials={"username": name}, request=self.request
+                )
                 self.add_error("code", _("The code is wrong or has expired. Ask for a new one."))
             else:
                 self.user = user_for_phone(phone, create=True)
@@ -195,10 +217,20 @@ class PhoneLoginForm(forms.Form):
 
 
 def _next(request) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or "/cases/"
+    """The page asked for (a safe `next`), or "" when none was: the login then lands the user
+    by portal.landing (residents on /cases/, staff on the desk)."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
     if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
-        return "/cases/"
+        return ""
     return target
+
+
+def _password_form(request) -> AuthenticationForm:
+    """The password form beside the phone form, without Django's autofocus on its username:
+    the cursor stayed in the second form while the page asked for a phone number first."""
+    form = AuthenticationForm(request)
+    form.fields["username"].widget.attrs.pop("autofocus", None)
+    return form
 
 
 @require_http_methods(["GET", "POST"])
@@ -220,7 +252,7 @@ def phone_login(request):
             phone = form.cleaned_data["phone"]
             request.session[VERIFIED_PHONE_KEY] = phone
             phone_verified.send(sender=PhoneLoginForm, user=form.user, phone=phone)
-            return redirect(_next(request))
+            return redirect(_next(request) or landing_url(form.user, "/cases/"))
     status = 400 if request.method == "POST" and form.errors else 200
     return render(
         request,
@@ -228,14 +260,14 @@ def phone_login(request):
         {
             "form": form,
             "code_sent": code_sent or bool(request.POST.get("code")),
-            "password_form": AuthenticationForm(request),
+            "password_form": _password_form(request),
             "next": _next(request),
         },
         status=status,
     )
 
 
-class RegisterForm(forms.Form):
+class RegisterForm(text.TextFormMixin, forms.Form):
     name = forms.CharField(label=gettext_lazy("Your name"), max_length=60)
     # Filled by the place picker (community → grid → estate → building), as on the case form.
     place = forms.IntegerField(label=gettext_lazy("Building"), widget=forms.HiddenInput)

@@ -6,9 +6,20 @@ then see, pause and re-time them in the admin (Periodic tasks).
 
 BEAT_SCHEDULE: dict[str, dict] = {
     "portal.heartbeat": {"task": "portal.tasks.heartbeat", "schedule": 60.0},
-    # 12345 case timers (yellow/red cards, escalation, 催办/督办) and lost-notification pickup.
+    # The login log past its retention (LINLI_LOGIN_LOG_DAYS), and expired lockout counters.
+    "portal.purge_login_log": {"task": "portal.tasks.purge_login_log", "schedule": 86400.0},
+    # 12345 case timers (yellow/red cards, escalation, 催办/督办).
     "services.sweep_deadlines": {"task": "services.tasks.sweep_deadlines", "schedule": 60.0},
-    "services.flush_outbox": {"task": "services.tasks.flush_outbox", "schedule": 120.0},
+    # Notifications: lost deliveries, and SMS/WeChat held for quiet hours that have ended.
+    "notifications.flush_outbox": {
+        "task": "notifications.tasks.flush_outbox",
+        "schedule": 120.0,
+    },
+    # Holiday changes whose deadline recompute message was lost (it is sent on commit).
+    "services.recompute_unfinished_changes": {
+        "task": "services.tasks.recompute_unfinished_changes",
+        "schedule": 600.0,
+    },
     # City 12345 link: events a lost message or a long outage left pending.
     "services.drain_city_outbox": {"task": "services.tasks.drain_city_outbox", "schedule": 30.0},
     # Day-before reminders for activity places, bookings and affairs appointments (hourly:

@@ -7,6 +7,7 @@ no code change.
 """
 
 import importlib
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -55,6 +56,7 @@ INSTALLED_APPS = [
     "centres",
     "services",
     "volunteers",
+    "notifications",
     "portal.admin_site.PortalAdminConfig",  # django.contrib.admin with the app list kept
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -63,6 +65,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",  # ExclusionConstraint, BtreeGistExtension, range fields
     "rest_framework",
+    "rest_framework.authtoken",  # API tokens (portal.api_auth), revocable in the admin
+    "portal.apps.AxesConfig",  # django-axes: login lockout per account and per client
     "django_filters",
     "drf_spectacular",
     "django_celery_beat",
@@ -79,7 +83,11 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "portal.security.StaffIdleTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "portal.text.RefuseControlCharactersMiddleware",
+    # Last, as django-axes asks: it turns a lockout flagged during the view into its answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -98,6 +106,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "portal.context_processors.site",
+                "notifications.bell.context",  # the header's bell (cached unread count)
             ],
         },
     },
@@ -131,17 +140,40 @@ if CACHES["default"]["BACKEND"].endswith(".RedisCache"):
     # client and one connection pool per server in each process, where Django's own Redis cache
     # builds a client (and its table of response callbacks) on every call.
     CACHES["default"]["BACKEND"] = "django_redis.cache.RedisCache"
+    # Redis down must not take a page down: a failing cache call is logged and answers "not
+    # cached" (sessions fall back to the database, rate limits let the request through), and
+    # a hung server costs at most these timeouts.
+    CACHES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "IGNORE_EXCEPTIONS": True,
+            "SOCKET_CONNECT_TIMEOUT": env.float("CACHE_CONNECT_TIMEOUT", default=0.5),
+            "SOCKET_TIMEOUT": env.float("CACHE_TIMEOUT", default=1.0),
+        }
+    )
+    DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+    DJANGO_REDIS_LOGGER = "linli.cache"
 # Sessions are read from the cache and written through to the database: a request costs no
 # session query, and a cache flush logs nobody out.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 AUTH_USER_MODEL = "portal.User"
-AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+# django-axes first: it refuses a locked-out account or client before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# 等保 2.0 §8.1.4.1 a (identification and authentication): passwords of at least
+# LINLI_PASSWORD_MIN_LENGTH characters mixing three of four kinds, not common, not like the
+# account's own name or number (docs/operations.md, "Security").
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": env.int("LINLI_PASSWORD_MIN_LENGTH", default=8)},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "portal.security.CharacterClassesValidator", "OPTIONS": {"min_classes": 3}},
 ]
 PASSWORD_HASHERS = env.list(
     "DJANGO_PASSWORD_HASHERS",
@@ -150,9 +182,37 @@ PASSWORD_HASHERS = env.list(
         "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
     ],
 )
-LOGIN_URL = "login"
+# The phone login page (a text-message code, and the password form beside it): residents and
+# volunteers sent to log in from a tile (the time bank) have a phone, not always a password.
+LOGIN_URL = "services:login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
+
+# --- Login security (portal/security.py; docs/operations.md, "Security") ----------------------
+# Client addresses: how many reverse proxies (nginx, an SLB) stand in front of gunicorn. With 0
+# X-Forwarded-For is ignored; with N the address the N-th proxy from us saw is the client's.
+LINLI_TRUSTED_PROXY_COUNT = env.int("LINLI_TRUSTED_PROXY_COUNT", default=0)
+# Lockout: LINLI_LOGIN_FAILURE_LIMIT failures on one account, or LINLI_LOGIN_CLIENT_LIMIT from one
+# address (residents share carrier NAT addresses, so it is higher), lock it for the cool-off.
+AXES_ENABLED = True
+AXES_FAILURE_LIMIT = env.int("LINLI_LOGIN_FAILURE_LIMIT", default=5)
+LINLI_LOGIN_CLIENT_LIMIT = env.int("LINLI_LOGIN_CLIENT_LIMIT", default=30)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LINLI_LOGIN_LOCKOUT_MINUTES", default=30))
+AXES_HANDLER = "portal.security.LockoutHandler"
+AXES_CLIENT_IP_CALLABLE = "portal.security.client_ip"
+AXES_LOCKOUT_CALLABLE = "portal.security.lockout_response"
+AXES_USERNAME_CALLABLE = "portal.security.attempted_username"
+AXES_RESET_ON_SUCCESS = False  # a valid login must not reset the per-address count
+AXES_DISABLE_ACCESS_LOG = True  # the login log is portal.LoginEvent (one table, append-only)
+AXES_ENABLE_ADMIN = False  # portal/admin.py shows lockouts, by role, with an unlock action
+AXES_VERBOSE = False
+# Staff sessions end after this many idle minutes; residents keep theirs (SESSION_COOKIE_AGE).
+LINLI_STAFF_IDLE_MINUTES = env.int("LINLI_STAFF_IDLE_MINUTES", default=30)
+# The login log is kept this many days (at least 180: China's Cybersecurity Law, art. 21).
+LINLI_LOGIN_LOG_DAYS = max(180, env.int("LINLI_LOGIN_LOG_DAYS", default=365))
+# API tokens expire after this many days (0: never); a new one is issued at the next login.
+LINLI_API_TOKEN_DAYS = env.int("LINLI_API_TOKEN_DAYS", default=30)
 
 # --- Language and time: Chinese first ---------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
@@ -201,12 +261,26 @@ SECURE_REFERRER_POLICY = "same-origin"
 SILENCED_SYSTEM_CHECKS = env.list("DJANGO_SILENCED_SYSTEM_CHECKS", default=[])
 
 # --- REST API -----------------------------------------------------------------------------------
+# Clients authenticate with the session (the pages) or a token from POST /api/auth/token/.
+# HTTP Basic sends the password with every request: off unless LINLI_API_BASIC_AUTH turns it on
+# (and then behind the same lockout as the login pages).
+LINLI_API_BASIC_AUTH = env.bool("LINLI_API_BASIC_AUTH", default=False)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.BasicAuthentication",
+        "portal.api_auth.ExpiringTokenAuthentication",
+        *(["portal.api_auth.LockoutBasicAuthentication"] if LINLI_API_BASIC_AUTH else []),
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # Every write (POST, PUT, PATCH, DELETE) of every endpoint is throttled per user (per client
+    # address when anonymous); a view names a narrower scope with `throttle_scope`.
+    "DEFAULT_THROTTLE_CLASSES": ["portal.api_auth.WriteThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "write": env.str("LINLI_THROTTLE_WRITE", default="120/min"),
+        "intake": env.str("LINLI_THROTTLE_INTAKE", default="30/min"),
+        "login": env.str("LINLI_THROTTLE_LOGIN", default="10/min"),
+        "webhook": env.str("LINLI_THROTTLE_WEBHOOK", default="600/min"),
+    },
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.SearchFilter",
@@ -242,6 +316,8 @@ else:
     # longer than the longest task (the hard time limit) plus its longest ETA wait.
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
+        # A broker that does not answer is given up on quickly (see the publish policy below).
+        "socket_connect_timeout": env.float("CELERY_BROKER_CONNECT_TIMEOUT", default=1.0),
     }
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default="") or None
 CELERY_TASK_IGNORE_RESULT = CELERY_RESULT_BACKEND is None
@@ -257,6 +333,16 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A web request that publishes while the broker is down gives up after about a second (the
+# database remembers the work; portal.celery.PortalTask logs the lost message and the sweeps
+# redo it), instead of holding the resident's intake for Kombu's default retries.
+CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=1.0)
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
 # Apps add their periodic tasks in portal/beat.py; DatabaseScheduler copies them into the
 # database at start-up, where staff see and pause them in the admin.
 CELERY_BEAT_SCHEDULE = importlib.import_module("portal.beat").BEAT_SCHEDULE
@@ -266,11 +352,18 @@ LINLI = {
     "CITY_12345_URL": env.str("CITY_12345_URL", default=""),
     "CITY_12345_KEY": env.str("CITY_12345_KEY", default=""),
     "CITY_12345_WEBHOOK_SECRET": env.str("CITY_12345_WEBHOOK_SECRET", default=""),
+    # A case whose event the city did not take waits BASE s, doubling, at most CAP s (services.city).
+    "CITY_12345_BACKOFF_BASE": env.float("CITY_12345_BACKOFF_BASE", default=5.0),
+    "CITY_12345_BACKOFF_CAP": env.float("CITY_12345_BACKOFF_CAP", default=60.0),
     "SMS_URL": env.str("SMS_URL", default=""),
     "SMS_KEY": env.str("SMS_KEY", default=""),
     "WECHAT_TEMPLATE_URL": env.str("WECHAT_TEMPLATE_URL", default=""),
     "WECHAT_TEMPLATE_KEY": env.str("WECHAT_TEMPLATE_KEY", default=""),
     "NOTIFY_CHANNELS": env.list("LINLI_NOTIFY_CHANNELS", default=["inbox", "log"]),
+    # notifications: quiet hours of users who set none ("" = none), local time; the site's
+    # address, put before links in text and WeChat messages (docs/configuration.md).
+    "NOTIFY_QUIET_HOURS": env.str("LINLI_NOTIFY_QUIET_HOURS", default="22:00-07:00"),
+    "SITE_URL": env.str("LINLI_SITE_URL", default=""),
     "SITE_NAME": env.str("LINLI_SITE_NAME", default="邻里"),
     # The desk's maps (static/desk/map.js): a WGS-84 XYZ tile URL ({z}/{x}/{y}, {s}); empty =
     # no tiles (a plain grid; picking a point still works). See docs/configuration.md.
@@ -287,7 +380,11 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # Every login is in the login log (portal.LoginEvent); axes' own lines only at warnings.
+        "axes": {"level": "WARNING"},
+    },
 }
 # Tests run their real worker on a private queue; production uses Celery's default.
 CELERY_TASK_DEFAULT_QUEUE = env.str("LINLI_CELERY_QUEUE", default="celery")

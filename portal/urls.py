@@ -6,17 +6,22 @@ from django.urls import URLPattern, URLResolver, include, path
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from portal import views
+from portal import pwa, views
+from portal.api import json_error_view
+from portal.api_token import TokenView
+from portal.landing import LoginView
 
 admin.site.site_header = _("Linli community portal administration")
 admin.site.site_title = _("Linli admin")
 admin.site.index_title = _("Community work")
 
 api_patterns: list[URLPattern | URLResolver] = [
+    path("auth/token/", TokenView.as_view(), name="api-token"),
     path("grids/", include("grids.api.urls")),
     path("centres/", include("centres.api.urls")),
     path("services/", include("services.api.urls")),
     path("volunteers/", include("volunteers.api.urls")),
+    path("notifications/", include("notifications.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
 ]
@@ -24,9 +29,12 @@ api_patterns: list[URLPattern | URLResolver] = [
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("sw.js", pwa.service_worker, name="service-worker"),
+    path("manifest.webmanifest", pwa.manifest, name="manifest"),
+    path("offline/", pwa.offline, name="offline"),
     path("elder-mode/", views.toggle_elder_mode, name="elder-mode"),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/login/", LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("api/", include(api_patterns)),
@@ -35,7 +43,16 @@ urlpatterns = [
     path("cases/", include("services.urls")),
     path("desk/", include("services.desk.urls")),
     path("volunteers/", include("volunteers.urls")),
+    path("inbox/", include("notifications.urls")),
 ]
 
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+# Errors raised outside a view (an unknown URL, a crash in a middleware): JSON under /api/.
+handler400 = json_error_view(400, _("Bad request."))
+handler403 = json_error_view(403, _("You do not have permission to do this."))
+handler404 = json_error_view(404, _("Not found."))
+handler500 = json_error_view(
+    500, _("A server error occurred. It has been logged; try again later.")
+)

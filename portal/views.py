@@ -49,9 +49,22 @@ def _broker_ok() -> tuple[bool, str]:
         return False, exc.__class__.__name__
 
 
+def _calendar_ok() -> dict:
+    """Whether this and (near the year's end) next year have holiday data (services.calendar):
+    a warning for monitoring, not a failure of the portal (the status stays 200)."""
+    from services import calendar
+
+    try:
+        gaps = calendar.years_needing_data()
+    except Exception as exc:
+        return {"ok": False, "detail": exc.__class__.__name__}
+    return {"ok": not gaps, "years_without_data": {str(y): status for y, status in gaps}}
+
+
 @never_cache
 def healthz(request):
-    """200 when the database and the broker answer, 503 (with which one failed) otherwise."""
+    """200 when the database and the broker answer, 503 (with which one failed) otherwise.
+    `calendar` says whether the holiday data covers this year and the next (never a 503)."""
     db_ok, db_detail = _database_ok()
     broker_ok, broker_detail = _broker_ok()
     ok = db_ok and broker_ok
@@ -59,6 +72,7 @@ def healthz(request):
         "status": "ok" if ok else "unavailable",
         "database": {"ok": db_ok, "detail": db_detail},
         "broker": {"ok": broker_ok, "detail": broker_detail},
+        "calendar": _calendar_ok() if db_ok else {"ok": False, "detail": "database"},
     }
     return JsonResponse(body, status=200 if ok else 503)
 

@@ -23,6 +23,8 @@ from __future__ import annotations
 
 from django.db.models import Model
 
+from portal.text import TextAdminMixin
+
 VERBS = ("add", "change", "delete")
 
 
@@ -31,8 +33,10 @@ def written_by(model: type[Model] | None) -> str | None:
     return getattr(model, "written_by", None) if model is not None else None
 
 
-class WritePathMixin:
+class WritePathMixin(TextAdminMixin):
     """Mixed into every admin (ScopedAdminMixin carries it; catalogue admins inherit it too).
+    It brings the input rule along (portal.text.TextAdminMixin: every text field of every
+    admin form is checked the same way).
 
     Verbs stay as Django decides for catalogues; for a model with domain operations each verb is
     off unless `<verb>_via` names the operation the admin calls for it."""

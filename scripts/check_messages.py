@@ -51,7 +51,7 @@ def unextracted() -> list[str]:
             "--no-location",
         ]
         env = {**os.environ, "DJANGO_SETTINGS_MODULE": "portal.settings", "PYTHONPATH": str(copy)}
-        apps = ["grids", "centres", "services", "volunteers"]
+        apps = ["grids", "centres", "services", "volunteers", "notifications"]
         others = [f"{a}/*" for a in apps] + ["tests/*", "bench/*", "var/*", ".venv/*"]
         runs = [(copy, [arg for o in others for arg in ("-i", o)])]
         runs += [(copy / a, ["-i", "migrations/*"]) for a in apps if (copy / a / "locale").exists()]

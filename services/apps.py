@@ -26,9 +26,13 @@ class ServicesConfig(AppConfig):
     verbose_name = _("12345 cases")
 
     def ready(self) -> None:
+        from django.core import checks
+
         from portal.accounts import phone_verified
+        from services.checks import holiday_data
         from services.models import Category, Holiday, TimeLimit
 
+        checks.register(holiday_data, checks.Tags.database)
         # A phone proven by a code collects the cases filed for it (a hotline call, say).
         phone_verified.connect(_phone_verified, dispatch_uid="services_claim_by_phone")
 

@@ -12,45 +12,74 @@ Semantics (whole-day, as in Chinese administrative practice 期间开始之日�
 - Elapsed working time (for the 80 % yellow card) counts every second of working days and
   none of the rest; `fraction_point` finds the moment a share of a clock has elapsed.
 - Reminders (催办) and supervision (督办) fire at the start of a working day, WORKDAY_START.
+
+A year is *covered* when chinesecalendar knows it or the State Council's notice for it has been
+imported (HolidayYear). Monday–Friday for an uncovered year is a guess that is wrong around
+every festival, so it is never silent: `years_needing_data()` feeds a system check, the admin's
+holiday pages and /healthz, and arithmetic that falls back to the guess logs a warning.
 """
 
 from __future__ import annotations
 
+import logging
+import time as monotime
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import chinese_calendar
+from chinese_calendar import constants as _package_data
 
 from portal.memo import TTLMemo
+
+logger = logging.getLogger("services.calendar")
 
 TZ = ZoneInfo("Asia/Shanghai")
 WORKDAY_START = time(8, 30)
 END_OF_DAY = time(23, 59, 59)
 DAY = timedelta(days=1)
+RELOAD_SECONDS = 60.0  # how long another process may still use a table staff just changed
+WARN_AHEAD_DAYS = 60  # next year's data is wanted from this many days before 1 January
+WARN_EVERY = 600.0  # seconds between two log lines about the same uncovered year
 
-# The Holiday table, re-read every minute: other processes see a staff edit within that time.
-_overrides: TTLMemo[dict[date, bool]] = TTLMemo(ttl=60.0, maxsize=1)
+# The years the installed chinesecalendar knows (it raises NotImplementedError outside them).
+_PACKAGE_YEARS = frozenset(
+    d.year for table in (_package_data.holidays, _package_data.workdays) for d in table
+)
+PACKAGE_LAST_YEAR = max(_PACKAGE_YEARS)
+
+# The Holiday table and the imported years, re-read every RELOAD_SECONDS: other processes see a
+# staff edit within that time.
+_overrides: TTLMemo[tuple[dict[date, bool], dict[int, bool]]] = TTLMemo(
+    ttl=RELOAD_SECONDS, maxsize=1
+)
 _days: dict[date, bool] = {}  # answers so far; emptied whenever the overrides are (re)loaded
 # Deadlines computed so far, emptied with _days: a sweep starts the same clock at the same
 # moment for thousands of cases, and every answer depends only on the arguments and the days.
 _memo: dict[tuple, datetime] = {}
 _MEMO_MAX = 4096
+_warned: dict[int, float] = {}  # uncovered year → when it was last logged (monotonic)
 
 
-def _read_overrides() -> dict[date, bool]:
-    from services.models import Holiday
+def _read_overrides() -> tuple[dict[date, bool], dict[int, bool]]:
+    from services.models import Holiday, HolidayYear
 
     try:
         overrides = dict(Holiday.objects.values_list("date", "is_workday"))
+        years = dict(HolidayYear.objects.values_list("year", "provisional"))
     except Exception:  # table not migrated yet (first migrate, checks)
-        overrides = {}
+        overrides, years = {}, {}
     _days.clear()  # answers from the previous table
     _memo.clear()
-    return overrides
+    return overrides, years
 
 
 def _load_overrides() -> dict[date, bool]:
-    return _overrides.get("holidays", _read_overrides)
+    return _overrides.get("holidays", _read_overrides)[0]
+
+
+def _imported_years() -> dict[int, bool]:
+    """{year: provisional} for the years whose notice was imported."""
+    return _overrides.get("holidays", _read_overrides)[1]
 
 
 def clear_cache() -> None:
@@ -70,6 +99,75 @@ def _remember(key: tuple, compute) -> datetime:
     return hit
 
 
+# --- which years are covered -----------------------------------------------------------------
+MISSING, PROVISIONAL, NOTICE, PACKAGE = "missing", "provisional", "notice", "package"
+
+
+def year_status(year: int) -> str:
+    """PACKAGE (chinesecalendar knows it), NOTICE (its notice was imported), PROVISIONAL (only
+    the statutory days were entered) or MISSING."""
+    imported = _imported_years()
+    if year in imported:
+        return PROVISIONAL if imported[year] else NOTICE
+    return PACKAGE if year in _PACKAGE_YEARS else MISSING
+
+
+def is_covered(year: int) -> bool:
+    return year_status(year) in (PACKAGE, NOTICE)
+
+
+def years_needing_data(today: date | None = None) -> list[tuple[int, str]]:
+    """[(year, status)] for this year and, from WARN_AHEAD_DAYS before 1 January, next year,
+    when their holiday data is missing or provisional: what the system check, the admin's
+    holiday pages and /healthz report."""
+    today = today or datetime.now(TZ).date()
+    years = [today.year]
+    if (date(today.year + 1, 1, 1) - today).days <= WARN_AHEAD_DAYS:
+        years.append(today.year + 1)
+    return [(y, year_status(y)) for y in years if not is_covered(y)]
+
+
+def describe_gap(year: int, status: str) -> str:
+    """What is wrong with a year's holiday data, for people (the check, the admin banner)."""
+    from django.utils.translation import gettext as _
+
+    if status == PROVISIONAL:
+        return _(
+            "%(year)s holds only the statutory holidays: the State Council's notice for it, with "
+            "its adjusted working days, is not imported yet."
+        ) % {"year": year}
+    return _(
+        "%(year)s has no holiday data: its deadlines count Monday to Friday as working days, "
+        "which is wrong around every festival. Import the State Council's notice for %(year)s."
+    ) % {"year": year}
+
+
+def _guessed(day: date) -> bool:
+    """Monday–Friday for a day of an uncovered year, with a warning (at most one line per
+    year every WARN_EVERY seconds in a process): a deadline computed this way may be a day or
+    a week early around a festival."""
+    year = day.year
+    now = monotime.monotonic()
+    if now - _warned.get(year, -WARN_EVERY) >= WARN_EVERY:
+        _warned[year] = now
+        logger.warning(
+            "deadline computed for %s, a year without the State Council's holiday notice "
+            "(%s): Monday-Friday counted as working days; import the notice "
+            "(manage.py import_holidays, or the admin's holiday page)",
+            year,
+            year_status(year),
+        )
+    return day.weekday() < 5
+
+
+def default_workday(day: date) -> bool:
+    """Whether `day` is a working day without the Holiday table: chinesecalendar for the years
+    it knows, else Monday–Friday (no warning: callers compare tables, they compute nothing)."""
+    if day.year in _PACKAGE_YEARS:
+        return chinese_calendar.is_workday(day)
+    return day.weekday() < 5
+
+
 def is_workday(day: date) -> bool:
     _load_overrides()  # a reload empties _days first
     return _workday(day)
@@ -85,13 +183,39 @@ def _workday(day: date) -> bool:
     override = _load_overrides().get(day)
     if override is not None:
         value = override
+    elif day.year in _PACKAGE_YEARS:
+        value = chinese_calendar.is_workday(day)
+    elif year_status(day.year) == NOTICE:
+        # The notice is in the table (holidays and 调休): every other day is an ordinary
+        # weekday or weekend.
+        value = day.weekday() < 5
     else:
-        try:
-            value = chinese_calendar.is_workday(day)
-        except NotImplementedError:  # a year chinesecalendar does not know yet
-            value = day.weekday() < 5
+        value = _guessed(day)
     _days[day] = value
     return value
+
+
+# --- arithmetic under another table (moving deadlines after a change) ------------------------
+def add_working_days_with(start: datetime, days: int, flips: dict[date, bool]) -> datetime:
+    """add_working_days with some days' status replaced (`flips`): the calendar as it was
+    before a change, to tell which deadlines that change moves. Not memoised."""
+    _load_overrides()
+    day = local(start).date()
+    for _ in range(days):
+        day += DAY
+        while not flips.get(day, _workday(day)):
+            day += DAY
+    return end_of_day(day)
+
+
+def working_days_with(start: datetime, due: datetime, flips: dict[date, bool]) -> int:
+    """How many working days lie after start's date up to due's date, with `flips`."""
+    _load_overrides()
+    day, last, count = local(start).date() + DAY, local(due).date(), 0
+    while day <= last:
+        count += flips.get(day, _workday(day))
+        day += DAY
+    return count
 
 
 def local(moment: datetime) -> datetime:

@@ -128,6 +128,8 @@ class Action(models.TextChoices):
     RED = "red", _("red card")
     REMIND = "remind", _("reminder")
     SUPERVISE = "supervise", _("supervision")
+    # Written when a change of the holiday calendar moves the case's deadlines.
+    DEADLINES_MOVED = "deadlines_moved", _("deadlines moved (holiday calendar)")
 
 
 class ClockUnit(models.TextChoices):
@@ -149,4 +151,5 @@ class ExtensionStatus(models.TextChoices):
 
 class PhotoKind(models.TextChoices):
     INTAKE = "intake", _("reported")
+    PROGRESS = "progress", _("progress")  # taken while the work goes on (add_progress)
     RESULT = "result", _("result")

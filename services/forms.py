@@ -10,7 +10,16 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from grids.models import Area
+from portal.text import PhoneField, TextFormMixin
 from services.choices import CaseType, Rating
+from services.limits import (
+    ADDRESS_MAX,
+    COMMENT_MAX,
+    DESCRIPTION_MAX,
+    NAME_MAX,
+    NOTE_MAX,
+    RESULT_MAX,
+)
 from services.models import Case, Category
 
 CATEGORY_ORDER_TTL = 600
@@ -59,7 +68,7 @@ def categories_by_use() -> list[Category]:
     return cats
 
 
-class CaseForm(forms.Form):
+class CaseForm(TextFormMixin, forms.Form):
     """随手拍: what a resident (or anyone, with a phone number) files."""
 
     case_type = forms.ChoiceField(
@@ -70,7 +79,7 @@ class CaseForm(forms.Form):
     category = forms.TypedChoiceField(label=gettext_lazy("Category"), coerce=int)
     description = forms.CharField(
         label=gettext_lazy("What is the problem"),
-        max_length=4000,
+        max_length=DESCRIPTION_MAX,
         widget=forms.Textarea(attrs={"rows": 4}),
     )
     photos = PhotosField(label=gettext_lazy("Photos (up to 9)"))
@@ -78,14 +87,12 @@ class CaseForm(forms.Form):
     lat = forms.FloatField(required=False, widget=forms.HiddenInput)
     lng = forms.FloatField(required=False, widget=forms.HiddenInput)
     address = forms.CharField(
-        label=gettext_lazy("Address or landmark (optional)"), max_length=200, required=False
+        label=gettext_lazy("Address or landmark (optional)"), max_length=ADDRESS_MAX, required=False
     )
     reporter_name = forms.CharField(
-        label=gettext_lazy("Your name (optional)"), max_length=60, required=False
+        label=gettext_lazy("Your name (optional)"), max_length=NAME_MAX, required=False
     )
-    reporter_phone = forms.CharField(
-        label=gettext_lazy("Your mobile number"), max_length=20, required=False
-    )
+    reporter_phone = PhoneField(label=gettext_lazy("Your phone number"), required=False)
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -94,9 +101,6 @@ class CaseForm(forms.Form):
             (c.pk, f"{c.parent.name} · {c.name}" if c.parent_id else c.name)
             for c in categories_by_use()
         ]
-        self.fields["reporter_phone"].widget.attrs.update(
-            {"inputmode": "tel", "autocomplete": "tel"}
-        )
         if user is not None and user.is_authenticated:
             self.fields["reporter_phone"].initial = user.phone or ""
         self.fields["place"].error_messages["required"] = _(
@@ -104,14 +108,10 @@ class CaseForm(forms.Form):
         )
 
     def clean_reporter_phone(self):
-        from portal.accounts import clean_phone
-
-        value = self.cleaned_data.get("reporter_phone", "").strip()
-        if not value:
-            if self.user is None or not self.user.is_authenticated:
-                raise ValidationError(_("Leave a phone number so we can reach you."))
-            return ""
-        return clean_phone(value)
+        value = self.cleaned_data.get("reporter_phone") or ""
+        if not value and (self.user is None or not self.user.is_authenticated):
+            raise ValidationError(_("Leave a phone number so we can reach you."))
+        return value
 
     def clean_place(self):
         place = Area.objects.filter(pk=self.cleaned_data["place"]).first()
@@ -130,7 +130,7 @@ class CaseForm(forms.Form):
             self.add_error(None, exc)
 
 
-class CallbackForm(forms.Form):
+class CallbackForm(TextFormMixin, forms.Form):
     solved = forms.TypedChoiceField(
         label=gettext_lazy("Was the problem solved?"),
         choices=[("1", gettext_lazy("Yes")), ("0", gettext_lazy("No"))],
@@ -145,19 +145,19 @@ class CallbackForm(forms.Form):
     )
     comment = forms.CharField(
         label=gettext_lazy("Comment (optional)"),
-        max_length=1000,
+        max_length=COMMENT_MAX,
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 
 
-class WorkerCaseForm(forms.Form):
+class WorkerCaseForm(TextFormMixin, forms.Form):
     """A grid worker's case in under 30 seconds (未诉先办)."""
 
     category = forms.TypedChoiceField(label=gettext_lazy("Category"), coerce=int)
     description = forms.CharField(
         label=gettext_lazy("What was found"),
-        max_length=4000,
+        max_length=DESCRIPTION_MAX,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
     photos = PhotosField(label=gettext_lazy("Photos"))
@@ -167,7 +167,7 @@ class WorkerCaseForm(forms.Form):
     handled_on_spot = forms.BooleanField(label=gettext_lazy("Handled on the spot"), required=False)
     result = forms.CharField(
         label=gettext_lazy("How it was handled"),
-        max_length=2000,
+        max_length=RESULT_MAX,
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
@@ -184,11 +184,11 @@ class WorkerCaseForm(forms.Form):
     add_action_errors = CaseForm.add_action_errors
 
 
-class PatrolForm(forms.Form):
+class PatrolForm(TextFormMixin, forms.Form):
     place = forms.TypedChoiceField(label=gettext_lazy("Where"), coerce=int, required=False)
     seen = forms.CharField(
         label=gettext_lazy("What was seen"),
-        max_length=2000,
+        max_length=NOTE_MAX,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
     all_well = forms.BooleanField(label=gettext_lazy("All well"), required=False, initial=True)
@@ -200,10 +200,12 @@ class PatrolForm(forms.Form):
         self.fields["place"].choices = [("", "—")] + [(a.pk, a.name) for a in places]
 
 
-class NoteForm(forms.Form):
+class NoteForm(TextFormMixin, forms.Form):
     """Progress, resolve, return, escalation or extension: a text and maybe photos."""
 
-    note = forms.CharField(label=gettext_lazy("Note"), max_length=2000, required=False)
+    note = forms.CharField(
+        label=gettext_lazy("Note"), max_length=NOTE_MAX, required=False, widget=forms.Textarea
+    )
     photos = PhotosField(label=gettext_lazy("Photos"))
     days = forms.IntegerField(
         label=gettext_lazy("Extra working days"), min_value=1, max_value=30, required=False

@@ -1,4 +1,5 @@
-"""Celery tasks: dispatch on submit, the deadline sweep, notification delivery.
+"""Celery tasks: dispatch on submit, the deadline sweep, the city 12345 link (notification
+delivery is notifications.tasks).
 
 The database is the source of truth: tasks take ids, every step checks the stored state, so
 a task run twice, a lost message or a killed worker never does a step twice or loses one.
@@ -12,20 +13,18 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
-from functools import partial
 
 from celery import shared_task
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import connection
 from django.utils import timezone
 
-from services import actions, notify
-from services.models import Case, NotificationOutbox, OutboxStatus
+from services import actions
+from services.models import Case
 
 logger = logging.getLogger("services.tasks")
 
 SWEEP_BATCH = 500
-MAX_ATTEMPTS = 6
 
 
 # At most one dispatch message per window per process: a busy intake sends a handful a second,
@@ -146,119 +145,90 @@ def sweep_deadlines(
     return total
 
 
-def _deliver(row: NotificationOutbox) -> None:
-    try:
-        notify.channel(row.channel).send(row)
-    except notify.ChannelError as exc:
-        row.attempts += 1
-        row.last_error = str(exc)[:500]
-        if row.attempts >= MAX_ATTEMPTS:
-            row.status = OutboxStatus.FAILED
-        row.save(update_fields=["attempts", "last_error", "status"])
-        if row.status == OutboxStatus.PENDING:
-            pk, countdown = row.pk, min(2**row.attempts * 5, 3600)
-            transaction.on_commit(
-                lambda: deliver_notification.apply_async((pk,), countdown=countdown)
-            )
-        return
-    row.status = OutboxStatus.SENT
-    row.sent_at = timezone.now()
-    row.attempts += 1
-    row.save(update_fields=["status", "sent_at", "attempts"])
-
-
-@shared_task(acks_late=True)
-def deliver_notifications(outbox_ids: list[int]) -> int:
-    """Deliver pending outbox rows; a failing channel is retried per row with backoff."""
-    sent = 0
-    for pk in outbox_ids:
-        with transaction.atomic():
-            row = (
-                NotificationOutbox.objects.select_for_update(of=("self",))
-                .select_related("recipient")
-                .filter(pk=pk, status=OutboxStatus.PENDING)
-                .first()
-            )
-            if row is None:
-                continue  # already sent by an earlier run
-            _deliver(row)
-            sent += row.status == OutboxStatus.SENT
-    return sent
-
-
-@shared_task(acks_late=True)
-def deliver_notification(outbox_id: int) -> int:
-    """The retry of one row (backoff: 10 s, 20 s, 40 s … up to an hour)."""
-    return deliver_notifications([outbox_id])
-
-
-@shared_task(acks_late=True)
-def flush_outbox(older_than_seconds: int = 120, limit: int = 2000) -> int:
-    """Pick up rows whose delivery message was lost (broker restart, worker killed)."""
-    cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
-    ids = list(
-        NotificationOutbox.objects.filter(status=OutboxStatus.PENDING, created_at__lte=cutoff)
-        .order_by("created_at")
-        .values_list("pk", flat=True)[:limit]
-    )
-    return deliver_notifications(ids) if ids else 0
-
-
 CITY_BATCH = 50
 
 
 @shared_task(acks_late=True)
-def drain_city_outbox() -> int:
-    """Send pending city 12345 events oldest first; returns how many were delivered.
-
-    Rows are locked with SKIP LOCKED, so two drains never send the same row. A failure pauses
-    the queue (every due row waits until the retry time, keeping each case's events in order)
-    with exponential backoff, and this task schedules itself for then; beat runs it too."""
+def drain_city_outbox(budget: float | None = None) -> int:
+    """Send pending city 12345 events (services.city.drain: in order per case, each marked
+    sent in its own transaction, within `budget` seconds); returns how many were delivered.
+    Out of time with more to send, it queues the next drain at once; with events waiting for
+    a retry, one drain for then. Beat runs it every 30 s as well."""
     from services import city
-    from services.models import CityOutbox, CityStatus, WebhookNonce
+    from services.models import WebhookNonce
 
     # Nonces older than twice the timestamp window can never be replayed (the window refuses
     # them first), so the table stays small.
     WebhookNonce.objects.filter(
         received_at__lt=timezone.now() - timedelta(seconds=2 * city.WINDOW)
     ).delete()
-    client = city.client()
-    if client is None:
+    sender = city.client()
+    if sender is None:
         return 0
-    delivered = 0
+    result = city.drain(sender, city.DRAIN_BUDGET if budget is None else budget)
+    if result.stopped == "budget":
+        logger.info("city drain handed over after %s events (time limit)", result.delivered)
+        try:
+            drain_city_outbox.apply_async(kwargs={"budget": budget})
+        except Exception as exc:  # the broker is down: beat drains once it is back
+            logger.warning("next city drain not queued: %s", exc.__class__.__name__)
+    else:
+        wait = city.next_retry_in()
+        if wait is not None:
+            city.kick(countdown=max(float(city.KICK_DEBOUNCE), wait + 0.5))
+    if result.stopped == "city_down":
+        logger.info("city 12345 looks down; %s events delivered before", result.delivered)
+    return result.delivered
+
+
+# --- moving deadlines after a change of the holiday calendar -------------------------------------
+
+
+@shared_task(acks_late=True)
+def recompute_deadlines(change_id: int, after_id: int = 0, final: bool = False) -> int:
+    """Move the deadlines a holiday change crosses (services.actions.recompute_batch), batch
+    by batch, each its own short transaction; returns how many cases moved. Sent on commit of
+    the change; idempotent (a case already right is left), so a redelivered message or the
+    second pass moves nothing twice. The second pass comes once every process has reloaded the
+    table (calendar.RELOAD_SECONDS): it catches a clock started meanwhile under the old one."""
+    from services import calendar
+    from services.models import HolidayChange
+
+    moved = 0
+    started = time.monotonic()
     while True:
-        with transaction.atomic():
-            now = timezone.now()
-            rows = list(
-                CityOutbox.objects.select_for_update(skip_locked=True)
-                .filter(status=CityStatus.PENDING, next_attempt_at__lte=now)
-                .order_by("next_attempt_at", "id")[:CITY_BATCH]
-            )
-            if not rows:
-                return delivered
-            for row in rows:
-                try:
-                    client.send({"event_id": str(row.event_id), **row.payload})
-                except city.CityError as exc:
-                    row.attempts += 1
-                    row.last_error = str(exc)[:500]
-                    if exc.permanent:
-                        row.status = CityStatus.FAILED
-                        row.save(update_fields=["attempts", "last_error", "status"])
-                        logger.warning("city 12345 refused event %s: %s", row.event_id, exc)
-                        continue
-                    retry_at = now + city.backoff(row.attempts)
-                    row.next_attempt_at = retry_at
-                    row.save(update_fields=["attempts", "last_error", "next_attempt_at"])
-                    CityOutbox.objects.filter(
-                        status=CityStatus.PENDING, next_attempt_at__lt=retry_at
-                    ).exclude(pk=row.pk).update(next_attempt_at=retry_at)
-                    delay = (retry_at - now).total_seconds()
-                    transaction.on_commit(partial(drain_city_outbox.apply_async, countdown=delay))
-                    logger.info("city 12345 unavailable (%s); retry in %.0fs", exc, delay)
-                    return delivered
-                row.status = CityStatus.SENT
-                row.sent_at = timezone.now()
-                row.attempts += 1
-                row.save(update_fields=["status", "sent_at", "attempts"])
-                delivered += 1
+        taken, n, after_id = actions.recompute_batch(change_id, after_id)
+        moved += n
+        if taken < actions.calendar.RECOMPUTE_BATCH:
+            break
+        if time.monotonic() - started > 60:  # hand over: no task holds a worker for long
+            recompute_deadlines.apply_async((change_id, after_id, final))
+            return moved
+    change = HolidayChange.objects.filter(pk=change_id).first()
+    if change is None:
+        return moved
+    if final:
+        actions.finish_change(change_id)
+        return moved
+    age = (timezone.now() - change.created_at).total_seconds()
+    recompute_deadlines.apply_async(
+        (change_id, 0, True), countdown=max(0.0, calendar.RELOAD_SECONDS + 5 - age)
+    )
+    return moved
+
+
+@shared_task(acks_late=True)
+def recompute_unfinished_changes(older_than_seconds: int = 600) -> int:
+    """Send the recompute again for holiday changes not finished after `older_than_seconds`
+    (its message was lost: a broker down at commit, a worker killed). Idempotent, like it."""
+    from services.models import HolidayChange
+
+    cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
+    ids = list(
+        HolidayChange.objects.filter(finished_at__isnull=True, created_at__lte=cutoff)
+        .exclude(days={})
+        .values_list("pk", flat=True)[:100]
+    )
+    for pk in ids:
+        recompute_deadlines.delay(pk)
+    return len(ids)

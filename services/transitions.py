@@ -10,9 +10,14 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from portal.text import clean_text
 from services import actions
 from services.choices import Action, CallbackMethod, JointRole, Level, Rating
+from services.limits import CASE_NUMBER_MAX, COMMENT_MAX, NOTE_MAX, RESULT_MAX
 from services.models import Case
+
+# The longest text each text field takes: the same as the phone pages' forms.
+TEXT_LIMITS = {"result": RESULT_MAX, "comment": COMMENT_MAX}
 
 # action → [(field, kind, label)]; kind: text, int, bool, choice:<name>, fk:<model>
 FIELDS: dict[str, list[tuple[str, str, object]]] = {
@@ -92,7 +97,7 @@ def _int(name: str, value) -> int | None:
 
 
 def _master(value, actor) -> int:
-    value = str(value or "").strip()
+    value = clean_text(value, field="master", max_length=CASE_NUMBER_MAX)
     if not value:
         raise ValidationError({"master": _("Enter the master case number.")})
     qs = Case.objects.visible_to(actor) if actor is not None else Case.objects.all()
@@ -121,8 +126,10 @@ def perform(case: Case | int, action: str, actor, data: dict, files=None) -> Cas
             if value:
                 kwargs[name] = value
         else:
-            kwargs[name] = (
-                (value or "").strip() if isinstance(value, str) or value is None else value
+            # One input rule for every text (portal.text): no control characters, the
+            # form's length limit; a bad one is a 400 naming the field, never a 500.
+            kwargs[name] = clean_text(
+                value, field=name, max_length=TEXT_LIMITS.get(name, NOTE_MAX), multiline=True
             )
     if action == Action.CALLBACK:
         kwargs["solved"] = _bool(data["solved"]) if data.get("solved") not in (None, "") else None

@@ -22,6 +22,16 @@ ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _ledger_truncate_allowed(django_db_setup, django_db_blocker):
+    """The ledger's tables refuse TRUNCATE (volunteers/sql/ledger_triggers.sql) unless the
+    database carries this setting; the test databases do, as the teardown of transactional
+    tests empties every table with TRUNCATE."""
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        name = connection.ops.quote_name(connection.settings_dict["NAME"])
+        cursor.execute(f"ALTER DATABASE {name} SET linli.ledger_truncate = 'allowed'")
+
+
 @pytest.fixture
 def territory(db):
     return build_territory()

@@ -14,7 +14,12 @@ second grid (a1) and one at side b's first grid (b0), then for each role asserts
 - on a0, inside the scope, a role that may not change (or delete) the model, and every role
   when the model is written by domain operations and its admin names none for that verb
   (portal.write_path), gets 403/404 from a POST of a changed form and from the delete view,
-  and the row is left exactly as it was.
+  and the row is left exactly as it was;
+- the app's own pages of the model (`check_pages`, e.g. the 12345 desk's list, counts, export and
+  bulk dispatch) show and act on exactly the objects the role sees.
+- the entry's own `pages` (URLs of one object, e.g. the desk's case page) answer 200 where the
+  role sees the object and 404 where not (a login redirect for the anonymous), and its
+  `posts` (actions on one object) answer 404 on b0 and leave it exactly as it was.
 
 A new model gets covered by one `register(...)` call; no new test code. Pages that are not an
 admin or API view (the desk, its fragments) register with `register_page(...)`: each role
@@ -79,6 +84,17 @@ class Entry:
     admin: bool = True
     list_params: dict = field(default_factory=dict)
     grid_level: bool = True  # the object sits on a grid (so the sibling grid must not see it)
+    # The app's own pages of the model (not the admin, not the API): called as
+    # check_pages(client, role, [(obj_a0, sees), (obj_a1, sees), (obj_b0, sees)]) with the role's
+    # user logged in; it asserts that each object shows exactly where the role sees it.
+    check_pages: Callable[..., None] | None = None
+    # Pages of one object outside the admin and the API (functions of the object to a URL):
+    # GET 200 where the role sees it, else 404. `page_roles`: the roles such pages serve at
+    # all (e.g. staff only); others get 404 even where they see the object elsewhere.
+    pages: tuple[Callable[[object], str], ...] = ()
+    page_roles: tuple[str, ...] | None = None
+    # POSTs on one object (an action, a reveal): 404 outside the scope, nothing changed.
+    posts: tuple[Callable[[object], str], ...] = ()
 
     @property
     def name(self) -> str:

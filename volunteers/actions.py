@@ -28,7 +28,8 @@ from django.utils.translation import gettext as _
 
 from grids.models import Area, CoBuildingUnit
 from grids.scope import may_act_on, scope_for
-from volunteers import ledger
+from portal.photos import process as process_photo
+from volunteers import ledger, notices
 from volunteers.models import (
     DEFAULT_STARS,
     Certificate,
@@ -239,6 +240,7 @@ def take_order(order: ServiceOrder, user) -> ServiceOrder:
         _refuse(_("You cannot take your own order."), "volunteer")
     order.volunteer, order.status, order.taken_at = volunteer, S.TAKEN, timezone.now()
     order.save(update_fields=["volunteer", "status", "taken_at", "updated_at"])
+    notices.order_taken(order)
     return order
 
 
@@ -254,6 +256,7 @@ def assign_order(order: ServiceOrder, volunteer: Volunteer, actor) -> ServiceOrd
         _refuse(_("This volunteer is suspended."), "volunteer")
     order.volunteer, order.status, order.taken_at = volunteer, S.TAKEN, timezone.now()
     order.save(update_fields=["volunteer", "status", "taken_at", "updated_at"])
+    notices.order_taken(order, assigned=True)
     return order
 
 
@@ -392,7 +395,7 @@ def _settle(order: ServiceOrder, approved_by) -> None:
     if volunteer is None or hours is None:  # taking sets one, checking out the other
         raise ValueError(f"Order {order.pk} has no volunteer or hours to settle.")
     memo = f"{order.category} #{order.pk}"
-    ledger.award(
+    posted = ledger.award(
         volunteer.user,
         hours,
         order.community,
@@ -414,6 +417,8 @@ def _settle(order: ServiceOrder, approved_by) -> None:
         )
     order.status, order.settled_at, order.approved_by = S.SETTLED, timezone.now(), approved_by
     order.save(update_fields=["status", "settled_at", "approved_by", "updated_at"])
+    if posted.created:  # a replayed settlement paid nothing new: nothing to tell
+        notices.points_awarded(order, hours)
 
 
 def auto_confirm_due(now: datetime | None = None) -> int:
@@ -432,17 +437,23 @@ def auto_confirm_due(now: datetime | None = None) -> int:
     return done
 
 
+@transaction.atomic
 def flag_untaken(now: datetime | None = None) -> int:
     """Flag open orders nobody took within a day, or due within two hours, for staff (the
-    admin filters on `flagged_at`). One UPDATE; flags each order once."""
+    admin filters on `flagged_at`), and tell the community's staff. Flags each order once:
+    the rows are locked (SKIP LOCKED: a second run at once leaves them to the first)."""
     now = now or timezone.now()
-    return (
+    orders = list(
         ServiceOrder.objects.filter(status=S.OPEN, flagged_at__isnull=True)
         .filter(
             Q(created_at__lte=now - UNTAKEN_AFTER) | Q(scheduled_at__lte=now + timedelta(hours=2))
         )
-        .update(flagged_at=now)
+        .select_related("category")
+        .select_for_update(skip_locked=True, of=("self",))
     )
+    ServiceOrder.objects.filter(pk__in=[o.pk for o in orders]).update(flagged_at=now)
+    notices.orders_flagged(orders)
+    return len(orders)
 
 
 # --- rewards -----------------------------------------------------------------------------------
@@ -533,7 +544,8 @@ def fulfil_wish(wish: MicroWish, user, photo=None) -> MicroWish:
         _refuse(_("This wish is not claimed."), "status")
     wish.status, wish.fulfilled_at = WishStatus.FULFILLED, timezone.now()
     if photo is not None:
-        wish.photo = photo
+        # The one photo pipeline (portal.photos): verified, no EXIF/GPS, re-encoded.
+        wish.photo = process_photo(photo)
     wish.save()
     return wish
 

@@ -27,6 +27,7 @@ from grids.admin_mixins import ScopedAdmin
 from grids.privacy import shown_id_number, shown_phone
 from grids.scope import scope_for
 from portal.excel import xlsx_download
+from portal.text import TextFormMixin
 from portal.write_path import WritePathMixin
 from volunteers import actions, ledger
 from volunteers.models import (
@@ -269,7 +270,7 @@ class PartyReportAdmin(VolAdmin):
     list_filter = ["year"]
 
 
-class ServicePostForm(forms.ModelForm):
+class ServicePostForm(TextFormMixin, forms.ModelForm):
     def clean_quota(self):
         quota = self.cleaned_data["quota"]
         claimed = self.instance.claimed_count if self.instance.pk else 0

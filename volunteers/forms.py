@@ -7,19 +7,17 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from portal.text import PhoneField, TextFormMixin
 from volunteers.models import ServiceCategory, Skill
 
 
-class RegisterForm(forms.Form):
+class RegisterForm(TextFormMixin, forms.Form):
     real_name = forms.CharField(label=_("Real name"), max_length=60)
-    phone = forms.RegexField(
-        label=_("Mobile phone"),
-        regex=r"^1\d{10}$",
-        error_messages={"invalid": _("Enter an 11-digit mobile number.")},
-    )
+    phone = PhoneField(label=_("Mobile phone"), landline=False)
     id_number = forms.RegexField(
         label=_("ID number"),
         regex=r"^\d{17}[\dXx]$",
+        max_length=18,
         required=False,
         error_messages={"invalid": _("Enter an 18-character ID number.")},
     )
@@ -41,7 +39,7 @@ class RegisterForm(forms.Form):
     )
 
 
-class OrderForm(forms.Form):
+class OrderForm(TextFormMixin, forms.Form):
     category = forms.ModelChoiceField(label=_("Kind of help"), queryset=ServiceCategory.objects)
     description = forms.CharField(label=_("What is needed"), widget=forms.Textarea, max_length=500)
     place = forms.CharField(label=_("Place"), max_length=120)
@@ -57,7 +55,7 @@ class OrderForm(forms.Form):
     )
 
 
-class RatingForm(forms.Form):
+class RatingForm(TextFormMixin, forms.Form):
     rating = forms.TypedChoiceField(
         label=_("Rating"),
         choices=[(i, "★" * i) for i in range(5, 0, -1)],
@@ -70,7 +68,7 @@ class RatingForm(forms.Form):
 MAX_WISH_PHOTO = 10 * 1024 * 1024
 
 
-class WishPhotoForm(forms.Form):
+class WishPhotoForm(TextFormMixin, forms.Form):
     """The photo taken when a wish is fulfilled (optional; an image of at most 10 MB)."""
 
     photo = forms.ImageField(label=_("Photo of the fulfilled wish"), required=False)

@@ -11,10 +11,11 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from centres.actions.common import _notify, _require_staff, _span, _when, is_centre_staff
+from centres.actions.common import _notice, _require_staff, _span, _when, is_centre_staff
 from centres.models import Activity, SignUp, SignUpStatus
 from centres.people import Person, person_for_resident, person_for_user
 from grids.models import Resident
+from notifications import notify
 
 # --- activities: sign-up, waitlist, cancel -------------------------------------------------------
 
@@ -190,6 +191,7 @@ def cancel_signup(signup: SignUp | int, *, actor, now: datetime | None = None) -
 def _promote(activity: Activity, now: datetime) -> list[SignUp]:
     """Fill free places from the waitlist in sign-up order (the activity is locked)."""
     promoted = []
+    notices = []
     for waiting in activity.signups.filter(status=SignUpStatus.WAITLISTED).order_by(
         "created_at", "pk"
     ):
@@ -204,18 +206,21 @@ def _promote(activity: Activity, now: datetime) -> list[SignUp]:
         activity.priority_confirmed += int(waiting.is_priority)
         activity.waitlist_count -= 1
         promoted.append(waiting)
-        _notify(
-            waiting.user_id,
-            "promoted",
-            _("A place came free: you are in for “%(title)s”") % {"title": activity.title},
-            _("%(when)s at %(centre)s. Show your code %(code)s at the door.")
-            % {
-                "when": _span(activity.starts_at, activity.ends_at),
-                "centre": activity.centre.name,
-                "code": waiting.code,
-            },
-            signup=waiting,
+        notices.append(
+            _notice(
+                waiting.user_id,
+                "promoted",
+                _("A place came free: you are in for “%(title)s”") % {"title": activity.title},
+                _("%(when)s at %(centre)s. Show your code %(code)s at the door.")
+                % {
+                    "when": _span(activity.starts_at, activity.ends_at),
+                    "centre": activity.centre.name,
+                    "code": waiting.code,
+                },
+                signup=waiting,
+            )
         )
+    notify.send(notices)
     return promoted
 
 
@@ -389,8 +394,8 @@ def cancel_activity(
         SignUp.objects.filter(pk__in=[s.pk for s in live]).update(
             status=SignUpStatus.CANCELLED, cancelled_at=now, updated_at=now
         )
-        for signup in live:
-            _notify(
+        notify.send(
+            _notice(
                 signup.user_id,
                 "cancelled",
                 _("“%(title)s” is cancelled") % {"title": activity.title},
@@ -402,6 +407,8 @@ def cancel_activity(
                 },
                 signup=signup,
             )
+            for signup in live
+        )
         activity.is_cancelled = True
         activity.confirmed_count = activity.priority_confirmed = activity.waitlist_count = 0
         activity.save(
@@ -446,14 +453,18 @@ def send_survey(activity: Activity | int, *, actor=None, now: datetime | None = 
                 survey_sent_at__isnull=True,
             )
         )
+        notices = []
         for signup in rows:
             signup.survey_sent_at = now
             signup.save(update_fields=["survey_sent_at"])
-            _notify(
-                signup.user_id,
-                "survey",
-                _("How was “%(title)s”?") % {"title": activity.title},
-                activity.survey_question,
-                signup=signup,
+            notices.append(
+                _notice(
+                    signup.user_id,
+                    "survey",
+                    _("How was “%(title)s”?") % {"title": activity.title},
+                    activity.survey_question,
+                    signup=signup,
+                )
             )
+        notify.send(notices)
     return len(rows)

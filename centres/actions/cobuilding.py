@@ -12,6 +12,9 @@ from django.utils.translation import gettext as _
 from centres.actions.common import _require_staff
 from centres.models import ListItem, Order, OrderStatus
 from grids.scope import scope_for
+from portal.text import clean_text
+
+ORDER_NOTE_MAX = 1000  # the page's textarea and the API take the same
 
 # --- co-building orders (居民点单 → 社区下单 → 单位接单) ------------------------------------------------
 
@@ -20,12 +23,14 @@ def request_order(item: ListItem | int, *, actor, note: str) -> Order:
     """A resident asks for a unit's service (居民点单)."""
     if actor is None or not actor.is_authenticated:
         raise ValidationError({"user": _("Log in first.")})
-    if not note or not note.strip():
+    # The one input rule (portal.text) and the form's limit, whichever door the note came by.
+    note = clean_text(note, field="note", max_length=ORDER_NOTE_MAX, multiline=True)
+    if not note:
         raise ValidationError({"note": _("Say what is needed.")})
     item = ListItem.objects.get(pk=getattr(item, "pk", item))
     if item.kind == "need" or not item.is_open:
         raise ValidationError({"item": _("This item is not taking orders.")})
-    return Order.objects.create(item=item, requested_by=actor, note=note.strip())
+    return Order.objects.create(item=item, requested_by=actor, note=note)
 
 
 def place_order(order: Order | int, *, actor, now: datetime | None = None) -> Order:

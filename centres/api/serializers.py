@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from centres.actions.cobuilding import ORDER_NOTE_MAX
 from centres.models import (
     Activity,
     AffairChannel,
@@ -19,9 +20,10 @@ from centres.models import (
     SignUp,
     Space,
 )
+from portal.text import TextSerializerField, TextSerializerMixin
 
 
-class FunctionSerializer(serializers.ModelSerializer):
+class FunctionSerializer(TextSerializerMixin, serializers.ModelSerializer):
     class Meta:
         model = Function
         fields = ["id", "code", "name", "description"]
@@ -31,7 +33,7 @@ class FunctionSerializer(serializers.ModelSerializer):
 # with grids' area `kind` (drf-spectacular names enums by field name).
 
 
-class CentreSerializer(serializers.ModelSerializer):
+class CentreSerializer(TextSerializerMixin, serializers.ModelSerializer):
     community: serializers.StringRelatedField = serializers.StringRelatedField()
     kind = serializers.CharField(read_only=True, help_text="concentrated, spread or upgraded")
     functions = FunctionSerializer(many=True, read_only=True)
@@ -60,7 +62,7 @@ class CentreSerializer(serializers.ModelSerializer):
         return obj.is_open_at()
 
 
-class ServiceSerializer(serializers.ModelSerializer):
+class ServiceSerializer(TextSerializerMixin, serializers.ModelSerializer):
     eligibility = serializers.CharField(source="eligibility_text", read_only=True)
 
     class Meta:
@@ -98,7 +100,7 @@ class ServiceSerializer(serializers.ModelSerializer):
         return attrs
 
 
-class ActivitySerializer(serializers.ModelSerializer):
+class ActivitySerializer(TextSerializerMixin, serializers.ModelSerializer):
     kind = serializers.CharField(read_only=True, help_text="class, lecture, festival, visit, other")
     places_left = serializers.IntegerField(read_only=True)
     eligibility = serializers.CharField(source="eligibility_text", read_only=True)
@@ -128,7 +130,7 @@ class ActivitySerializer(serializers.ModelSerializer):
         ]
 
 
-class SignUpSerializer(serializers.ModelSerializer):
+class SignUpSerializer(TextSerializerMixin, serializers.ModelSerializer):
     class Meta:
         model = SignUp
         fields = [
@@ -145,14 +147,14 @@ class SignUpSerializer(serializers.ModelSerializer):
         ]
 
 
-class SignUpCreateSerializer(serializers.Serializer):
+class SignUpCreateSerializer(TextSerializerMixin, serializers.Serializer):
     activity = serializers.IntegerField()
     resident = serializers.IntegerField(
         required=False, help_text="Staff only: sign this resident up on their behalf (代报名)."
     )
 
 
-class SpaceSerializer(serializers.ModelSerializer):
+class SpaceSerializer(TextSerializerMixin, serializers.ModelSerializer):
     kind = serializers.CharField(
         read_only=True, help_text="room, hall, daycare_bed, deliberation, other"
     )
@@ -162,7 +164,7 @@ class SpaceSerializer(serializers.ModelSerializer):
         fields = ["id", "centre", "name", "kind", "capacity", "needs_approval", "opens", "closes"]
 
 
-class BookingSerializer(serializers.ModelSerializer):
+class BookingSerializer(TextSerializerMixin, serializers.ModelSerializer):
     class Meta:
         model = Booking
         fields = [
@@ -179,7 +181,7 @@ class BookingSerializer(serializers.ModelSerializer):
         ]
 
 
-class BookingCreateSerializer(serializers.Serializer):
+class BookingCreateSerializer(TextSerializerMixin, serializers.Serializer):
     space = serializers.IntegerField()
     starts_at = serializers.DateTimeField()
     ends_at = serializers.DateTimeField()
@@ -188,15 +190,15 @@ class BookingCreateSerializer(serializers.Serializer):
     weeks = serializers.IntegerField(min_value=1, max_value=26, default=1)
 
 
-class DecideSerializer(serializers.Serializer):
+class DecideSerializer(TextSerializerMixin, serializers.Serializer):
     approve = serializers.BooleanField()
 
 
-class CheckInSerializer(serializers.Serializer):
+class CheckInSerializer(TextSerializerMixin, serializers.Serializer):
     code = serializers.CharField(max_length=20)
 
 
-class AffairItemSerializer(serializers.ModelSerializer):
+class AffairItemSerializer(TextSerializerMixin, serializers.ModelSerializer):
     channels = serializers.ListField(child=serializers.CharField(), read_only=True)
 
     class Meta:
@@ -212,7 +214,7 @@ class AffairItemSerializer(serializers.ModelSerializer):
         ]
 
 
-class AppointmentSerializer(serializers.ModelSerializer):
+class AppointmentSerializer(TextSerializerMixin, serializers.ModelSerializer):
     channel = serializers.CharField(read_only=True)
 
     class Meta:
@@ -232,7 +234,7 @@ class AppointmentSerializer(serializers.ModelSerializer):
         ]
 
 
-class AppointmentCreateSerializer(serializers.Serializer):
+class AppointmentCreateSerializer(TextSerializerMixin, serializers.Serializer):
     slot = serializers.IntegerField()
     item = serializers.PrimaryKeyRelatedField(queryset=AffairItem.objects.filter(is_active=True))
     # A plain string (checked by book_appointment against the item's channels): an enum here
@@ -242,20 +244,21 @@ class AppointmentCreateSerializer(serializers.Serializer):
     )
 
 
-class RecordSerializer(serializers.Serializer):
+class RecordSerializer(TextSerializerMixin, serializers.Serializer):
     status = serializers.ChoiceField(choices=["done", "referred", "no_show"])
-    outcome = serializers.CharField(required=False, allow_blank=True, default="")
-    acting_for = serializers.CharField(required=False, allow_blank=True, default="")
-    consent = serializers.CharField(required=False, allow_blank=True, default="")
+    # The model's limits, as the admin's record form has them (portal.text's rule on each).
+    outcome = TextSerializerField(multiline=True, required=False, allow_blank=True, default="")
+    acting_for = serializers.CharField(required=False, allow_blank=True, default="", max_length=60)
+    consent = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
 
 
-class FiguresQuerySerializer(serializers.Serializer):
+class FiguresQuerySerializer(TextSerializerMixin, serializers.Serializer):
     start = serializers.DateField(required=False)
     end = serializers.DateField(required=False, help_text="inclusive")
     centre = serializers.IntegerField(required=False)
 
 
-class CoBuildingListItemSerializer(serializers.ModelSerializer):
+class CoBuildingListItemSerializer(TextSerializerMixin, serializers.ModelSerializer):
     kind = serializers.CharField(read_only=True, help_text="need, resource or service")
 
     class Meta:
@@ -274,7 +277,7 @@ class CoBuildingListItemSerializer(serializers.ModelSerializer):
         ]
 
 
-class CoBuildingOrderSerializer(serializers.ModelSerializer):
+class CoBuildingOrderSerializer(TextSerializerMixin, serializers.ModelSerializer):
     class Meta:
         model = Order
         fields = [
@@ -290,11 +293,11 @@ class CoBuildingOrderSerializer(serializers.ModelSerializer):
         ]
 
 
-class CoBuildingOrderCreateSerializer(serializers.Serializer):
+class CoBuildingOrderCreateSerializer(TextSerializerMixin, serializers.Serializer):
     item = serializers.IntegerField()
-    note = serializers.CharField(max_length=1000)
+    note = TextSerializerField(multiline=True, max_length=ORDER_NOTE_MAX)
 
 
-class CoBuildingCompleteSerializer(serializers.Serializer):
+class CoBuildingCompleteSerializer(TextSerializerMixin, serializers.Serializer):
     promise_kept = serializers.BooleanField()
     satisfaction = serializers.IntegerField(min_value=1, max_value=5, required=False)

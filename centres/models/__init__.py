@@ -1,4 +1,4 @@
-from centres.models.activities import Activity, ActivityKind, Notice, SignUp, SignUpStatus
+from centres.models.activities import Activity, ActivityKind, SignUp, SignUpStatus
 from centres.models.affairs import (
     AffairChannel,
     AffairItem,
@@ -50,7 +50,6 @@ __all__ = [
     "FunctionCode",
     "ListItem",
     "ListKind",
-    "Notice",
     "OpeningHours",
     "Operator",
     "OperatorContract",

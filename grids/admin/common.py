@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from grids import excel
 from grids.models import Area
 from portal.excel import xlsx_response
+from portal.text import TextFormMixin
 
 
 # --- filters ---------------------------------------------------------------------------------
@@ -53,7 +54,7 @@ class _DryRun(Exception):
     pass
 
 
-class OperationForm(forms.ModelForm):
+class OperationForm(TextFormMixin, forms.ModelForm):
     """A ModelForm whose save is one grids.actions operation (`operate`).
 
     The admin calls `operate` in save_model. So that a refusal is a form error rather than a
@@ -108,7 +109,7 @@ class OperationAdminMixin:
 
 
 # --- Excel -----------------------------------------------------------------------------------
-class ExcelForm(forms.Form):
+class ExcelForm(TextFormMixin, forms.Form):
     file = forms.FileField(label=_("Excel workbook (.xlsx)"))
 
 

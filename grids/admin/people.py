@@ -28,6 +28,7 @@ from grids.models import (
 )
 from grids.models.roles import TERRITORIAL_ROLES
 from grids.privacy import mask_id_number, mask_phone, reveal
+from portal.text import PhoneField, TextAdminMixin, TextFormMixin
 
 
 @admin.register(Department)
@@ -48,7 +49,7 @@ class CoBuildingUnitAdmin(ScopedAdmin):
     autocomplete_fields = ("home_community",)
 
 
-class ResidentInline(admin.TabularInline):
+class ResidentInline(TextAdminMixin, admin.TabularInline):
     model = Resident
     fields = ("name", "relation", "masked_phone", "verified")
     readonly_fields = ("masked_phone",)
@@ -74,13 +75,12 @@ class HouseholdAdmin(ExcelAdminMixin, ScopedAdmin):
     inlines = [ResidentInline]
 
 
-class ResidentChangeForm(forms.ModelForm):
+class ResidentChangeForm(TextFormMixin, forms.ModelForm):
     """Editing a resident never puts the stored numbers on the page: new ones may be typed in,
     the old ones are shown masked and revealed only through the audited reveal."""
 
-    new_phone = forms.CharField(
+    new_phone = PhoneField(
         label=_("new mobile phone"),
-        max_length=20,
         required=False,
         help_text=_("Leave empty to keep the number on file."),
     )
@@ -107,13 +107,13 @@ class ResidentChangeForm(forms.ModelForm):
 
     def save(self, commit=True):
         if self.cleaned_data.get("new_phone"):
-            self.instance.phone = self.cleaned_data["new_phone"].strip()
+            self.instance.phone = self.cleaned_data["new_phone"]
         if self.cleaned_data.get("new_id_number"):
             self.instance.id_number = self.cleaned_data["new_id_number"].strip().upper()
         return super().save(commit)
 
 
-class RevealForm(forms.Form):
+class RevealForm(TextFormMixin, forms.Form):
     field = forms.ChoiceField(
         label=_("number"), choices=[("phone", _("mobile phone")), ("id_number", _("ID number"))]
     )
@@ -206,7 +206,7 @@ class ResidentAdmin(ScopedAdmin):
         return format_html('<a href="{}">{}</a>', url, gettext("See a full number (logged)"))
 
 
-class RoleAssignmentForm(forms.ModelForm):
+class RoleAssignmentForm(TextFormMixin, forms.ModelForm):
     class Meta:
         model = RoleAssignment
         fields = ["user", "role", "area", "department", "household", "unit", "starts_on", "ends_on"]
@@ -246,7 +246,7 @@ class RoleAssignmentAdmin(ScopedAdmin):
 class AccessLogAdmin(ScopedAdmin):
     """Read-only: the database refuses changes anyway (an append-only trigger)."""
 
-    list_display = ("at", "viewer_name", "resident_name", "field", "reason")
+    list_display = ("at", "viewer_name", "resident_name", "record", "field", "reason")
     list_filter = ("field", subtree_filter("area"))
     search_fields = ("viewer_name", "resident_name", "reason")
     date_hierarchy = "at"

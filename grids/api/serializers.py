@@ -24,6 +24,7 @@ from grids.models import (
     TeamRole,
 )
 from grids.privacy import shown_phone
+from portal.text import PhoneSerializerField, TextSerializerMixin
 
 
 @extend_schema_field(OpenApiTypes.STR)
@@ -47,7 +48,7 @@ class ScopedPK(serializers.PrimaryKeyRelatedField):
         return qs.visible_to(request.user) if request else qs.none()
 
 
-class AreaSerializer(serializers.ModelSerializer):
+class AreaSerializer(TextSerializerMixin, serializers.ModelSerializer):
     parent = serializers.SerializerMethodField()  # type: ignore[assignment]  # stubs: Field.parent
     kind = KindField(choices=AreaKind.choices, read_only=True)
 
@@ -75,7 +76,7 @@ class AreaSerializer(serializers.ModelSerializer):
         return getattr(obj, "parent_id", None)
 
 
-class CoverageSerializer(serializers.Serializer):
+class CoverageSerializer(TextSerializerMixin, serializers.Serializer):
     grids = serializers.IntegerField()
     estates = serializers.IntegerField()
     estates_with_branch = serializers.IntegerField()
@@ -86,9 +87,9 @@ class CoverageSerializer(serializers.Serializer):
     party_members = serializers.IntegerField()
 
 
-class TeamMemberSerializer(serializers.ModelSerializer):
+class TeamMemberSerializer(TextSerializerMixin, serializers.ModelSerializer):
     grid = ScopedPK(Area)
-    phone = serializers.CharField(required=False, allow_blank=True, write_only=True)
+    phone = PhoneSerializerField(required=False, allow_blank=True, write_only=True)
     phone_shown = serializers.SerializerMethodField()
     is_current = serializers.SerializerMethodField()
 
@@ -137,7 +138,7 @@ class GridSerializer(AreaSerializer):
         ]
 
 
-class PartyOrgSerializer(serializers.ModelSerializer):
+class PartyOrgSerializer(TextSerializerMixin, serializers.ModelSerializer):
     kind = KindField(choices=PartyOrgKind.choices)
     area = ScopedPK(Area)
     parent = ScopedPK(PartyOrg, required=False, allow_null=True)  # type: ignore[assignment]
@@ -157,13 +158,13 @@ class PartyOrgSerializer(serializers.ModelSerializer):
         ]
 
 
-class PartyMemberSerializer(serializers.ModelSerializer):
+class PartyMemberSerializer(TextSerializerMixin, serializers.ModelSerializer):
     kind = KindField(choices=MemberKind.choices, required=False, default=MemberKind.LOCAL)
     branch = ScopedPK(PartyOrg, required=False, allow_null=True)
     community = ScopedPK(Area, required=False, allow_null=True, write_only=True)
     workplace = ScopedPK(CoBuildingUnit, required=False, allow_null=True)
     resident = ScopedPK(Resident, required=False, allow_null=True)
-    phone = serializers.CharField(required=False, allow_blank=True, write_only=True)
+    phone = PhoneSerializerField(required=False, allow_blank=True, write_only=True)
     phone_shown = serializers.SerializerMethodField()
     contacts_count = serializers.IntegerField(read_only=True)
 
@@ -200,7 +201,7 @@ class PartyMemberSerializer(serializers.ModelSerializer):
         return attrs
 
 
-class ContactSerializer(serializers.ModelSerializer):
+class ContactSerializer(TextSerializerMixin, serializers.ModelSerializer):
     household = ScopedPK(Household)
 
     class Meta:
@@ -209,7 +210,7 @@ class ContactSerializer(serializers.ModelSerializer):
         read_only_fields = ["member", "slot"]
 
 
-class RevealSerializer(serializers.Serializer):
+class RevealSerializer(TextSerializerMixin, serializers.Serializer):
     field = serializers.ChoiceField(choices=["phone", "id_number"])
     reason = serializers.CharField(max_length=200)
 

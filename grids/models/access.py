@@ -34,14 +34,19 @@ class AccessLog(models.Model):
         verbose_name=_("seen by"),
     )
     viewer_name = models.CharField(_("seen by (name)"), max_length=150)
+    # A resident of the register, or none when the number belongs to a record instead (a
+    # case's reporter, who need not be in the register): `record` then names it.
     resident = models.ForeignKey(
         "grids.Resident",
         on_delete=models.DO_NOTHING,
         db_constraint=False,
+        null=True,
+        blank=True,
         related_name="+",
         verbose_name=_("resident"),
     )
     resident_name = models.CharField(_("resident (name)"), max_length=60)
+    record = models.CharField(_("on record"), max_length=40, blank=True)
     area = models.ForeignKey(
         "grids.Area",
         on_delete=models.DO_NOTHING,

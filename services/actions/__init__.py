@@ -18,9 +18,17 @@ Modules by concern: core (TRANSITIONS, locking, events, clocks), intake (submit_
 dispatch (dispatch, review_return, transfer, escalate), handling (sign_for … resolve, return,
 joint units), review (merge, not_accepted, callback, archive), supervision (extensions, the
 timer ladder), sweep (the batches the dispatch and sweep tasks run: locked with SKIP LOCKED,
-written in bulk). Import from `services.actions`; the split is an internal layout.
+written in bulk), calendar (the holiday table, and moving the deadlines its changes cross).
+Import from `services.actions`; the split is an internal layout.
 """
 
+from services.actions.calendar import (
+    delete_holidays,
+    finish_change,
+    import_holidays,
+    recompute_batch,
+    save_holiday,
+)
 from services.actions.core import (
     LIMITS_TTL,
     OPEN,
@@ -36,7 +44,13 @@ from services.actions.core import (
     timer_steps,
 )
 from services.actions.dispatch import dispatch, escalate, review_return, transfer
-from services.actions.external import record_city_update, requeue_city_events
+from services.actions.external import (
+    city_event_failed,
+    city_event_sent,
+    record_city_update,
+    requeue_city_events,
+    take_city_head,
+)
 from services.actions.field import log_patrol
 from services.actions.handling import (
     add_joint_unit,
@@ -112,6 +126,9 @@ __all__ = [
     "log_patrol",
     "record_city_update",
     "requeue_city_events",
+    "take_city_head",
+    "city_event_sent",
+    "city_event_failed",
     "dispatch",
     "review_return",
     "transfer",
@@ -141,4 +158,9 @@ __all__ = [
     "lock_due",
     "sweep_batch",
     "write_timers",
+    "save_holiday",
+    "delete_holidays",
+    "import_holidays",
+    "recompute_batch",
+    "finish_change",
 ]

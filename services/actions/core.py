@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils import timezone
@@ -15,8 +14,9 @@ from django.utils.translation import gettext as _
 from grids.models import Area
 from grids.models.roles import Role
 from grids.scope import scope_for
+from notifications import notify
 from portal.memo import TTLMemo
-from services import calendar, city, notify, photos, routing
+from services import calendar, city, photos, routing
 from services.choices import (
     OPEN_STATES,
     Action,
@@ -159,15 +159,10 @@ def _commit(
     return event
 
 
-def _users(ids: Iterable[int | None]):
-    wanted = {i for i in ids if i}
-    if not wanted:
-        return []
-    return list(get_user_model().objects.filter(pk__in=wanted, is_active=True))
-
-
 def _notify(case: Case, user_ids: Iterable[int | None], kind: str, title: str, body: str = ""):
-    notify.queue(users=_users(user_ids), case=case, kind=kind, title=title, body=body)
+    """Tell these users about the case (notifications.notify: their channels, the case's page
+    as the link), in the action's transaction."""
+    notify.queue(users=user_ids, case=case, kind=kind, title=title, body=body)
 
 
 def _reporter_ids(case: Case) -> list[int]:
@@ -204,8 +199,13 @@ def _is_handler(actor, case: Case) -> bool:
     if case.handling_department_id and case.handling_department_id in scope.department_ids:
         return True
     if case.handling_area_id and case.level == Level.GRID:
-        area_path = Area.objects.filter(pk=case.handling_area_id).values_list("path", flat=True)
-        path = area_path.first() or ""
+        # A page that read the case with its handling area (the desk's case page asks this
+        # for every button) needs no second read; a locked row has only the id.
+        if Case.handling_area.is_cached(case):
+            path = case.handling_area.path if case.handling_area else ""
+        else:
+            area_path = Area.objects.filter(pk=case.handling_area_id).values_list("path", flat=True)
+            path = area_path.first() or ""
         return any(path.startswith(p) for p in scope.paths_by_role.get(Role.GRID_WORKER, ()))
     return False
 

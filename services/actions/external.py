@@ -1,10 +1,14 @@
 """The city 12345 link: what the platform tells us about a case (through the signed webhook),
-and putting events it refused back in the outbox."""
+the outbox rows the drain (services.city.drain) takes, marks sent or backs off, and putting
+events it refused back in the outbox."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -48,3 +52,45 @@ def requeue_city_events(ids, *, actor) -> int:
         .filter(pk__in=list(ids), status=CityStatus.FAILED)
         .update(status=CityStatus.PENDING, next_attempt_at=timezone.now())
     )
+
+
+# --- the outbox, as the drain sees it --------------------------------------------------------------
+def take_city_head(now: datetime) -> CityOutbox | None:
+    """Lock (in the caller's transaction) the oldest due event that heads its case's queue:
+    no earlier event of the same case is still pending or failed. A head another drain holds
+    is skipped, and so is everything behind it (not a head while the held one is pending), so
+    two drains never send one case's events out of order, and each holds one row: no deadlock.
+    """
+    earlier = CityOutbox.objects.filter(
+        case_id=OuterRef("case_id"),
+        id__lt=OuterRef("id"),
+        status__in=[CityStatus.PENDING, CityStatus.FAILED],
+    )
+    return (
+        CityOutbox.objects.select_for_update(skip_locked=True, of=("self",))
+        .filter(status=CityStatus.PENDING, next_attempt_at__lte=now)
+        .exclude(Exists(earlier))
+        .order_by("next_attempt_at", "id")
+        .first()
+    )
+
+
+def city_event_sent(row: CityOutbox) -> None:
+    """Mark a locked row sent (committed with the caller's transaction, one event at a time)."""
+    row.status = CityStatus.SENT
+    row.sent_at = timezone.now()
+    row.attempts += 1
+    row.save(update_fields=["status", "sent_at", "attempts"])
+
+
+def city_event_failed(row: CityOutbox, error: str, *, permanent: bool, retry_at: datetime) -> None:
+    """Record a failed send of a locked row. Permanent (the city refused the payload): the row
+    is failed, for staff to look at, and the case's later events wait behind it (their order
+    holds). Otherwise this case alone waits until `retry_at`; other cases go on."""
+    row.attempts += 1
+    row.last_error = error[:500]
+    if permanent:
+        row.status = CityStatus.FAILED
+    else:
+        row.next_attempt_at = retry_at
+    row.save(update_fields=["attempts", "last_error", "status", "next_attempt_at"])

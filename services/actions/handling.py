@@ -96,7 +96,7 @@ def add_progress(
     if not note.strip():
         raise ValidationError({"note": _("Write what was done.")})
     if photos_:
-        save_photos(case, photos_, PhotoKind.RESULT)
+        save_photos(case, photos_, PhotoKind.PROGRESS)
     _commit(case, Action.ADD_PROGRESS, actor, case.state, note.strip())
     return case
 

@@ -24,7 +24,8 @@ from django.utils.translation import gettext as _
 from grids.models import Area
 from grids.models.roles import OFFICE_ROLES, Role
 from grids.scope import scope_for
-from services import calendar, city, notify, photos, sql
+from notifications import notify
+from services import calendar, city, photos, sql
 from services.actions.core import S, _event, _now, active_category, grid_id_for
 from services.actions.handling import _resolve_locked
 from services.choices import (

@@ -9,9 +9,11 @@ from datetime import datetime
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 
+from notifications import notify
 from portal.bulk import insert_rows
-from services import calendar, city, notify, routing
+from services import calendar, city, routing
 from services.actions.core import (
     YELLOW_FRACTION,
     S,
@@ -22,7 +24,6 @@ from services.actions.core import (
     _notify,
     _now,
     _require,
-    _users,
     schedule,
     timer_steps,
 )
@@ -197,14 +198,13 @@ class TimerBatch:
     def flush(self) -> None:
         insert_rows(CaseEvent, self.events, EVENT_FIELDS)
         city.note_events(self.events)
-        ids = {u for _c, users, _k, _t in self.notices for u in users}
-        users = {u.pk: u for u in _users(ids)}
-        rows = []
-        for case, user_ids, kind, title in self.notices:
-            rows += notify.build_rows(
-                users=[users.get(u) for u in user_ids], case=case, kind=kind, title=title
-            )
-        notify.save_and_send(rows)
+        # One call for the whole batch: one query for the recipients and their preferences,
+        # one INSERT for the inbox, one for the outbox.
+        notify.send(
+            notify.Message(user=user_id, kind=kind, title=title, case=case)
+            for case, user_ids, kind, title in self.notices
+            for user_id in user_ids
+        )
         self.events.clear()
         self.notices.clear()
 
@@ -215,7 +215,12 @@ _STEP_TITLES = {
     "remind": lambda: _("Reminder (催办): case %(number)s is overdue"),
     "supervise": lambda: _("Supervision (督办): case %(number)s is still overdue"),
 }
-_CLOCK_LABELS = {"sign": "sign-for", "contact": "contact", "resolve": "resolve"}
+# The clock's name inside those titles, translated with them (it once read "已超过sign-for时限").
+_CLOCK_LABELS = {
+    "sign": pgettext_lazy("clock", "sign-for"),
+    "contact": pgettext_lazy("clock", "contact"),
+    "resolve": pgettext_lazy("clock", "resolve"),
+}
 
 
 def advance_timers(case: Case, now: datetime, batch: TimerBatch) -> bool:
@@ -254,7 +259,7 @@ def advance_timers(case: Case, now: datetime, batch: TimerBatch) -> bool:
         from_state = case.state
         title = batch.title(step) % {
             "number": case.number,
-            "clock": _CLOCK_LABELS[clock],
+            "clock": str(_CLOCK_LABELS[clock]),
         }
         action = {
             "yellow": Action.YELLOW,

@@ -7,17 +7,20 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from grids.privacy import shown_phone
+from portal.text import PhoneSerializerField, TextSerializerField, TextSerializerMixin
 from services.choices import CaseType, Channel, Urgency
+from services.followers import REPORTER_FIELDS, sees_reporter
+from services.limits import ADDRESS_MAX, DESCRIPTION_MAX, NAME_MAX, RESULT_MAX
 from services.models import Case, CaseEvent, Category, JointUnit, RoutingRule
 
 
-class CategorySerializer(serializers.ModelSerializer):
+class CategorySerializer(TextSerializerMixin, serializers.ModelSerializer):
     class Meta:
         model = Category
         fields = ["id", "parent", "name", "code", "is_active", "sort"]
 
 
-class RoutingRuleSerializer(serializers.ModelSerializer):
+class RoutingRuleSerializer(TextSerializerMixin, serializers.ModelSerializer):
     class Meta:
         model = RoutingRule
         fields = ["id", "category", "area", "level", "department", "priority", "is_active"]
@@ -32,7 +35,7 @@ class RoutingRuleSerializer(serializers.ModelSerializer):
         return attrs
 
 
-class EventSerializer(serializers.ModelSerializer):
+class EventSerializer(TextSerializerMixin, serializers.ModelSerializer):
     actor: serializers.StringRelatedField = serializers.StringRelatedField()
     action_label = serializers.CharField(read_only=True)
 
@@ -50,7 +53,7 @@ class EventSerializer(serializers.ModelSerializer):
         ]
 
 
-class JointUnitSerializer(serializers.ModelSerializer):
+class JointUnitSerializer(TextSerializerMixin, serializers.ModelSerializer):
     unit = serializers.SerializerMethodField()
 
     class Meta:
@@ -61,7 +64,7 @@ class JointUnitSerializer(serializers.ModelSerializer):
         return str(obj.department or obj.area)
 
 
-class CaseSerializer(serializers.ModelSerializer):
+class CaseSerializer(TextSerializerMixin, serializers.ModelSerializer):
     category_name = serializers.CharField(source="category.name", read_only=True)
     place_name = serializers.CharField(source="place.name", read_only=True)
     state_label = serializers.CharField(source="get_state_display", read_only=True)
@@ -117,8 +120,24 @@ class CaseSerializer(serializers.ModelSerializer):
         # Staff whose area covers the place see the number; everybody else a masked one.
         return shown_phone(getattr(request, "user", None), obj.reporter_phone, obj.place)
 
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        request = self.context.get("request")
+        if not sees_reporter(getattr(request, "user", None), instance):
+            # A follower learns how the problem is handled, nothing about who reported it.
+            for name in REPORTER_FIELDS:
+                if name in data:
+                    data[name] = None if name in ("lat", "lng") else ""
+            for event in data.get("events") or ():
+                event.update(actor="", note="", payload={})
+            if "photos" in data:
+                data["photos"] = []
+            for unit in data.get("joint_units") or ():
+                unit["report"] = ""
+        return data
 
-class CaseReceiptSerializer(serializers.ModelSerializer):
+
+class CaseReceiptSerializer(TextSerializerMixin, serializers.ModelSerializer):
     """What a POST answers with: enough to show the resident their number and to follow the
     `Location` header to the whole case (intake must stay cheap)."""
 
@@ -161,7 +180,7 @@ class CaseDetailSerializer(CaseSerializer):
         return allowed_actions(obj)
 
 
-class IntakeSerializer(serializers.Serializer):
+class IntakeSerializer(TextSerializerMixin, serializers.Serializer):
     """A new case. Files go in the multipart field `photos` (up to 9).
 
     `channel`, `urgency`, `case_type` "emergency", `raised_before_complaint` and
@@ -171,7 +190,7 @@ class IntakeSerializer(serializers.Serializer):
 
     case_type = serializers.ChoiceField(choices=CaseType.choices)
     category = serializers.IntegerField()
-    description = serializers.CharField(max_length=4000)
+    description = TextSerializerField(multiline=True, max_length=DESCRIPTION_MAX)
     place = serializers.IntegerField(help_text="A grid, estate or building (grids area id).")
     channel = serializers.ChoiceField(
         choices=Channel.choices,
@@ -181,20 +200,22 @@ class IntakeSerializer(serializers.Serializer):
     )
     lat = serializers.FloatField(required=False, allow_null=True, min_value=-90, max_value=90)
     lng = serializers.FloatField(required=False, allow_null=True, min_value=-180, max_value=180)
-    address = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
+    address = serializers.CharField(
+        required=False, allow_blank=True, max_length=ADDRESS_MAX, default=""
+    )
     reporter_name = serializers.CharField(
-        required=False, allow_blank=True, max_length=60, default=""
+        required=False, allow_blank=True, max_length=NAME_MAX, default=""
     )
-    reporter_phone = serializers.CharField(
-        required=False, allow_blank=True, max_length=20, default=""
-    )
+    reporter_phone = PhoneSerializerField(required=False, allow_blank=True, default="")
     urgency = serializers.ChoiceField(choices=Urgency.choices, default=Urgency.NORMAL)
     raised_before_complaint = serializers.BooleanField(default=False)
     handled_on_spot = serializers.BooleanField(default=False)
-    result = serializers.CharField(required=False, allow_blank=True, default="")
+    result = TextSerializerField(
+        multiline=True, required=False, allow_blank=True, max_length=RESULT_MAX, default=""
+    )
 
 
-class TransitionSerializer(serializers.Serializer):
+class TransitionSerializer(TextSerializerMixin, serializers.Serializer):
     """One transition. Other fields depend on the action (see services.transitions.FIELDS):
     note, reason, result, working_days, approve, uphold, level, department, master, solved,
     rating, comment, method, role, unit, report."""
@@ -205,7 +226,7 @@ class TransitionSerializer(serializers.Serializer):
     )
 
 
-class KpiQuerySerializer(serializers.Serializer):
+class KpiQuerySerializer(TextSerializerMixin, serializers.Serializer):
     area = serializers.IntegerField(required=False)
     department = serializers.IntegerField(required=False)
     start = serializers.DateField(required=False)

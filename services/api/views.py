@@ -21,13 +21,14 @@ from rest_framework.views import APIView
 from grids.api.scoped import ScopedViewSetMixin
 from grids.models import Area, Department
 from grids.scope import scope_for
+from portal.idempotency import run_once
 from services import actions, kpis, transitions
 from services.actions import Intake
 from services.api import serializers as s
 from services.calendar import TZ
-from services.inbox import as_case_number
 from services.models import Case, CaseEvent, Category, RoutingRule
 from services.models.catalogue import check_rule_area
+from services.search import as_case_number
 
 
 class CatalogueViewSet(ScopedViewSetMixin, viewsets.ModelViewSet):
@@ -97,6 +98,10 @@ class CaseViewSet(
     ordering_fields = ["created_at", "resolve_due", "number"]
     filter_backends = [DjangoFilterBackend, CaseSearch, OrderingFilter]
 
+    @property
+    def throttle_scope(self) -> str:
+        return "intake" if getattr(self, "action", None) == "create" else "write"
+
     def get_queryset(self):
         # Reading and acting both start from what the user may SEE; each action then checks
         # that the user may do that step (a resident answers a callback on their own case).
@@ -123,8 +128,25 @@ class CaseViewSet(
             return s.TransitionSerializer
         return s.CaseSerializer
 
-    @extend_schema(request=s.IntakeSerializer, responses={201: s.CaseReceiptSerializer})
+    @extend_schema(
+        request=s.IntakeSerializer,
+        responses={201: s.CaseReceiptSerializer},
+        parameters=[
+            OpenApiParameter(
+                "Idempotency-Key",
+                OpenApiTypes.STR,
+                OpenApiParameter.HEADER,
+                description="16-64 characters [A-Za-z0-9_-]: a retry with the same key (same "
+                "account, same URL) files nothing new and gets the first answer again.",
+            )
+        ],
+    )
     def create(self, request, *args, **kwargs):
+        # A client that retries a lost answer must not file the case twice: the key is
+        # accepted once per account and URL, and its answer replayed (portal.idempotency).
+        return run_once(request, "services.api.cases.create", lambda: self._create(request))
+
+    def _create(self, request):
         serializer = s.IntakeSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         case = actions.submit_case(

@@ -25,6 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from grids import privacy
 from grids.models import Area
+from notifications.models import NotificationOutbox
 from portal.idempotency import idempotent
 from services import actions
 from services.desk.intake_forms import DeskIntakeForm, fresh_initial, token_is_fresh
@@ -34,7 +35,7 @@ from services.desk.intake_lookup import (
     nearest_place,
     search_places,
 )
-from services.models import Case, Category, NotificationOutbox
+from services.models import Case, Category
 from services.views.common import tracking_link_token
 
 

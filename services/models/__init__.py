@@ -1,3 +1,4 @@
+from services.models.calendar import Holiday, HolidayChange, HolidayYear
 from services.models.cases import (
     Callback,
     Case,
@@ -12,13 +13,11 @@ from services.models.cases import (
 from services.models.catalogue import (
     DEFAULT_LIMITS,
     Category,
-    Holiday,
     KpiConfig,
     RoutingRule,
     TimeLimit,
 )
 from services.models.field import CityLink, CityOutbox, CityStatus, PatrolLog, WebhookNonce
-from services.models.notifications import Notification, NotificationOutbox, OutboxStatus
 
 __all__ = [
     "DEFAULT_LIMITS",
@@ -35,11 +34,10 @@ __all__ = [
     "CityStatus",
     "ExtensionRequest",
     "Holiday",
+    "HolidayChange",
+    "HolidayYear",
     "JointUnit",
     "KpiConfig",
-    "Notification",
-    "NotificationOutbox",
-    "OutboxStatus",
     "PatrolLog",
     "RoutingRule",
     "TimeLimit",

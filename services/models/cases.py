@@ -5,6 +5,7 @@ Every write goes through services.actions; these models only hold state and inva
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -13,6 +14,7 @@ from grids.models.roles import TERRITORIAL_ROLES, Role
 from grids.querysets import ScopedQuerySet
 from portal.models import TimeStampedModel
 from services.choices import (
+    NOT_CLOSED_STATES,
     CallbackMethod,
     CaseType,
     Channel,
@@ -25,6 +27,7 @@ from services.choices import (
     State,
     Urgency,
 )
+from services.search import CaseWords
 
 _NOTHING = Q(pk__in=[])
 
@@ -303,7 +306,26 @@ class Case(TimeStampedModel):
                 name="services_case_awaiting",
                 condition=Q(state="submitted", next_check_at__isnull=False),
             ),
-            models.Index(fields=["place_path", "created_at"], name="services_case_place"),
+            # A scope's cases by place, carrying every column the desk's list filters and
+            # sorts by (services.desk), so any filter over a district is at most one pass
+            # over this index, never over the table. Also the scope's plain reads by place.
+            models.Index(
+                fields=["place_path", "created_at"],
+                include=[
+                    "id",
+                    "number",
+                    "state",
+                    "case_type",
+                    "category",
+                    "channel",
+                    "level",
+                    "card_level",
+                    "resolve_due",
+                    "handling_area",
+                    "handling_department",
+                ],
+                name="services_case_list",
+            ),
             # The inbox's deadline filters (overdue, due today, cards), read in deadline order;
             # place_path rides along so the area test needs no heap fetch.
             models.Index(
@@ -327,6 +349,29 @@ class Case(TimeStampedModel):
                 fields=["master"], name="services_case_master", condition=Q(master__isnull=False)
             ),
             models.Index(fields=["state", "created_at"], name="services_case_state"),
+            # The desk's counts (services.desk.counts): the cases still to work on, by place,
+            # with every column the tiles test, so a district's counts read this index alone.
+            models.Index(
+                fields=["place_path"],
+                include=[
+                    "id",
+                    "state",
+                    "resolve_due",
+                    "card_level",
+                    "level",
+                    "channel",
+                    "handling_area",
+                    "handling_department",
+                    "assignee",
+                ],
+                name="services_case_desk",
+                condition=Q(state__in=[*NOT_CLOSED_STATES, State.RESOLVED]),
+            ),
+            # Word search (services.search): the description as character pairs, trigrams.
+            GinIndex(
+                OpClass(CaseWords("description"), name="gin_trgm_ops"),
+                name="services_case_words",
+            ),
             # Cases filed for a phone number with no account behind it yet (a hotline call,
             # an anonymous report): read by that phone's login (/cases/mine/), claimed when the
             # number is proven by a code, and by the desk's caller lookup.

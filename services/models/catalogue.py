@@ -1,4 +1,5 @@
-"""What staff maintain: the category tree, time limits, holidays, routing rules, KPI settings.
+"""What staff maintain: the category tree, time limits, routing rules, KPI settings (the holiday
+table is services.models.calendar).
 
 Who may touch them is the area scope's answer (grids.scope), as for every other model:
 
@@ -235,30 +236,6 @@ DEFAULT_LIMITS: dict[str, tuple[tuple[int, str], tuple[int, str], tuple[int, str
     CaseType.REPORT: ((1, "working_days"), (2, "working_days"), (15, "working_days")),
     CaseType.EMERGENCY: ((2, "hours"), (2, "hours"), (0, "same_day")),
 }
-
-
-class Holiday(models.Model):
-    """One day whose working status differs from chinesecalendar (or that it does not know):
-    a statutory holiday (is_workday=False) or an adjusted working weekend (is_workday=True)."""
-
-    date = models.DateField(_("date"), unique=True)
-    is_workday = models.BooleanField(
-        _("is a working day"),
-        default=False,
-        help_text=_("Tick for an adjusted working weekend (调休上班); leave empty for a holiday."),
-    )
-    name = models.CharField(_("name"), max_length=40, blank=True)
-
-    objects = CityWideQuerySet.as_manager()
-    scope_roles = CITY_WIDE_ROLES
-
-    class Meta:
-        verbose_name = _("holiday or adjusted day")
-        verbose_name_plural = _("holidays and adjusted days")
-        ordering = ["date"]
-
-    def __str__(self) -> str:
-        return f"{self.date} {self.name}"
 
 
 class RoutingRule(TimeStampedModel):

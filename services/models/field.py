@@ -71,8 +71,9 @@ class CityOutbox(models.Model):
     """One event for the city 12345 platform: a case collected here, or a change of status.
 
     The row is written in the same transaction as the event (so nothing is lost when the city
-    is down); the drain task sends it with its `event_id`, which the city uses to ignore a
-    repeat, and marks it sent once (so nothing is sent twice)."""
+    is down); the drain (services.city.drain) sends a case's rows in id order with their
+    `event_id`, which the city uses to ignore a repeat, and commits each sent mark on its own
+    (so nothing but a post cut off before its mark is ever sent again)."""
 
     written_by = "services.actions"
 
@@ -97,7 +98,13 @@ class CityOutbox(models.Model):
                 fields=["next_attempt_at", "id"],
                 name="services_city_due",
                 condition=Q(status="pending"),
-            )
+            ),
+            # "Is an earlier event of this case still unsent?" (services.actions.take_city_head)
+            models.Index(
+                fields=["case", "id"],
+                name="services_city_case_unsent",
+                condition=Q(status__in=["pending", "failed"]),
+            ),
         ]
         constraints = [
             models.CheckConstraint(

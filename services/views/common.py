@@ -13,11 +13,12 @@ from django.views.decorators.http import require_GET
 
 from grids.models import Area
 from services import routing
-from services.choices import NOT_CLOSED_STATES, Action, CaseType, State
+from services.choices import NOT_CLOSED_STATES, Action, CaseType
 from services.models import Case
 
 PICKER_KINDS = ("community", "grid", "estate", "building")
 TRACK_SALT = "services.track"
+FOLLOW_SALT = "services.follow"
 
 
 def tracking_link_token(case: Case) -> str:
@@ -112,13 +113,29 @@ def similar_cases(category_id: int, place: Area, limit: int = 5) -> list[Case]:
             place_path__startswith=grid.path,
             case_type__in=SHAREABLE_TYPES,
         )
-        .select_related("place")
+        .select_related("place", "category")
         .order_by("-created_at")[:limit]
     )
 
 
+def follow_ref(case: Case) -> str:
+    """What the hint hands out to follow a case by: its number, signed (the number itself is
+    not shown; a forged reference is refused)."""
+    return signing.dumps(case.number, salt=FOLLOW_SALT, compress=False)
+
+
+def number_from_ref(ref: str) -> str | None:
+    try:
+        return signing.loads(ref, salt=FOLLOW_SALT)
+    except signing.BadSignature:
+        return None
+
+
 @require_GET
 def similar(request):
+    """The hint shown while filing: open cases like this one. Anyone may ask (the form works
+    without logging in), so a row says only what, where and when — the category, the place
+    and the day — never the text, the reporter or anything else a neighbour wrote."""
     try:
         category_id = int(request.GET.get("category", ""))
         place = Area.objects.get(pk=int(request.GET.get("place", "")))
@@ -126,10 +143,9 @@ def similar(request):
         return JsonResponse({"results": []})
     rows = [
         {
-            "number": c.number,
+            "ref": follow_ref(c),
+            "category": c.category.name,
             "place": c.place.name,
-            "state": State(c.state).label,
-            "description": c.description[:80],
             "created": c.created_at.date().isoformat(),
         }
         for c in similar_cases(category_id, place)

@@ -21,12 +21,14 @@ from grids.scope import get_visible_or_404
 from portal import ratelimit
 from portal.accounts import VERIFIED_PHONE_KEY
 from portal.idempotency import idempotent
-from services import actions
+from services import actions, confirm
 from services.actions import Intake
 from services.choices import CallbackMethod, Channel, PhotoKind, State
+from services.followers import sees_reporter
 from services.forms import CallbackForm, CaseForm
 from services.models import Case, CaseFollower, CasePhoto
 from services.views.common import (
+    number_from_ref,
     plain_timeline,
     similar_cases,
     token_from_link,
@@ -82,9 +84,7 @@ def file_case(request):
         except ValidationError as exc:
             form.add_action_errors(exc)
         else:
-            messages.success(
-                request, _("Thank you. Your case number is %(number)s.") % {"number": case.number}
-            )
+            messages.success(request, confirm.filed(case, anonymous=user is None))
             if user is not None:
                 return redirect("services:case", number=case.number)
             return redirect("services:track", token=tracking_link_token(case))
@@ -128,16 +128,32 @@ def mine(request):
     return render(request, "services/mine.html", {"page": page})
 
 
-def _case_page(request, case: Case, *, can_answer: bool, callback_url: str | None = None):
+def _case_page(
+    request,
+    case: Case,
+    *,
+    can_answer: bool,
+    callback_url: str | None = None,
+    form: CallbackForm | None = None,
+    whole: bool = True,
+):
+    """The resident's case page. Not `whole` for a follower: the progress only, nothing the
+    reporter wrote or that names them (services.followers)."""
     events = list(case.events.order_by("at", "id"))
-    photos = list(CasePhoto.objects.filter(case=case).order_by("id"))
-    form = CallbackForm(request.POST or None) if can_answer else None
+    photos = list(CasePhoto.objects.filter(case=case).order_by("id")) if whole else []
+    if form is None and can_answer:
+        form = CallbackForm(request.POST or None)
+    timeline = plain_timeline(case, events)
+    if not whole:
+        for step in timeline:
+            step["note"] = ""
     return render(
         request,
         "services/case.html",
         {
             "case": case,
-            "timeline": plain_timeline(case, events),
+            "whole": whole,
+            "timeline": timeline,
             "intake_photos": [p for p in photos if p.kind == PhotoKind.INTAKE],
             "result_photos": [p for p in photos if p.kind == PhotoKind.RESULT],
             "callback_form": form,
@@ -162,7 +178,12 @@ def case_page(request, number: str):
         request.user,
         number=number,
     )
-    return _case_page(request, case, can_answer=_is_reporter(request.user, case))
+    return _case_page(
+        request,
+        case,
+        can_answer=_is_reporter(request.user, case),
+        whole=sees_reporter(request.user, case),
+    )
 
 
 def track(request, token: str):
@@ -200,18 +221,31 @@ def _answer_callback(request, case: Case, *, done_url: str, callback_url: str, t
                 tracking_token=token,
             )
         except ValidationError as exc:
+            # A refusal is a form error (400), so an idempotency key is not spent on it.
             for message in exc.messages:
-                messages.error(request, message)
+                form.add_error(None, message)
         else:
             if record.led_to_redo:
                 messages.success(
-                    request, _("Thank you. The case is reopened and will be handled again.")
+                    request,
+                    _(
+                        "Thank you. Case %(number)s is reopened and will be handled again; "
+                        "the handler will contact you."
+                    )
+                    % {"number": case.number},
                 )
             else:
-                messages.success(request, _("Thank you for your answer."))
+                messages.success(
+                    request,
+                    _("Thank you. Your answer on case %(number)s is recorded.")
+                    % {"number": case.number},
+                )
             return redirect(done_url)
     case.refresh_from_db()
-    return _case_page(request, case, can_answer=True, callback_url=callback_url)
+    whole = token is not None or sees_reporter(request.user, case)
+    return _case_page(
+        request, case, can_answer=True, callback_url=callback_url, form=form, whole=whole
+    )
 
 
 @require_POST
@@ -238,7 +272,7 @@ def answer_callback(request, number: str):
     """回访 by the resident: solved? and a rating. Not solved or dissatisfied reopens it (重办)."""
     case = get_visible_or_404(Case.objects.all(), request.user, number=number)
     if not _is_reporter(request.user, case):
-        return _case_page(request, case, can_answer=False)
+        return _case_page(request, case, can_answer=False, whole=sees_reporter(request.user, case))
     return _answer_callback(
         request,
         case,
@@ -251,9 +285,11 @@ def answer_callback(request, number: str):
 @login_required(login_url="services:login")
 @idempotent
 def follow(request, number: str):
-    """Follow an open case instead of filing the same problem again."""
+    """Follow an open case instead of filing the same problem again. `number` is the signed
+    reference the similar-cases hint handed out (services.views.common.follow_ref)."""
     # Only a case offered as similar to what the resident was filing (same category, same
     # grid, a shareable type) may be followed: case numbers are guessable.
+    number = number_from_ref(number) or ""
     try:
         category_id = int(request.POST.get("category", ""))
         place = Area.objects.get(pk=int(request.POST.get("place", "")))

@@ -15,13 +15,16 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from grids.models import Area
 from grids.privacy import may_see_private, shown_phone
 from grids.scope import get_visible_or_404, scope_for
+from notifications import actions as notices
+from notifications import bell
 from portal.idempotency import idempotent
-from services import actions, calendar
+from services import actions, calendar, confirm
 from services.actions import Intake
 from services.choices import OPEN_STATES, CaseType, Channel, PhotoKind, State, Urgency
 from services.forms import NoteForm, PatrolForm, WorkerCaseForm
@@ -37,6 +40,16 @@ WORKER_ACTIONS = (
     "escalate",
     "request_extension",
 )
+# What the phone's outbox calls a step it keeps for later ("Sign for 20260612-0003").
+STEP_LABELS = {
+    "sign_for": gettext_lazy("Sign for"),
+    "record_contact": gettext_lazy("Contact the reporter"),
+    "add_progress": gettext_lazy("Add progress"),
+    "resolve": gettext_lazy("Resolve"),
+    "return_case": gettext_lazy("Return"),
+    "escalate": gettext_lazy("Escalate"),
+    "request_extension": gettext_lazy("Ask for more time"),
+}
 
 
 def _staff_scope(request):
@@ -95,10 +108,13 @@ def my_grid(request):
         a for a in _my_areas(scope, kinds=("grid",)) if a.path in scope.area_paths
     ] or _my_areas(scope, ("grid",), 20)
     places = _my_areas(scope, kinds=("estate", "building"), limit=100)
+    # Cases this worker was told about and has not opened yet: marked "new".
+    new_ids = bell.unread_case_ids(request.user, [c.pk for c in open_cases + due_today + resolved])
     return render(
         request,
         "services/worker/grid.html",
         {
+            "new_ids": new_ids,
             "open_cases": open_cases,
             "due_today": due_today,
             "resolved": resolved,
@@ -148,7 +164,11 @@ def new_case(request):
                     _("Case %(number)s recorded and closed on the spot.") % {"number": case.number},
                 )
             else:
-                messages.success(request, _("Case %(number)s recorded.") % {"number": case.number})
+                messages.success(
+                    request,
+                    _("Case %(number)s recorded. It is sent on to whoever handles it.")
+                    % {"number": case.number},
+                )
             return redirect("services:worker-case", number=case.number)
     status = 400 if request.method == "POST" else 200
     return render(request, "services/worker/new.html", {"form": form}, status=status)
@@ -178,7 +198,12 @@ def patrol(request):
         except ValidationError as exc:
             WorkerCaseForm.add_action_errors(form, exc)
         else:
-            messages.success(request, _("Patrol stop recorded."))
+            where = place.name if place else _("your grid")
+            messages.success(
+                request,
+                _("Patrol stop at %(place)s recorded at %(time)s.")
+                % {"place": where, "time": timezone.localtime().strftime("%H:%M")},
+            )
             return redirect("services:patrol")
     entries = list(
         PatrolLog.objects.visible_to(request.user)
@@ -195,7 +220,7 @@ def patrol(request):
 def _worker_case_page(request, case: Case, form: NoteForm | None = None, status: int = 200):
     events = list(case.events.order_by("at", "id"))
     photos = list(CasePhoto.objects.filter(case=case).order_by("id"))
-    allowed = [a for a in actions.allowed_actions(case) if a in WORKER_ACTIONS]
+    allowed = [(a, STEP_LABELS[a]) for a in actions.allowed_actions(case) if a in WORKER_ACTIONS]
     phone = case.reporter_phone or (
         case.reporter.phone if case.reporter_id and case.reporter else ""
     )
@@ -229,7 +254,9 @@ def _case_for(request, number: str) -> Case:
 
 @login_required
 def worker_case(request, number: str):
-    return _worker_case_page(request, _case_for(request, number))
+    case = _case_for(request, number)
+    notices.mark_case_read(request.user, case.pk)  # what they were told about it is read
+    return _worker_case_page(request, case)
 
 
 @login_required
@@ -283,5 +310,6 @@ def act(request, number: str, action: str):
             form.add_error(None, exc)
         case.refresh_from_db()
         return _worker_case_page(request, case, form, 400)
-    messages.success(request, _("Done."))
+    case.refresh_from_db()
+    messages.success(request, confirm.worker_step(case, action))
     return redirect("services:worker-case", number=case.number)

@@ -27,7 +27,6 @@ from centres.models import (
     Closure,
     Function,
     ListItem,
-    Notice,
     OpeningHours,
     Operator,
     OperatorContract,
@@ -189,14 +188,4 @@ register(
     CentrePhoto,
     lambda p: CentrePhoto.objects.create(centre=_centre(p), image="centres/x.jpg"),
     **INLINE,
-)
-# A notice belongs to its recipient alone (a fresh account here): no staff role reads it.
-register(
-    Notice,
-    lambda p: Notice.objects.create(
-        recipient=make_user(f"{p.label}-notice"), kind="reminder", title=p.label
-    ),
-    viewers=(),
-    admin=False,
-    grid_level=False,
 )

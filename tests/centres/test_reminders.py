@@ -8,7 +8,8 @@ import pytest
 from django.utils import timezone
 
 from centres import actions, tasks
-from centres.models import AffairItem, AppointmentSlot, Notice, SignUp
+from centres.models import AffairItem, AppointmentSlot, SignUp
+from notifications.models import Notification
 from tests.centres.conftest import at
 from tests.conftest import wait_until
 
@@ -34,11 +35,15 @@ def test_reminders_go_to_tomorrows_places_bookings_and_appointments_once(world):
 
     assert tasks.send_reminders() == 3
     assert tasks.send_reminders() == 0
-    notice = Notice.objects.get(recipient=r1, kind="reminder")
+    notice = Notification.objects.get(recipient=r1, kind="reminder")
     assert tomorrow.title in notice.title and placed.code in notice.body
-    assert Notice.objects.filter(recipient=r3, kind="reminder", booking=booking).count() == 1
-    assert "身份证" in Notice.objects.get(recipient=r2, kind="reminder").body
-    assert not Notice.objects.filter(recipient=r3, signup__activity=later).exists()
+    mine = Notification.objects.filter(recipient=r3, kind="reminder")
+    assert (
+        mine.filter(link="/centres/me/#my-bookings", title__contains=booking.space.name).count()
+        == 1
+    )
+    assert "身份证" in Notification.objects.get(recipient=r2, kind="reminder").body
+    assert not mine.filter(link=f"/centres/activities/{later.pk}/").exists()
     assert SignUp.objects.get(pk=placed.pk).reminded_at is not None
 
 
@@ -57,7 +62,7 @@ def test_reminders_with_a_real_worker(celery_worker_process, transactional_world
     )
     wait_until(lambda: celery_worker_process.output().count("succeeded") >= 2, timeout=60)
     for user in users:
-        assert Notice.objects.filter(recipient=user, kind="reminder").count() == 1
+        assert Notification.objects.filter(recipient=user, kind="reminder").count() == 1
     assert timezone.now() - SignUp.objects.filter(
         activity=activity
     ).first().reminded_at < timedelta(minutes=5)

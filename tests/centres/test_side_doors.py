@@ -10,8 +10,9 @@ from django.urls import reverse
 from django.utils import translation
 
 from centres import actions
-from centres.models import AffairItem, Booking, Notice, Order, SignUp
+from centres.models import AffairItem, Booking, Order, SignUp
 from grids.models import Role
+from notifications.models import Notification
 from tests.centres.conftest import at
 from tests.territory import assign, make_user
 
@@ -82,7 +83,9 @@ class TestBookings:
         _act(client, "booking", "approve", [pending])
         pending.refresh_from_db()
         assert pending.status == "confirmed" and pending.decided_by == world.user("operator_a")
-        assert Notice.objects.filter(booking=pending, kind="booking").exists()
+        assert Notification.objects.filter(
+            recipient=world.user("resident_a"), kind="booking", link="/centres/me/#my-bookings"
+        ).exists()
         _act(client, "booking", "cancel", [pending])
         assert Booking.objects.get(pk=pending.pk).status == "cancelled"
 
@@ -108,7 +111,11 @@ class TestSignUps:
         _act(client, "signup", "cancel", [first])
         waiting.refresh_from_db()
         assert waiting.status == "confirmed"
-        assert Notice.objects.filter(signup=waiting, kind="promoted").exists()
+        assert Notification.objects.filter(
+            recipient_id=waiting.user_id,
+            kind="promoted",
+            link=f"/centres/activities/{activity.pk}/",
+        ).exists()
         activity.refresh_from_db()
         assert (activity.confirmed_count, activity.waitlist_count) == (1, 0)
 
@@ -127,7 +134,7 @@ class TestActivities:
         for signup in (confirmed, waiting):
             signup.refresh_from_db()
             assert signup.status == "cancelled" and signup.cancelled_at is not None
-            notice = Notice.objects.get(signup=signup, kind="cancelled")
+            notice = Notification.objects.get(recipient_id=signup.user_id, kind="cancelled")
             assert notice.recipient_id == signup.user_id and "台风停课" in notice.body
         activity.refresh_from_db()
         assert activity.is_cancelled
@@ -141,9 +148,10 @@ class TestActivities:
         client.force_login(world.user("operator_a"))
         page = _act(client, "activity", "cancel", [activity])
         assert page.status_code == 200 and "reason" in page.content.decode()
-        assert not Notice.objects.filter(signup=signup).exists()
+        assert not Notification.objects.filter(recipient_id=signup.user_id).exists()
         _act(client, "activity", "cancel", [activity], apply="1", reason="场地维修")
-        assert Notice.objects.get(signup=signup, kind="cancelled").body.endswith("场地维修")
+        notice = Notification.objects.get(recipient_id=signup.user_id, kind="cancelled")
+        assert notice.body.endswith("场地维修")
 
     def test_raising_capacity_promotes_the_waitlist(self, world):
         activity = world.activity(capacity=1)
@@ -154,7 +162,7 @@ class TestActivities:
         second.refresh_from_db()
         third.refresh_from_db()
         assert (second.status, third.status) == ("confirmed", "waitlisted")
-        assert Notice.objects.filter(signup=second, kind="promoted").exists()
+        assert Notification.objects.filter(recipient_id=second.user_id, kind="promoted").exists()
         activity.refresh_from_db()
         assert (activity.capacity, activity.confirmed_count, activity.waitlist_count) == (2, 2, 1)
 

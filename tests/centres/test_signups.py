@@ -11,8 +11,9 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from centres import actions
-from centres.models import Activity, Notice, SignUp
+from centres.models import Activity, SignUp
 from grids.models import Resident
+from notifications.models import Notification
 from tests.centres.conftest import at
 
 
@@ -40,9 +41,9 @@ class TestSignUp:
         promoted = SignUp.objects.get(activity=activity, user=second)
         assert promoted.status == "confirmed" and promoted.promoted_at is not None
         assert SignUp.objects.get(activity=activity, user=third).status == "waitlisted"
-        notice = Notice.objects.get(recipient=second)
+        notice = Notification.objects.get(recipient=second)
         assert activity.title in notice.title and promoted.code in notice.body
-        assert not Notice.objects.filter(recipient=third).exists()
+        assert not Notification.objects.filter(recipient=third).exists()
         activity.refresh_from_db()
         assert (activity.confirmed_count, activity.waitlist_count) == (1, 1)
 
@@ -54,7 +55,7 @@ class TestSignUp:
         actions.cancel_signup(waiting, actor=b)
         activity.refresh_from_db()
         assert (activity.confirmed_count, activity.waitlist_count) == (1, 0)
-        assert not Notice.objects.exists()
+        assert not Notification.objects.exists()
 
     def test_reserved_places_are_held_for_priority_groups(self, world):
         activity = world.activity(capacity=2, reserved_places=1)
@@ -290,8 +291,8 @@ def test_survey_goes_only_to_those_who_came_and_once(world):
     actions.check_in(s1.code, actor=world.user("operator_a"))
     assert actions.send_survey(activity, actor=world.user("operator_a")) == 1
     assert actions.send_survey(activity, actor=world.user("operator_a")) == 0
-    assert Notice.objects.filter(kind="survey", recipient=came).count() == 1
-    assert not Notice.objects.filter(recipient=absent).exists()
+    assert Notification.objects.filter(kind="survey", recipient=came).count() == 1
+    assert not Notification.objects.filter(recipient=absent).exists()
     assert actions.record_no_shows(activity, now=timezone.now() + timedelta(hours=2)) == 1
     with pytest.raises(ValidationError):
         actions.send_survey(activity, actor=world.user("operator_b"))

@@ -5,6 +5,7 @@ other people never see or act on it."""
 from __future__ import annotations
 
 import pytest
+from django.http import HttpRequest
 
 from centres import actions
 from centres.models import ListItem, Order
@@ -36,7 +37,7 @@ def test_resident_orders_and_the_unit_accepts_within_quota(client, world, item):
     assert Order.objects.filter(item=item).count() == 1
 
     actions.place_order(order, actor=world.user("community_a"))
-    client.login(username="unit_a", password=PASSWORD)
+    client.login(request=HttpRequest(), username="unit_a", password=PASSWORD)
     desk = client.get("/centres/unit/")
     assert "楼道灯坏了" in desk.content.decode()
     client.post(f"/centres/unit/orders/{order.pk}/accept/")
@@ -55,10 +56,10 @@ def test_resident_orders_and_the_unit_accepts_within_quota(client, world, item):
 def test_other_units_and_residents_get_404(client, world, item):
     order = Order.objects.create(item=item, note="x")
     actions.place_order(order, actor=world.user("community_a"))
-    client.login(username="unit_b", password=PASSWORD)
+    client.login(request=HttpRequest(), username="unit_b", password=PASSWORD)
     assert "x</p>" not in client.get("/centres/unit/").content.decode()
     assert client.post(f"/centres/unit/orders/{order.pk}/accept/").status_code == 404
-    client.login(username="resident_a", password=PASSWORD)
+    client.login(request=HttpRequest(), username="resident_a", password=PASSWORD)
     assert client.get("/centres/unit/").status_code == 404
     assert client.post(f"/centres/unit/orders/{order.pk}/accept/").status_code == 404
     order.refresh_from_db()
@@ -70,7 +71,7 @@ def test_unit_desk_costs_the_same_whatever_the_number_of_orders(
 ):
     item.quota = 100
     item.save()
-    client.login(username="unit_a", password=PASSWORD)
+    client.login(request=HttpRequest(), username="unit_a", password=PASSWORD)
     for n in range(30):
         order = Order.objects.create(item=item, note=f"需要{n}")
         actions.place_order(order, actor=world.user("community_a"))

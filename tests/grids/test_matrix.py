@@ -99,6 +99,34 @@ def test_no_role_reads_or_writes_across_the_siblings(client, territory, entry, r
             assert (obj_b0.pk in listed) == sees_b, (entry.name, role)
             assert (obj_a0.pk in listed) == sees_a, (entry.name, role)
 
+    if entry.check_pages:
+        entry.check_pages(client, role, [(obj_a0, sees_a), (obj_a1, sees_a1), (obj_b0, sees_b)])
+    if entry.pages or entry.posts:
+        _pages(client, entry, role, user, ((obj_a0, sees_a), (obj_a1, sees_a1), (obj_b0, sees_b)))
+
+
+def _pages(client, entry, role, user, objects) -> None:
+    """The entry's own pages and POSTs (tests/matrix.py: `pages`, `posts`)."""
+    base_role = role.removesuffix("_a")
+    served = entry.page_roles is None or base_role in entry.page_roles
+    for obj, visible in objects:
+        for url_of in entry.pages:
+            status = client.get(url_of(obj)).status_code
+            if user is None:
+                assert status == 302, (entry.name, role, url_of(obj), status)
+            elif visible and served:
+                assert status == 200, (entry.name, role, url_of(obj), status)
+            else:
+                assert status == 404, (entry.name, role, url_of(obj), status)
+        if visible:
+            continue
+        for url_of in entry.posts:
+            before = row(obj)
+            status = client.post(url_of(obj), {"reason": "矩阵", "note": "矩阵"}).status_code
+            expected = 302 if user is None else 404
+            assert status == expected, (entry.name, role, url_of(obj), status)
+            assert row(obj) == before, (entry.name, role, url_of(obj))
+
 
 def _refused(user, model, verb: str) -> bool:
     """Must the admin refuse this verb on an object the user sees? When the role may not use
@@ -132,7 +160,9 @@ def _refused_writes_inside_the_scope(client, entry, user, obj) -> None:
 CITY_WIDE = {"services.Category", "services.Holiday", "services.KpiConfig", "services.TimeLimit"}
 
 
-@pytest.mark.parametrize("app_label", ["grids", "centres", "services", "volunteers"])
+@pytest.mark.parametrize(
+    "app_label", ["grids", "centres", "services", "volunteers", "notifications"]
+)
 def test_every_scoped_model_is_in_the_matrix(app_label):
     assert set(unregistered(app_label)) - CITY_WIDE == set()
 

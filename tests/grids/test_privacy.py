@@ -14,6 +14,7 @@ from grids.privacy import (
     mask_phone,
     may_see_private,
     reveal,
+    reveal_on_record,
     shown_id_number,
     shown_phone,
     visible_tags,
@@ -98,6 +99,42 @@ def test_a_reveal_needs_a_reason_and_a_known_field(territory):
         reveal(user, resident, "password", "x")
     assert "field" in err.value.message_dict
     assert not AccessLog.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "key,handles,allowed",
+    [
+        ("community_a", False, True),
+        ("grid_a", False, True),
+        ("community_b", False, False),
+        ("dept", False, False),
+        ("dept", True, True),  # the handling department must reach the reporter
+        ("resident_a", True, False),  # never anyone but staff
+    ],
+)
+def test_a_number_on_a_record_is_revealed_to_the_area_or_the_handler(
+    territory, key, handles, allowed
+):
+    user = territory.user(key)
+    building = territory.a.buildings[0]
+    kwargs = {"phone": "13812345678", "name": "李阿姨", "area": building, "record": "2026120700001"}
+    if not allowed:
+        with pytest.raises(PermissionDenied):
+            reveal_on_record(user, reason="联系", handles=handles, **kwargs)
+        assert not AccessLog.objects.exists()
+        return
+    with pytest.raises(ValidationError) as err:
+        reveal_on_record(user, reason=" ", handles=handles, **kwargs)
+    assert "reason" in err.value.message_dict and not AccessLog.objects.exists()
+    assert reveal_on_record(user, reason="联系", handles=handles, **kwargs) == "13812345678"
+    entry = AccessLog.objects.get()
+    assert (entry.viewer_id, entry.resident_id, entry.resident_name, entry.record) == (
+        user.pk,
+        None,
+        "李阿姨",
+        "2026120700001",
+    )
+    assert (entry.area_id, entry.field, entry.reason) == (building.pk, "phone", "联系")
 
 
 def test_the_database_refuses_to_change_or_delete_the_log(territory):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.http import HttpRequest
 
 from grids.actions import verify_resident
 from grids.models import Household, Resident, Role, RoleAssignment
@@ -50,7 +51,7 @@ def test_staff_of_the_other_community_cannot_verify(territory, newcomer):
 
 
 def test_the_admin_action_verifies_through_the_same_operation(client, territory, newcomer):
-    client.login(username="community_a", password=PASSWORD)
+    client.login(request=HttpRequest(), username="community_a", password=PASSWORD)
     response = client.post(
         "/admin/grids/resident/",
         {"action": "verify_selected", "_selected_action": [newcomer.pk]},

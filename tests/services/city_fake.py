@@ -1,19 +1,34 @@
 """A stand-in for the city 12345 platform: a real HTTP server on a local port (in a thread)
-that answers 503 for the first `fail_times` requests, then 200, and records what it got."""
+that answers 503 for the first `fail_times` requests (and for every event of a case in
+`fail_cases`, and for everything while `down`), 422 for a case in `refuse_cases`, else 200,
+and records what it got.
+
+Like the real platform it de-duplicates on the event id: `delivered` holds every accepted
+request, `unique` each event once, and `order_errors` the events that arrived after a later
+event of the same case (by `seq`)."""
 
 from __future__ import annotations
 
 import json
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
 class FakeCity:
-    def __init__(self, fail_times: int = 0, key: str = "city-key"):
+    def __init__(self, fail_times: int = 0, key: str = "city-key", delay: float = 0.0):
         self.fail_times = fail_times
+        self.fail_cases: set[str] = set()  # 503 for these cases' events
+        self.refuse_cases: set[str] = set()  # 422 (refused for good) for these cases' events
+        self.down = False
+        self.delay = delay  # seconds each accepted request takes (a slow platform)
         self.key = key
         self.requests: list[dict] = []  # every request, failed or not
-        self.delivered: list[dict] = []  # accepted events
+        self.delivered: list[dict] = []  # accepted events, repeats included
+        self.headers: list[dict] = []  # each accepted request's headers, names in lower case
+        self.unique: dict[str, dict] = {}  # event id → the event, as the city keeps it
+        self.order_errors: list[tuple[str, int, int]] = []  # (case, seq, a later seq seen)
+        self._last_seq: dict[str, int] = {}
         self.lock = threading.Lock()
         fake = self
 
@@ -24,12 +39,20 @@ class FakeCity:
                     fake.requests.append(body)
                     if self.headers.get("Authorization") != f"Bearer {fake.key}":
                         status = 401
+                    elif fake.down or body.get("case") in fake.fail_cases:
+                        status = 503
+                    elif body.get("case") in fake.refuse_cases:
+                        status = 422
                     elif fake.fail_times > 0:
                         fake.fail_times -= 1
                         status = 503
                     else:
-                        fake.delivered.append(body)
                         status = 200
+                if status == 200 and fake.delay:
+                    time.sleep(fake.delay)
+                if status == 200:
+                    with fake.lock:
+                        fake._accept(body, {k.lower(): v for k, v in self.headers.items()})
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.end_headers()
@@ -40,6 +63,23 @@ class FakeCity:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def _accept(self, body: dict, headers: dict) -> None:
+        self.delivered.append(body)
+        self.headers.append(headers)
+        event_id = body["event_id"]
+        if event_id in self.unique:
+            return  # a repeat: the city drops it
+        self.unique[event_id] = body
+        case, seq = body["case"], body["seq"]
+        last = self._last_seq.get(case, 0)
+        if seq < last:
+            self.order_errors.append((case, seq, last))
+        self._last_seq[case] = max(seq, last)
+
+    def actions_of(self, case_number: str) -> list[str]:
+        """The actions the city holds for a case, in the order it first got them."""
+        return [e["action"] for e in self.unique.values() if e["case"] == case_number]
 
     @property
     def url(self) -> str:

@@ -110,7 +110,7 @@ def test_clear_400s(api, desk):
 
 
 def test_oversized_photo_is_a_400(api, desk, monkeypatch):
-    from services import photos
+    from portal import photos
 
     monkeypatch.setattr(photos, "MAX_BYTES", 1000)
     as_(api, desk, "resident_a")

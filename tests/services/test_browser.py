@@ -1,7 +1,7 @@
 """Phones in headless Chromium (390×844): a resident files a case with a photo and sees it in
 "my cases"; the grid worker signs for it and resolves it, and closes a case of their own on the
-spot; the resident answers the callback; a submission sent with the network cut is kept on the
-phone and makes exactly one case when the network comes back. The screenshots illustrate
+spot; the resident answers the callback (offline submissions: test_offline_browser.py). The
+screenshots illustrate
 docs/guides/resident.md and docs/guides/grid-worker.md."""
 
 from __future__ import annotations
@@ -185,32 +185,6 @@ def test_resident_files_worker_resolves_resident_rates(
 
 
 @pytest.mark.browser
-def test_offline_submit_is_kept_and_sent_once(
-    phone_page, live_server, transactional_territory, tmp_path
-):
-    desk = build_desk(transactional_territory)
-    page = phone_page
-    _fill_case(page, desk, tmp_path, "地下车库漏水")
-    page.fill("input[name=reporter_phone]", "13912345678")
-    page.context.set_offline(True)
-    page.click("form[data-offline] button[type=submit]")
-    page.wait_for_selector("[data-offline-status].warn")
-    assert page.evaluate("window.LinliOffline.pending()") == 1
-    assert not Case.objects.exists()
-    _shot(page, "resident-offline.png")
-    page.context.set_offline(False)
-    page.wait_for_url("**/cases/t/*/", timeout=20000)
-    assert Case.objects.count() == 1
-    # Opening the form again drains nothing more: still one case.
-    page.goto("/cases/new/")
-    page.wait_for_load_state("networkidle")
-    assert page.evaluate("window.LinliOffline.pending()") == 0
-    assert Case.objects.count() == 1
-    case = Case.objects.get()
-    assert case.reporter_phone == "13912345678" and CasePhoto.objects.filter(case=case).count() == 1
-
-
-@pytest.mark.browser
 def test_similar_case_shown_before_submit_and_followed(
     phone_page, live_server, transactional_territory, tmp_path
 ):
@@ -223,7 +197,9 @@ def test_similar_case_shown_before_submit_and_followed(
     _fill_case(page, desk, tmp_path, "门口有坑")
     box = page.locator("[data-similar]")
     box.wait_for(state="visible")
-    assert "小区门口路面塌了" in box.inner_text()
+    # What, where and when only: the neighbour's words are not shown (issue 17).
+    assert desk.potholes.name in box.inner_text() and existing.place.name in box.inner_text()
+    assert "小区门口路面塌了" not in box.inner_text()
     _shot(page, "resident-similar.png")
     box.locator("button").first.click()
     page.wait_for_url(f"**/cases/c/{existing.number}/")
@@ -274,35 +250,3 @@ def test_phone_code_login_in_the_browser(phone_page, live_server, transactional_
     page.wait_for_url("**/cases/mine/")
     resident = Resident.objects.get(user__phone="13912345678")
     assert resident.household == t.a.households[0] and not resident.verified
-
-
-def test_staff_run_an_action_from_the_case_page(chromium, live_server, transactional_territory):
-    """The case page's action forms submit themselves in a real browser (they once sat inside
-    the admin's own form, where the browser drops a nested form and its button saved nothing)."""
-    desk = build_desk(transactional_territory)
-    case = desk.file()
-    context = chromium.new_context(
-        viewport={"width": 1280, "height": 900}, locale="zh-CN", base_url=live_server.url
-    )
-    page = context.new_page()
-    page.set_default_timeout(15000)
-    try:
-        page.goto("/admin/login/")
-        page.fill("#id_username", "community_a")
-        page.fill("#id_password", PASSWORD)
-        page.click("input[type=submit]")
-        page.goto(f"/admin/services/case/{case.pk}/change/")
-        assert page.locator("form#case_form").count() == 0
-        assert "{#" not in page.content() and "endcomment" not in page.content()
-        page.click("details:has(input[value=dispatch]) summary")
-        page.fill("#dispatch-note", "浏览器里派单")
-        page.click("details:has(input[value=dispatch]) button[type=submit]")
-        page.wait_for_load_state("networkidle")
-        case.refresh_from_db()
-        assert case.state == "dispatched"
-        assert case.events.filter(action="dispatch", note="浏览器里派单").exists()
-        # Back on the page, the timeline shows the step by its Chinese labels.
-        assert "浏览器里派单" in page.content() and "已派单" in page.content()
-        _shot(page, "staff-case.png")
-    finally:
-        context.close()

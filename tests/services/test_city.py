@@ -72,30 +72,180 @@ def test_endpoint_fails_three_times_then_one_delivery_per_event(desk, settings):
             assert tasks.drain_city_outbox() == 0
             head = CityOutbox.objects.order_by("id").first()
             delays.append(round((head.next_attempt_at - before).total_seconds()))
-            # Every pending row waits for the retry time: the queue keeps its order.
-            assert not CityOutbox.objects.filter(
-                status="pending", next_attempt_at__lt=head.next_attempt_at
-            ).exists()
+            # Only the head of the case was tried: its later events wait behind it.
+            assert {r["action"] for r in fake.requests} == {"submit"}
             # Nothing is due before the retry time: a drain now sends nothing.
             assert tasks.drain_city_outbox() == 0
             # The retry time comes (moved instead of waited for).
             CityOutbox.objects.update(next_attempt_at=timezone.now())
-        assert delays == [5, 10, 20]  # exponential backoff
+        assert delays == [5, 10, 20]  # exponential backoff, this case only
         assert tasks.drain_city_outbox() == 3
         assert tasks.drain_city_outbox() == 0
     assert Counter(e["event_id"] for e in fake.delivered) == dict.fromkeys(ids, 1)
     assert [e["action"] for e in fake.delivered] == ["submit", "dispatch", "sign_for"]
     assert len(fake.requests) == 6  # three refused, three accepted
     assert set(CityOutbox.objects.values_list("status", flat=True)) == {"sent"}
+    # What the city de-duplicates and orders on: the id in the body and two headers, and seq.
+    for body, headers in zip(fake.delivered, fake.headers, strict=True):
+        assert headers["x-linli-event-id"] == headers["idempotency-key"] == body["event_id"]
+    seqs = [e["seq"] for e in fake.delivered]
+    assert seqs == sorted(seqs)
 
 
-def test_a_refused_payload_is_marked_failed_and_the_queue_moves_on(desk, settings):
+def test_backoff_is_capped_so_a_backlog_goes_soon_after_the_city_returns(settings):
+    assert city.backoff(1).total_seconds() == 5
+    assert city.backoff(4).total_seconds() == 40
+    assert city.backoff(30).total_seconds() == 60  # not the hour the old queue waited
+    settings.LINLI = {**settings.LINLI, "CITY_12345_BACKOFF_CAP": 2.0}
+    assert city.backoff(30).total_seconds() == 2
+
+
+def test_one_failing_case_never_holds_the_others(desk, settings):
     with FakeCity() as fake:
-        _link(settings, fake.url, key="wrong")  # the fake answers 401
-        desk.file()
+        _link(settings, fake.url)
+        stuck = desk.dispatched()  # older: its events are first in the queue
+        fine = desk.dispatched(description="楼道灯坏了")
+        fake.fail_cases.add(stuck.number)
+        assert tasks.drain_city_outbox() == 2
+        assert fake.actions_of(fine.number) == ["submit", "dispatch"]
+        assert fake.actions_of(stuck.number) == []
+        head = CityOutbox.objects.filter(case=stuck).order_by("id").first()
+        assert head.attempts == 1 and head.next_attempt_at > timezone.now()
+        # The stuck case's second event was never tried: it waits behind its head.
+        assert [r["action"] for r in fake.requests if r["case"] == stuck.number] == ["submit"]
+        fake.fail_cases.clear()
+        CityOutbox.objects.filter(case=stuck).update(next_attempt_at=timezone.now())
+        assert tasks.drain_city_outbox() == 2
+        assert fake.actions_of(stuck.number) == ["submit", "dispatch"]
+
+
+def test_a_refused_event_stops_its_case_only_until_staff_requeue_it(desk, settings):
+    with FakeCity() as fake:
+        _link(settings, fake.url)
+        refused = desk.dispatched()
+        other = desk.dispatched(description="楼道灯坏了")
+        fake.refuse_cases.add(refused.number)
+        assert tasks.drain_city_outbox() == 2  # the other case's two events
+        rows = list(CityOutbox.objects.filter(case=refused).order_by("id"))
+        assert [r.status for r in rows] == ["failed", "pending"]  # the dispatch waits, in order
         assert tasks.drain_city_outbox() == 0
-        row = CityOutbox.objects.get()
-        assert row.status == "failed" and "401" in row.last_error
+        fake.refuse_cases.clear()
+        actions.requeue_city_events([rows[0].pk], actor=desk.user("superuser"))
+        assert tasks.drain_city_outbox() == 2
+        assert fake.actions_of(refused.number) == ["submit", "dispatch"]
+        assert fake.actions_of(other.number) == ["submit", "dispatch"]
+
+
+class _Interrupted(Exception):
+    """Stands for the soft time limit (SoftTimeLimitExceeded) landing mid-drain."""
+
+
+def test_each_sent_mark_stands_on_its_own(desk, settings, monkeypatch):
+    """The old drain marked a batch sent in one transaction: a drain cut off mid-batch rolled
+    back the marks of events the city already had, and they went again (38 duplicates)."""
+    with FakeCity() as fake:
+        _link(settings, fake.url)
+        for i in range(3):
+            desk.dispatched(description=f"第{i}件")
+        sender = city.client()
+        real_send, calls = sender.send, []
+
+        def send(event):
+            calls.append(event)
+            if len(calls) == 4:
+                raise _Interrupted
+            real_send(event)
+
+        sender.send = send
+        monkeypatch.setattr(city, "client", lambda: sender)
+        with pytest.raises(_Interrupted):
+            tasks.drain_city_outbox()
+        assert CityOutbox.objects.filter(status="sent").count() == 3
+        monkeypatch.undo()
+        assert tasks.drain_city_outbox() == 3  # the rest, and nothing twice
+    assert len(fake.delivered) == len(fake.unique) == 6
+
+
+def test_the_time_left_is_checked_before_each_post(desk, settings):
+    with FakeCity() as fake:
+        _link(settings, fake.url)
+        for i in range(3):
+            desk.dispatched(description=f"第{i}件")
+        ticks = iter(range(0, 1000, 8))  # each look at the clock: 8 s later
+        result = city.drain(city.client(), limit=40, clock=lambda: next(ticks))
+        # Started at 0 s; at 8, 16 and 24 s there is room for a post and its 10 s timeout
+        # before the 40 s limit, at 32 s there is not: it stops before posting, holding nothing.
+        assert (result.delivered, result.stopped) == (3, "budget")
+        assert len(fake.requests) == 3
+        assert city.drain(city.client()).delivered == 3
+
+
+def test_when_the_city_is_down_a_drain_stops_after_a_few_tries(desk, settings):
+    with FakeCity() as fake:
+        _link(settings, fake.url)
+        cases = [desk.dispatched(description=f"第{i}件") for i in range(5)]
+        fake.down = True
+        result = city.drain(city.client())
+        assert (result.failed, result.stopped) == (city.CITY_DOWN_AFTER, "city_down")
+        assert len(fake.requests) == city.CITY_DOWN_AFTER  # not one request per pending event
+        fake.down = False
+        # The city is back; the cases that were tried wait at most the cap.
+        later = timezone.now() + city.backoff(99)
+        assert not CityOutbox.objects.filter(next_attempt_at__gt=later).exists()
+        CityOutbox.objects.update(next_attempt_at=timezone.now())
+        assert tasks.drain_city_outbox() == 10
+        for case in cases:
+            assert fake.actions_of(case.number) == ["submit", "dispatch"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_drains_at_once_keep_each_case_in_order_and_send_each_event_once(
+    transactional_territory, settings
+):
+    """The old drains locked batches of 50 with SKIP LOCKED: the second took the rows after the
+    first's batch, later events of the same cases, and sent them first (a case's dispatch
+    before its collected); two of them deadlocked on the backoff update."""
+    import threading
+
+    from django.db import connection
+
+    from tests.services.conftest import build_desk
+
+    desk = build_desk(transactional_territory)
+    with FakeCity(delay=0.01) as fake:
+        _link(settings, fake.url)
+        grid = desk.user("grid_a")
+        # Each case's events spread over the queue: all collected and dispatched, then all
+        # signed for, then all started (80 events, more than one batch of the old drain).
+        cases = [desk.dispatched(description=f"第{i}件") for i in range(20)]
+        for step in (actions.sign_for, actions.start):
+            for case in cases:
+                step(case, actor=grid)
+        fake.fail_cases.add(cases[2].number)  # one case failing throughout
+        errors: list[BaseException] = []
+
+        def drainer():
+            try:
+                for _ in range(3):
+                    tasks.drain_city_outbox()
+            except BaseException as exc:  # a deadlock would land here
+                errors.append(exc)
+            finally:
+                connection.close()
+
+        threads = [threading.Thread(target=drainer) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+        assert errors == []
+        fake.fail_cases.clear()
+        CityOutbox.objects.update(next_attempt_at=timezone.now())
+        tasks.drain_city_outbox()
+    assert fake.order_errors == []
+    assert len(fake.delivered) == len(fake.unique) == 20 * 4  # each event once
+    for case in cases:
+        assert fake.actions_of(case.number) == ["submit", "dispatch", "sign_for", "start"]
 
 
 @pytest.mark.django_db(transaction=True)

@@ -13,11 +13,13 @@ import pytest
 from django.urls import reverse
 
 from grids.models import AccessLog
+from notifications import notify, tasks
+from notifications.models import NotificationOutbox
 from portal import accounts
 from portal.models import IdempotencyKey
-from services import actions, notify, tasks
+from services import actions
 from services.actions import Intake
-from services.models import Case, CaseEvent, CaseFollower, NotificationOutbox
+from services.models import Case, CaseEvent, CaseFollower
 
 NEW = "/desk/new/"
 CALLER = "/desk/new/caller/"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import re
+from urllib.parse import quote
 
 import pytest
 from django.core.cache import cache
@@ -15,6 +16,7 @@ from grids.models import Resident
 from portal import accounts
 from services import actions
 from services.models import Case, CaseFollower, CasePhoto
+from services.views.common import number_from_ref
 from tests.territory import PASSWORD
 
 
@@ -70,11 +72,15 @@ def test_wrong_codes_burn_the_code_and_sending_is_rate_limited(client, desk):
     client.post("/cases/login/", {"phone": "13912345678", "step": "send"})
     code = last_code()
     wrong = "000000" if code != "000000" else "111111"
-    for _ in range(accounts.MAX_TRIES):
+    for _ in range(accounts.MAX_TRIES - 1):
         r = client.post("/cases/login/", {"phone": "13912345678", "code": wrong, "step": "login"})
         assert r.status_code == 400
+    # The fifth wrong code burns the code and, being the account's fifth failure, locks it
+    # (portal.security: codes count like passwords).
+    r = client.post("/cases/login/", {"phone": "13912345678", "code": wrong, "step": "login"})
+    assert r.status_code == 429
     r = client.post("/cases/login/", {"phone": "13912345678", "code": code, "step": "login"})
-    assert r.status_code == 400 and "_auth_user_id" not in client.session
+    assert r.status_code == 429 and "_auth_user_id" not in client.session
     # A second code within the minute is refused; nothing is sent.
     sent = len(accounts.LogSms.sent)
     r = client.post("/cases/login/", {"phone": "13912345678", "step": "send"})
@@ -163,6 +169,7 @@ def test_anonymous_filing_is_rate_limited_per_phone(client, desk):
 
 def test_a_retried_submission_makes_one_case(client, desk):
     data = {**form_data(desk), "idempotency_key": "k" * 32}
+    client.get("/cases/new/")  # the form page: the browser now holds its CSRF cookie
     first = client.post("/cases/new/", data)
     second = client.post("/cases/new/", data)
     assert first.status_code == second.status_code == 302
@@ -250,22 +257,26 @@ def test_similar_open_cases_and_follow_instead(client, desk):
     case = desk.dispatched()
     place = desk.t.a.buildings[0]
     r = client.get("/cases/similar/", {"category": desk.potholes.pk, "place": place.pk})
-    assert [row["number"] for row in r.json()["results"]] == [case.number]
+    refs = [row["ref"] for row in r.json()["results"]]
+    assert [number_from_ref(ref) for ref in refs] == [case.number]
     complaint = desk.dispatched(case_type="complaint")
     r = client.get("/cases/similar/", {"category": desk.potholes.pk, "place": place.pk})
-    assert complaint.number not in str(r.json())  # complaints may name people: never offered
+    # Complaints may name people: never offered.
+    assert complaint.number not in [number_from_ref(row["ref"]) for row in r.json()["results"]]
     other_side = client.get(
         "/cases/similar/", {"category": desk.potholes.pk, "place": desk.t.b.buildings[0].pk}
     )
     assert other_side.json()["results"] == []
     follower = desk.user("resident_b")
     client.force_login(follower)
-    # A guessed number, or a case that is not similar to what is being filed: 404.
-    assert client.post(f"/cases/c/{case.number}/follow/").status_code == 404
-    wrong = {"category": desk.noise.pk, "place": place.pk}
-    assert client.post(f"/cases/c/{case.number}/follow/", wrong).status_code == 404
+    # A guessed number, a reference not handed out, or a case that is not similar to what is
+    # being filed: 404.
     right = {"category": desk.potholes.pk, "place": place.pk}
-    r = client.post(f"/cases/c/{case.number}/follow/", right)
+    assert client.post(f"/cases/c/{case.number}/follow/", right).status_code == 404
+    assert client.post(f"/cases/c/{quote(refs[0])}/follow/").status_code == 404
+    wrong = {"category": desk.noise.pk, "place": place.pk}
+    assert client.post(f"/cases/c/{quote(refs[0])}/follow/", wrong).status_code == 404
+    r = client.post(f"/cases/c/{quote(refs[0])}/follow/", right)
     assert r.status_code == 302
     assert CaseFollower.objects.filter(case=case, user=follower).exists()
     assert case.number in client.get("/cases/mine/").content.decode()

@@ -12,10 +12,11 @@ import pytest
 from django.db import connection, transaction
 from django.utils import timezone
 
+from notifications.models import Notification
 from portal.celery import app
 from services import actions, calendar, tasks
 from services.choices import Level, Stage, State
-from services.models import Callback, Case, CaseEvent, NotificationOutbox
+from services.models import Callback, Case, CaseEvent
 from tests.conftest import ROOT, _database_url
 
 S = timedelta(seconds=1)
@@ -48,7 +49,7 @@ def test_sign_clock_yellow_then_red_escalates_once(desk):
         "red",
         "escalate",
     ]
-    titles = set(NotificationOutbox.objects.filter(case=case).values_list("kind", flat=True))
+    titles = set(Notification.objects.filter(case=case).values_list("kind", flat=True))
     assert {"yellow", "red", "assigned"} <= titles
 
 
@@ -80,7 +81,7 @@ def test_resolve_clock_ladder_remind_and_supervise(desk):
     # The red card on the resolve clock escalated the case once.
     assert case.events.filter(action="escalate", payload__level="community").count() == 1
     # Supervision is also sent to the level above (the street).
-    assert NotificationOutbox.objects.filter(
+    assert Notification.objects.filter(
         case=case, kind="supervise", recipient=desk.user("street")
     ).exists()
 
@@ -96,7 +97,7 @@ def test_a_late_sweep_takes_every_missed_step_once(desk):
     assert case.events.filter(action="escalate").count() == 1
     # The yellow card is on the timeline, but nobody is told the case is near a deadline it
     # has already missed: the red notice and the new unit's assignment go out.
-    kinds = set(NotificationOutbox.objects.filter(case=case).values_list("kind", flat=True))
+    kinds = set(Notification.objects.filter(case=case).values_list("kind", flat=True))
     assert kinds == {"assigned", "red"}
 
 

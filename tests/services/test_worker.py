@@ -7,8 +7,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from notifications.models import Notification
 from services import tasks
-from services.models import Case, CaseEvent, Notification
+from services.models import Case, CaseEvent
 from tests.conftest import wait_until
 
 

@@ -170,6 +170,26 @@ def test_a_resent_action_is_applied_once(client, desk, worker):
     assert case.events.filter(action="sign_for").count() == 1
 
 
+def test_a_double_tap_without_javascript_saves_one_stop_and_says_what_happened(
+    client, desk, worker
+):
+    """The form carries its own key from the server, so two taps on a phone without JavaScript
+    (or a browser resending the POST) record one stop; the second answer says so."""
+    import re
+
+    page = client.get("/cases/grid/patrol/").content.decode()
+    key = re.search(r'name="idempotency_key" value="([0-9a-f]{32})"', page).group(1)
+    data = {"place": desk.t.a.buildings[0].pk, "seen": "消防通道畅通", "idempotency_key": key}
+    first = client.post("/cases/grid/patrol/", data, follow=True)
+    second = client.post("/cases/grid/patrol/", data, follow=True)
+    assert PatrolLog.objects.count() == 1
+    said = [str(m) for m in second.context["messages"]]
+    assert any("Patrol stop at" in m for m in said)
+    assert any("Nothing was saved a second time" in m for m in said)
+    assert any("Patrol stop at" in str(m) for m in first.context["messages"])
+    assert client.get("/cases/grid/patrol/").content.decode().count(key) == 0  # a new key
+
+
 def test_patrol_log(client, desk, worker, django_assert_max_num_queries):
     place = desk.t.a.buildings[0]
     r = client.post(

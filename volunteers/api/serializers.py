@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from rest_framework import serializers
 
+from portal.text import TextSerializerMixin
 from volunteers.models import (
     LedgerEntry,
     MicroWish,
@@ -17,7 +18,7 @@ from volunteers.models import (
 )
 
 
-class OrderSerializer(serializers.ModelSerializer):
+class OrderSerializer(TextSerializerMixin, serializers.ModelSerializer):
     category_name = serializers.CharField(source="category.name", read_only=True)
     status_label = serializers.CharField(source="get_status_display", read_only=True)
 
@@ -57,7 +58,7 @@ class OrderSerializer(serializers.ModelSerializer):
         ]
 
 
-class OrderCreateSerializer(serializers.Serializer):
+class OrderCreateSerializer(TextSerializerMixin, serializers.Serializer):
     category = serializers.PrimaryKeyRelatedField(queryset=ServiceCategory.objects.all())
     description = serializers.CharField(max_length=500)
     place = serializers.CharField(max_length=120)
@@ -72,22 +73,22 @@ class OrderCreateSerializer(serializers.Serializer):
     )
 
 
-class ScanSerializer(serializers.Serializer):
+class ScanSerializer(TextSerializerMixin, serializers.Serializer):
     token = serializers.CharField(max_length=80)
     latitude = serializers.FloatField(required=False)
     longitude = serializers.FloatField(required=False)
 
 
-class RatingSerializer(serializers.Serializer):
+class RatingSerializer(TextSerializerMixin, serializers.Serializer):
     rating = serializers.IntegerField(min_value=1, max_value=5)
     comment = serializers.CharField(max_length=200, required=False, allow_blank=True)
 
 
-class AssignSerializer(serializers.Serializer):
+class AssignSerializer(TextSerializerMixin, serializers.Serializer):
     volunteer = serializers.IntegerField()
 
 
-class EntrySerializer(serializers.ModelSerializer):
+class EntrySerializer(TextSerializerMixin, serializers.ModelSerializer):
     kind = serializers.CharField(source="transaction.kind")
     memo = serializers.CharField(source="transaction.memo")
     occurred_at = serializers.DateTimeField(source="transaction.occurred_at")
@@ -101,12 +102,12 @@ class EntrySerializer(serializers.ModelSerializer):
         return from_cents(obj.amount)
 
 
-class PointsSerializer(serializers.Serializer):
+class PointsSerializer(TextSerializerMixin, serializers.Serializer):
     balance = serializers.DecimalField(max_digits=12, decimal_places=2)
     history = EntrySerializer(many=True)
 
 
-class RewardSerializer(serializers.ModelSerializer):
+class RewardSerializer(TextSerializerMixin, serializers.ModelSerializer):
     points = serializers.SerializerMethodField()
 
     class Meta:
@@ -117,7 +118,7 @@ class RewardSerializer(serializers.ModelSerializer):
         return from_cents(obj.cost)
 
 
-class VoucherSerializer(serializers.ModelSerializer):
+class VoucherSerializer(TextSerializerMixin, serializers.ModelSerializer):
     reward_name = serializers.CharField(source="reward.name", read_only=True)
 
     class Meta:
@@ -125,11 +126,11 @@ class VoucherSerializer(serializers.ModelSerializer):
         fields = ["id", "code", "reward", "reward_name", "created_at", "used_at"]
 
 
-class VoucherScanSerializer(serializers.Serializer):
+class VoucherScanSerializer(TextSerializerMixin, serializers.Serializer):
     code = serializers.CharField(max_length=16)
 
 
-class WishSerializer(serializers.ModelSerializer):
+class WishSerializer(TextSerializerMixin, serializers.ModelSerializer):
     """The public wall's view of a wish: no beneficiary, no contact."""
 
     community_name = serializers.CharField(source="community.name", read_only=True)
@@ -139,10 +140,10 @@ class WishSerializer(serializers.ModelSerializer):
         fields = ["id", "title", "community_name", "status", "created_at"]
 
 
-class GiftSerializer(serializers.Serializer):
+class GiftSerializer(TextSerializerMixin, serializers.Serializer):
     recipient = serializers.IntegerField(help_text="user id of a relative in your household")
     points = serializers.DecimalField(max_digits=10, decimal_places=2, min_value=Decimal("0.01"))
 
 
-class DonateSerializer(serializers.Serializer):
+class DonateSerializer(TextSerializerMixin, serializers.Serializer):
     points = serializers.DecimalField(max_digits=10, decimal_places=2, min_value=Decimal("0.01"))

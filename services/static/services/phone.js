@@ -5,7 +5,8 @@
  * picker or the location button to fill the hidden place field. */
 (function () {
   "use strict";
-  var t = window.LINLI_I18N || {};
+  var node = document.getElementById("linli-phone-i18n");
+  var t = node ? JSON.parse(node.textContent) : {};
   function msg(key, fallback) { return t[key] || fallback; }
   function getJSON(url) {
     return fetch(url, { credentials: "same-origin" }).then(function (r) {
@@ -107,10 +108,11 @@
       box.hidden = !rows.length;
       rows.forEach(function (r) {
         var li = document.createElement("li");
-        li.textContent = r.created + " · " + r.place + " · " + r.state + " · " + r.description + " ";
+        // What, where and when only: a neighbour's words and name are never shown here.
+        li.textContent = r.created + " · " + r.category + " · " + r.place + " ";
         // The button submits the separate follow form (forms cannot nest).
         var b = document.createElement("button"); b.type = "submit"; b.setAttribute("form", "follow-form");
-        b.setAttribute("formaction", box.getAttribute("data-follow-url").replace("NUMBER", r.number));
+        b.setAttribute("formaction", box.getAttribute("data-follow-url").replace("NUMBER", encodeURIComponent(r.ref)));
         b.textContent = msg("follow", "Follow this one instead");
         li.appendChild(b); list.appendChild(li);
       });
