@@ -546,15 +546,16 @@ def test_a_grid_workers_own_finds_are_not_claimed_by_their_phone(desk):
 # --- queries -------------------------------------------------------------------------------------
 
 
-# Each count may be one more when another test running beside these changed roles meanwhile:
-# the shared scope (grids.scope) is then read afresh, once.
-SCOPE_REREAD = 1
+# Each count may be up to two more when tests running beside these touch the shared cache
+# meanwhile: the scope (grids.scope) is read afresh after another test changed roles, and the
+# session (cached_db) from the database after another cleared the cache.
+SHARED_CACHE_REREADS = 2
 
 
 def test_the_form_page_takes_a_fixed_number_of_queries(staff, desk, django_assert_max_num_queries):
     staff.get(NEW)  # warm the shared caches (scope, category order)
     # The user, the categories.
-    with django_assert_max_num_queries(2 + SCOPE_REREAD):
+    with django_assert_max_num_queries(2 + SHARED_CACHE_REREADS):
         assert staff.get(NEW).status_code == 200
 
 
@@ -570,7 +571,7 @@ def test_the_caller_lookup_takes_a_fixed_number_of_queries(
             )
         # The user; the residents with the number, their buildings' names, their households'
         # members; the account with the number; the cases (and the scope's own-cases check).
-        with django_assert_max_num_queries(7 + SCOPE_REREAD):
+        with django_assert_max_num_queries(7 + SHARED_CACHE_REREADS):
             assert staff.get(CALLER, {"phone": resident.phone}).status_code == 200
 
 
@@ -580,5 +581,5 @@ def test_the_place_search_takes_a_fixed_number_of_queries(
     staff.get(PLACES, {"q": "1号楼"})
     # The user; names holding the query; containers the query starts with; what follows
     # inside them; the names above the hits.
-    with django_assert_max_num_queries(5 + SCOPE_REREAD):
+    with django_assert_max_num_queries(5 + SHARED_CACHE_REREADS):
         assert staff.get(PLACES, {"q": "甲小区11号楼"}).json()["results"]
