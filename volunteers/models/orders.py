@@ -32,7 +32,7 @@ class OrderStatus(models.TextChoices):
     IN_SERVICE = "in_service", _("in service")
     SERVED = "served", _("served, awaiting confirmation")
     CONFIRMED = "confirmed", _("confirmed, awaiting approval")
-    SETTLED = "settled", _("points awarded")
+    SETTLED = "settled", _("福分 awarded")
     CANCELLED = "cancelled", _("cancelled")
 
 
