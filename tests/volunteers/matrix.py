@@ -148,7 +148,8 @@ register(ExchangeAgreement, _agreement, **COMMUNITY_LEVEL)
 register(Voucher, _voucher, **COMMUNITY_LEVEL)
 register(
     MicroWish,
-    lambda p: actions.post_wish(_person(p, "poster"), p.community, p.label, "王奶奶"),
+    # Posted by the office (a resident posts only where they live, and waits for review).
+    lambda p: actions.post_wish(p.territory.user("superuser"), p.community, p.label, "王奶奶"),
     **COMMUNITY_LEVEL,
 )
 register(Certificate, _certificate, **COMMUNITY_LEVEL)

@@ -149,4 +149,44 @@ class Migration(migrations.Migration):
             name='status',
             field=models.CharField(choices=[('open', 'waiting for a volunteer'), ('taken', 'taken'), ('in_service', 'in service'), ('served', 'served, awaiting confirmation'), ('confirmed', 'confirmed, awaiting approval'), ('settled', '福分 awarded'), ('cancelled', 'cancelled')], db_index=True, default='open', max_length=12, verbose_name='status'),
         ),
+        migrations.AlterField(
+            model_name='microwish',
+            name='status',
+            field=models.CharField(choices=[('pending', "waiting for the community's review"), ('refused', 'not put on the wall'), ('open', 'waiting to be claimed'), ('claimed', 'claimed'), ('fulfilled', 'fulfilled')], db_index=True, default='pending', max_length=10, verbose_name='status'),
+        ),
+        migrations.AlterField(
+            model_name='pointtype',
+            name='name',
+            field=models.CharField(max_length=40, verbose_name='point type name'),
+        ),
+        migrations.AlterField(
+            model_name='reward',
+            name='name',
+            field=models.CharField(max_length=80, verbose_name='reward name'),
+        ),
+        migrations.AlterField(
+            model_name='servicecategory',
+            name='name',
+            field=models.CharField(max_length=40, unique=True, verbose_name='category name'),
+        ),
+        migrations.AlterField(
+            model_name='serviceorder',
+            name='checked_in_at',
+            field=models.DateTimeField(blank=True, null=True, verbose_name='check-in time'),
+        ),
+        migrations.AlterField(
+            model_name='serviceorder',
+            name='checked_out_at',
+            field=models.DateTimeField(blank=True, null=True, verbose_name='check-out time'),
+        ),
+        migrations.AlterField(
+            model_name='skill',
+            name='name',
+            field=models.CharField(max_length=40, unique=True, verbose_name='skill name'),
+        ),
+        migrations.AlterField(
+            model_name='team',
+            name='name',
+            field=models.CharField(max_length=80, verbose_name='team name'),
+        ),
     ]

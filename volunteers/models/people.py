@@ -15,7 +15,7 @@ from portal.models import TimeStampedModel
 
 
 class Skill(models.Model):
-    name = models.CharField(_("name"), max_length=40, unique=True)
+    name = models.CharField(_("skill name"), max_length=40, unique=True)
 
     class Meta:
         verbose_name = _("skill")
@@ -87,7 +87,7 @@ class Team(TimeStampedModel):
     community = models.ForeignKey(
         "grids.Area", on_delete=models.PROTECT, related_name="+", verbose_name=_("community")
     )
-    name = models.CharField(_("name"), max_length=80)
+    name = models.CharField(_("team name"), max_length=80)
     kind = models.CharField(_("kind"), max_length=12, choices=TeamKind.choices)
     leader = models.ForeignKey(
         Volunteer,

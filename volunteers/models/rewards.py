@@ -22,7 +22,7 @@ class Reward(TimeStampedModel):
     community = models.ForeignKey(
         "grids.Area", on_delete=models.PROTECT, related_name="+", verbose_name=_("community")
     )
-    name = models.CharField(_("name"), max_length=80)
+    name = models.CharField(_("reward name"), max_length=80)
     kind = models.CharField(_("kind"), max_length=14, choices=RewardKind.choices)
     cost = models.BigIntegerField(_("price (1/100 福分)"))
     stock = models.IntegerField(_("stock"))

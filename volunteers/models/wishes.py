@@ -14,7 +14,7 @@ from portal.models import TimeStampedModel
 class WishStatus(models.TextChoices):
     PENDING = "pending", _("waiting for the community's review")
     REFUSED = "refused", _("not put on the wall")
-    OPEN = "open", _("open")
+    OPEN = "open", _("waiting to be claimed")
     CLAIMED = "claimed", _("claimed")
     FULFILLED = "fulfilled", _("fulfilled")
 
