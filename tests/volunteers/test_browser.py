@@ -93,6 +93,9 @@ def test_order_served_rated_paid_and_spent_on_a_phone(
         volunteer.wait_for_selector("text=已签退")
 
         resident.goto(f"/volunteers/orders/{order.pk}/")
+        # The stars are big targets: the whole label, at least 44 px high.
+        star = resident.locator("label:has(input[name=rating][value='5'])")
+        assert star.bounding_box()["height"] >= 44
         resident.check("input[name=rating][value='5']")
         resident.click("text=确认时长")
         resident.wait_for_selector("text=已发放福分")
