@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from volunteers.models import ServiceCategory, Skill
@@ -146,3 +147,12 @@ class DecisionForm(forms.Form):
 
     decision = forms.ChoiceField(choices=[("approve", "approve"), ("refuse", "refuse")])
     reason = forms.CharField(label=_("Reason"), max_length=200, required=False)
+
+
+def put_back(form: forms.Form, exc: ValidationError) -> None:
+    """An action's refusal onto the form that was sent: on its field when the form has one,
+    else at the top of the form."""
+    errors = exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}
+    for field, messages in errors.items():
+        for message in messages:
+            form.add_error(field if field in form.fields else None, message)

@@ -15,10 +15,9 @@ from grids.models import CoBuildingUnit
 from grids.scope import scope_for
 from portal.idempotency import idempotent
 from volunteers import actions
-from volunteers.forms import ReportForm, UnitReportForm
+from volunteers.forms import ReportForm, UnitReportForm, put_back
 from volunteers.models import PartyReport, ReportStatus
 from volunteers.passbook import passbook as read_passbook
-from volunteers.wish_views import _put_back
 
 
 def _reports(user, unit, year):
@@ -76,7 +75,7 @@ def report(request):
         try:
             actions.submit_report(request.user, intake, unit=unit if as_unit else None)
         except ValidationError as exc:
-            _put_back(bound, exc)
+            put_back(bound, exc)
             # A confirmed report shows no form to carry the error: say it as a message.
             shown = unit_report if as_unit else mine
             if shown is not None and shown.status == ReportStatus.CONFIRMED:

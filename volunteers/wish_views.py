@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from portal.idempotency import idempotent
 from volunteers import actions
-from volunteers.forms import WishForm, WishPhotoForm
+from volunteers.forms import WishForm, WishPhotoForm, put_back
 from volunteers.models import ON_THE_WALL, MicroWish, WishStatus
 
 
@@ -76,7 +76,7 @@ def wish_new(request):
                 photo=d.get("photo"),
             )
         except ValidationError as exc:
-            _put_back(form, exc)
+            put_back(form, exc)
         else:
             if wish.status == WishStatus.PENDING:
                 messages.success(
@@ -93,14 +93,6 @@ def wish_new(request):
     return render(
         request, "volunteers/wish_new.html", {"form": form, "community": community}, status=status
     )
-
-
-def _put_back(form, exc: ValidationError) -> None:
-    """An action's refusal onto the form: on its field when the form has one."""
-    errors = exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}
-    for field, msgs in errors.items():
-        for message in msgs:
-            form.add_error(field if field in form.fields else None, message)
 
 
 @login_required
