@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from notifications import kinds, notify
+from portal.text import TextFormMixin
 
 
 def offered_channels() -> list[str]:
@@ -18,7 +19,7 @@ def offered_channels() -> list[str]:
     return [c for c in kinds.USER_CHANNELS if c in enabled]
 
 
-class PreferenceForm(forms.Form):
+class PreferenceForm(TextFormMixin, forms.Form):
     """One row of channel boxes per kind group, then quiet hours."""
 
     quiet_hours = forms.BooleanField(

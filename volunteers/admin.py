@@ -5,7 +5,9 @@ The write path (portal.write_path): the ledger, orders, vouchers, certificates, 
 claims and wishes change only through volunteers.actions / volunteers.ledger, so their admins
 are read-only and do their work with admin actions that call those operations (approve or
 cancel an order, reverse a transaction, mark a voucher used, issue a certificate, withdraw a
-claim, fulfil a wish); a wish is posted through the add form, which calls `post_wish`.
+claim, confirm a 双报到 report, put a wish on the wall, fulfil a wish, end a 通存通兑
+agreement); a wish is posted through the add form, which calls `post_wish`, and an agreement
+is made through the add form, which calls `make_agreement`.
 
 No request state lives on an admin instance (one instance serves every thread): columns that
 mask a phone or ID number for the viewer are built per request by `get_list_display` /
@@ -33,6 +35,7 @@ from volunteers import actions, ledger
 from volunteers.models import (
     Account,
     Certificate,
+    ExchangeAgreement,
     LedgerEntry,
     LedgerTransaction,
     MicroWish,
@@ -52,6 +55,7 @@ from volunteers.models import (
     Voucher,
     from_cents,
 )
+from volunteers.passbook import passbook
 
 
 def _cell(name, obj, modeladmin):
@@ -164,55 +168,50 @@ class VolunteerAdmin(VolAdmin):
 
     @admin.action(description=gettext_lazy("Export the 爱心存折 passbook (this year) to Excel"))
     def export_passbook(self, request, queryset):
-        """A party member's yearly summary: every points movement this year with the running
-        balance, per selected volunteer."""
+        """Each selected party member's 爱心存折 for this year, read from volunteers.passbook
+        (the page the member sees): 党员积分 only — the balance brought forward, every
+        movement with its project and the running balance, then the approved hours against
+        the yearly target. 福分 never enters this balance."""
         year = timezone.localdate().year
-        rows = []
+        rows: list[list] = []
         for volunteer in queryset.select_related("user"):
-            running = 0
-            entries = (
-                LedgerEntry.objects.filter(
-                    account__owner=volunteer.user, transaction__occurred_at__year=year
-                )
-                .select_related("transaction", "point_type")
-                .order_by("point_type_id", "id")
+            book = passbook(volunteer.user, year)
+            name = volunteer.real_name
+            rows.append([name, None, _("Brought forward"), "", "", None, None, float(book.opening)])
+            rows.extend(
+                [
+                    name,
+                    line.when,
+                    line.kind,
+                    line.project,
+                    line.memo,
+                    float(line.deposit) if line.deposit is not None else None,
+                    float(line.withdrawal) if line.withdrawal is not None else None,
+                    float(line.balance),
+                ]
+                for line in book.lines
             )
-            for e in entries:
-                running += e.amount
-                rows.append(
-                    [
-                        volunteer.real_name,
-                        e.point_type.name,
-                        e.transaction.occurred_at,
-                        e.transaction.get_kind_display(),
-                        e.transaction.memo,
-                        float(from_cents(e.amount)) if e.amount > 0 else None,
-                        float(from_cents(-e.amount)) if e.amount < 0 else None,
-                        float(from_cents(running)),
-                    ]
-                )
-            hours = actions.party_year(volunteer.user, year)
             rows.append(
                 [
-                    volunteer.real_name,
-                    _("Service hours"),
+                    name,
                     None,
-                    _("Target"),
+                    _("Service hours against the yearly target"),
                     "",
-                    float(hours["hours"]),
+                    "",
+                    float(book.hours),
                     None,
-                    float(hours["target"]),
+                    float(book.target),
                 ]
             )
         header = [
             _("Name"),
-            _("Point type"),
             _("Date"),
             _("Kind"),
+            _("Project"),
             _("Memo"),
-            _("Deposit"),
-            _("Withdrawal"),
-            _("Balance"),
+            _("党员积分 in"),
+            _("党员积分 out"),
+            _("党员积分 balance"),
         ]
         return xlsx_download(f"passbook-{year}", header, rows)
 
@@ -266,8 +265,24 @@ class TalentAdmin(VolAdmin):
 
 @admin.register(PartyReport)
 class PartyReportAdmin(VolAdmin):
-    list_display = ["__str__", "year", "target_hours"]
-    list_filter = ["year"]
+    """Members and units send their reports on /volunteers/report/ (actions.submit_report);
+    the community confirms them with the action below or on /volunteers/staff/, where a
+    refusal is given with its reason (actions.decide_report)."""
+
+    list_display = ["__str__", "year", "status", "target_hours", "decided_at"]
+    list_filter = ["year", "status"]
+    list_select_related = ["member", "unit", "community"]
+    actions = [export_xlsx, "confirm"]
+
+    @admin.action(description=gettext_lazy("Confirm the selected reports"))
+    def confirm(self, request, queryset):
+        _each(
+            self,
+            request,
+            queryset,
+            lambda report: actions.decide_report(report, request.user, True),
+            _("%(n)s reports confirmed."),
+        )
 
 
 class ServicePostForm(TextFormMixin, forms.ModelForm):
@@ -369,9 +384,75 @@ class RewardAdmin(VolAdmin):
     list_display = ["name", "kind", "community", "cost_points", "stock", "active"]
     list_filter = ["kind", "active"]
 
-    @admin.display(description=gettext_lazy("points"))
+    @admin.display(description=gettext_lazy("price in 福分"))
     def cost_points(self, obj):
         return from_cents(obj.cost)
+
+
+class AgreementForm(forms.ModelForm):
+    """The add form of an agreement: the action's own rules (actions.check_agreement) are
+    asked here, so a refusal is a form error, not an error page."""
+
+    user = None  # set per request by ExchangeAgreementAdmin.get_form
+
+    class Meta:
+        model = ExchangeAgreement
+        fields = ["community", "partner", "starts_on", "ends_on"]
+
+    def clean(self):
+        data = super().clean()
+        if all(data.get(f) for f in ("community", "partner", "starts_on")):
+            try:
+                actions.check_agreement(
+                    data["community"],
+                    data["partner"],
+                    self.user,
+                    data["starts_on"],
+                    data.get("ends_on"),
+                )
+            except ValidationError as exc:
+                for field, errors in exc.message_dict.items():
+                    self.add_error(field if field in self.fields else None, errors)
+        return data
+
+
+@admin.register(ExchangeAgreement)
+class ExchangeAgreementAdmin(VolAdmin):
+    """通存通兑 between two communities: made with the add form (actions.make_agreement writes
+    both directions), ended with the action (actions.end_agreement). Street staff and above,
+    whose scope covers both communities, make them."""
+
+    form = AgreementForm
+    list_display = ["community", "partner", "starts_on", "ends_on", "created_by"]
+    list_select_related = ["community", "partner", "created_by"]
+    add_via = "make_agreement"
+    actions = [export_xlsx, "end"]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        return type("AgreementFormFor", (form,), {"user": request.user})
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        made = actions.make_agreement(
+            data["community"],
+            data["partner"],
+            request.user,
+            data["starts_on"],
+            data.get("ends_on"),
+        )
+        obj.pk, obj.created_by = made.pk, made.created_by  # the admin redirects to this row
+        obj._state.adding = False
+
+    @admin.action(description=gettext_lazy("End the selected agreements today"))
+    def end(self, request, queryset):
+        _each(
+            self,
+            request,
+            queryset,
+            lambda agreement: actions.end_agreement(agreement, request.user),
+            _("%(n)s agreements ended."),
+        )
 
 
 @admin.register(Voucher)
@@ -397,13 +478,16 @@ class VoucherAdmin(VolAdmin):
 
 @admin.register(MicroWish)
 class MicroWishAdmin(VolAdmin):
-    """Staff post a wish with the add form (actions.post_wish); residents and units claim and
-    fulfil it on the wish wall, staff may also mark it fulfilled with the action."""
+    """Staff post a wish with the add form (actions.post_wish: on the wall at once); residents
+    post theirs on /volunteers/wishes/new/ and the community reviews them here (the action
+    below) or on /volunteers/staff/, where a refusal is given with its reason
+    (actions.moderate_wish). Residents and units claim and fulfil wishes on the wall; staff
+    may also mark one fulfilled with the action."""
 
     list_display = ["title", "community", "status", "claimed_by", "fulfilled_at"]
     list_filter = ["status"]
     add_via = "post_wish"
-    actions = [export_xlsx, "fulfil"]
+    actions = [export_xlsx, "approve", "fulfil"]
     add_fields = ["community", "title", "beneficiary", "contact"]
 
     def get_fields(self, request, obj=None):
@@ -420,6 +504,16 @@ class MicroWishAdmin(VolAdmin):
             raise PermissionDenied
         obj.pk, obj.posted_by = wish.pk, wish.posted_by  # the admin redirects to this row
         obj._state.adding = False
+
+    @admin.action(description=gettext_lazy("Put the selected wishes on the wall"))
+    def approve(self, request, queryset):
+        _each(
+            self,
+            request,
+            queryset,
+            lambda wish: actions.moderate_wish(wish, request.user, True),
+            _("%(n)s wishes put on the wall."),
+        )
 
     @admin.action(description=gettext_lazy("Mark the selected wishes fulfilled"))
     def fulfil(self, request, queryset):

@@ -1,7 +1,9 @@
 """Demo data for the time bank (manage.py seed_demo): categories, skills, a policy, two
-volunteers (one a party member) with teams, the talent pool, 双报到 reports and posts, orders
-in several states — one served, rated and paid — a charity-shop reward redeemed with its
-voucher, micro-wishes and a certificate. Idempotent: a second run finds everything there.
+volunteers (one a party member) with teams, the talent pool, 双报到 reports (the member's and
+the unit's confirmed by the community) and posts, orders in several states — one served, rated
+and paid — a charity-shop reward redeemed with its voucher, a 通存通兑 agreement with the next
+community and a reward there, micro-wishes (one of a resident waiting for review) and a
+certificate. Idempotent: a second run finds everything there.
 
 `seed_city` bulk-loads the ledger for the benchmarks (LINLI_SEED_LEDGER_ENTRIES entries,
 default 5,000,000) straight in SQL."""
@@ -23,7 +25,6 @@ from volunteers.models import (
     AccountBalance,
     AccountKind,
     MicroWish,
-    PartyReport,
     PointsPolicy,
     Reward,
     ServiceCategory,
@@ -136,13 +137,22 @@ def seed(ctx) -> None:
         service_menu="量血压、慢病随访",
         hours_offered="周三晚",
     )
-    year = timezone.localdate().year
-    report = PartyReport.objects.create(
-        community=c1, member=party_user, year=year, work_unit="市第一医院", promise="每月义诊一次"
+    # 双报到: the member and the unit report (亮身份、亮承诺), the community confirms.
+    report = actions.submit_report(
+        party_user,
+        actions.ReportIntake(
+            promise="每月义诊一次", work_unit="市第一医院", party_branch="市第一医院党委第三支部"
+        ),
     )
+    actions.decide_report(report, staff, True)
+    report.refresh_from_db()
     unit = CoBuildingUnit.objects.filter(home_community=c1).first()
-    if unit:
-        PartyReport.objects.create(community=c1, unit=unit, year=year, promise="认领文明劝导岗")
+    unit_user = ctx.users.get("unit1")
+    if unit and unit_user:
+        unit_report = actions.submit_report(
+            unit_user, actions.ReportIntake(promise="认领文明劝导岗"), unit=unit
+        )
+        actions.decide_report(unit_report, staff, True)
     post = ServicePost.objects.create(
         community=c1, title="周末文明劝导岗", quota=10, description="每周六上午"
     )
@@ -186,16 +196,26 @@ def seed(ctx) -> None:
     )
     voucher = actions.redeem_reward(volunteer_user, rice, key="demo-rice")
     actions.use_voucher(voucher.code, staff)
+    # 通存通兑 with the neighbouring community: its reward is listed for c1's members too.
+    street_staff = ctx.users.get("street1")
+    if street_staff is not None and len(ctx.communities) > 1:
+        c2 = ctx.communities[1]
+        actions.make_agreement(c1, c2, street_staff)
+        Reward.objects.create(
+            community=c2, name=f"{c2.name} 爱心超市 食用油", kind="goods", cost=150, stock=20
+        )
 
     for title, who in [
         ("一台收音机", "独居李奶奶"),
         ("冬天的棉被", "低保户陈伯"),
         ("一副老花镜", "王阿姨"),
     ]:
-        MicroWish.objects.create(community=c1, posted_by=staff, title=title, beneficiary=who)
+        actions.post_wish(staff, c1, title, who)  # posted by the office: on the wall at once
     wish = MicroWish.objects.filter(community=c1).order_by("pk").first()
-    assert wish is not None  # three were created just above
+    assert wish is not None  # three were posted just above
     actions.claim_wish(wish, party_user)
+    # A resident's own wish waits for the office's review (/volunteers/staff/).
+    actions.post_wish(resident, c1, "想学用智能手机挂号", "本人", "13800000001")
     actions.issue_certificate(vol, staff)
 
 

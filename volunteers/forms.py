@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from portal.text import PhoneField, TextFormMixin
@@ -65,16 +66,91 @@ class RatingForm(TextFormMixin, forms.Form):
     comment = forms.CharField(label=_("Comment"), max_length=200, required=False)
 
 
-MAX_WISH_PHOTO = 10 * 1024 * 1024
+class PhotoInput(forms.ClearableFileInput):
+    """A phone's camera or gallery; images only (the server checks again: services.photos)."""
+
+    def __init__(self, attrs=None):
+        super().__init__({"accept": "image/*", **(attrs or {})})
 
 
 class WishPhotoForm(TextFormMixin, forms.Form):
-    """The photo taken when a wish is fulfilled (optional; an image of at most 10 MB)."""
+    """The photo taken when a wish is fulfilled (optional). A plain file field: the action
+    sends it through services.photos, which refuses anything that is not a whole image."""
 
-    photo = forms.ImageField(label=_("Photo of the fulfilled wish"), required=False)
+    photo = forms.FileField(
+        label=_("Photo of the fulfilled wish"), required=False, widget=PhotoInput
+    )
 
-    def clean_photo(self):
-        photo = self.cleaned_data.get("photo")
-        if photo and photo.size > MAX_WISH_PHOTO:
-            raise forms.ValidationError(_("The photo is too large (at most 10 MB)."))
-        return photo
+
+class WishForm(TextFormMixin, forms.Form):
+    """A resident's micro-wish: what, for whom, how to reach them, and a photo."""
+
+    title = forms.CharField(
+        label=_("My small wish"),
+        max_length=80,
+        help_text=_("For example: a radio for my mother, help to carry rice upstairs."),
+    )
+    beneficiary = forms.CharField(
+        label=_("Who the wish is for"),
+        max_length=60,
+        help_text=_("Only the community office sees this."),
+    )
+    contact = forms.CharField(
+        label=_("Phone to reach you"),
+        max_length=60,
+        required=False,
+        help_text=_("Only the community office sees this."),
+    )
+    photo = forms.FileField(label=_("A photo (optional)"), required=False, widget=PhotoInput)
+
+
+class ReportForm(TextFormMixin, forms.Form):
+    """双报到 of a party member: 亮身份 (work unit, party branch) and 亮承诺."""
+
+    work_unit = forms.CharField(label=_("Where I work"), max_length=100)
+    party_branch = forms.CharField(label=_("My party branch"), max_length=100)
+    promise = forms.CharField(
+        label=_("What I promise to do for the community (亮承诺)"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    target_hours = forms.DecimalField(
+        label=_("Hours I aim to serve this year"),
+        min_value=Decimal(1),
+        max_value=Decimal(1000),
+        decimal_places=2,
+        initial=Decimal(50),
+    )
+
+
+class UnitReportForm(TextFormMixin, forms.Form):
+    """双报到 of a co-building unit: what the unit promises the community."""
+
+    promise = forms.CharField(
+        label=_("What our unit promises to do for the community (亮承诺)"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    target_hours = forms.DecimalField(
+        label=_("Hours our unit aims to serve this year"),
+        min_value=Decimal(1),
+        max_value=Decimal(1000),
+        decimal_places=2,
+        initial=Decimal(50),
+    )
+
+
+class DecisionForm(TextFormMixin, forms.Form):
+    """Staff approve or refuse a wish or a report; refusing needs a reason."""
+
+    decision = forms.ChoiceField(choices=[("approve", "approve"), ("refuse", "refuse")])
+    reason = forms.CharField(label=_("Reason"), max_length=200, required=False)
+
+
+def put_back(form: forms.Form, exc: ValidationError) -> None:
+    """An action's refusal onto the form that was sent: on its field when the form has one,
+    else at the top of the form."""
+    errors = exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}
+    for field, messages in errors.items():
+        for message in messages:
+            form.add_error(field if field in form.fields else None, message)

@@ -1,6 +1,7 @@
 """Teams and 双报到 posts on the phone: a volunteer asks to join a team of their community (the
-leader or the community office approves in the admin), and a party member or unit that has
-reported to the community this year (亮身份、亮承诺) claims places on its posts and projects."""
+leader or the community office approves in the admin), and a party member or unit whose report
+to the community this year (亮身份、亮承诺) the community confirmed claims places on its posts
+and projects."""
 
 from __future__ import annotations
 
@@ -16,19 +17,28 @@ from django.views.decorators.http import require_POST
 from grids.scope import scope_for
 from portal.idempotency import idempotent
 from volunteers import actions
-from volunteers.models import PartyReport, PostClaim, ServicePost, Team, TeamMembership, Volunteer
+from volunteers.models import (
+    PartyReport,
+    PostClaim,
+    ReportStatus,
+    ServicePost,
+    Team,
+    TeamMembership,
+    Volunteer,
+)
 
 
 def _report(user) -> PartyReport | None:
-    """This year's 双报到 report of the user, or of their unit."""
+    """This year's 双报到 report of the user, or of their unit: a confirmed one first (it is
+    the one that claims), the member's own before the unit's."""
     units = scope_for(user).unit_ids
-    return (
+    reports = list(
         PartyReport.objects.filter(year=timezone.localdate().year)
         .filter(Q(member=user) | Q(unit_id__in=units))
         .select_related("community")
-        .order_by("-member_id")  # the member's own report before the unit's
-        .first()
     )
+    reports.sort(key=lambda r: (r.status != ReportStatus.CONFIRMED, r.member_id is None))
+    return reports[0] if reports else None
 
 
 @login_required
@@ -44,7 +54,7 @@ def teams(request):
             (team, status.get(team.pk))
             for team in Team.objects.filter(community=volunteer.community).order_by("name")
         ]
-    if report is not None:
+    if report is not None and report.status == ReportStatus.CONFIRMED:
         posts = list(ServicePost.objects.filter(community=report.community).order_by("title"))
         claimed = set(PostClaim.objects.filter(report=report).values_list("post_id", flat=True))
     return render(
@@ -66,7 +76,7 @@ def teams(request):
 def join(request, pk: int):
     volunteer = get_object_or_404(Volunteer, user=request.user)
     team = get_object_or_404(Team, pk=pk, community=volunteer.community)
-    actions.join_team(volunteer, team)
+    actions.join_team(volunteer, team)  # asking twice finds the first request
     messages.success(request, _("Your request to join is sent to the team leader."))
     return redirect("volunteers:teams")
 

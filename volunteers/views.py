@@ -1,6 +1,7 @@
 """The time bank's public phone pages: my profile, open orders, an order (QR codes, check-in
-and out, rating), my points, rewards, the wish wall and my certificate. Every write is an
-actions call; a refused step is shown as a message, never a 500."""
+and out, rating), my 福分, rewards and my certificate (the wish wall is in wish_views, 双报到
+and the 爱心存折 passbook in party_views, the community's review desk in staff_views). Every
+write is an actions call; a refused step is shown as a message, never a 500."""
 
 from __future__ import annotations
 
@@ -10,8 +11,6 @@ from decimal import Decimal
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.safestring import mark_safe
@@ -19,21 +18,20 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from grids.privacy import mask_phone
-from grids.scope import may_act_on
+from grids.scope import may_act_on, scope_for
 from portal.idempotency import idempotent
 from volunteers import actions, ledger
-from volunteers.forms import OrderForm, RatingForm, RegisterForm, WishPhotoForm
+from volunteers.forms import OrderForm, RatingForm, RegisterForm
 from volunteers.models import (
     AccountKind,
     Certificate,
     LedgerEntry,
-    MicroWish,
     OrderStatus,
+    PointType,
     Reward,
     ServiceOrder,
     Volunteer,
     Voucher,
-    WishStatus,
     from_cents,
 )
 
@@ -47,7 +45,9 @@ def _points_summary(user):
     """Balance and the last 20 movements: two indexed queries (account + balance row in one,
     the entries with their transactions in the other)."""
     account = (
-        ledger.Account.objects.filter(owner=user, kind=AccountKind.MEMBER, point_type__code="fufen")
+        ledger.Account.objects.filter(
+            owner=user, kind=AccountKind.MEMBER, point_type__code=PointType.FUFEN
+        )
         .select_related("balance_row")
         .first()
     )
@@ -74,6 +74,8 @@ def home(request):
             certificate=Certificate.objects.filter(volunteer=volunteer).order_by("-id").first(),
         )
     context["balance"], _entries = _points_summary(request.user)
+    scope = scope_for(request.user)
+    context["reviewer"] = scope.is_staff and scope.is_territorial
     return render(request, "volunteers/home.html", context)
 
 
@@ -209,21 +211,30 @@ def order_act(request, pk, action):
     try:
         if action == "take":
             actions.take_order(order, request.user)
+            done = _(
+                "You took this order. Be there at the time shown and scan the resident's "
+                "code when you arrive."
+            )
         elif action == "confirm":
             form = RatingForm(request.POST)
             if not form.is_valid():
                 raise ValidationError({"rating": [_("Choose a rating from 1 to 5.")]})
-            actions.confirm_order(
+            order = actions.confirm_order(
                 order, request.user, form.cleaned_data["rating"], form.cleaned_data["comment"]
             )
+            if order.status == OrderStatus.SETTLED:
+                done = _("Thank you for rating. The volunteer's 福分 have been paid.")
+            else:
+                done = _("Thank you for rating. The community will approve the hours.")
         elif action == "cancel":
             actions.cancel_order(order, request.user)
+            done = _("The order is cancelled.")
         else:
             raise Http404
     except ValidationError as exc:
         _error(request, exc)
     else:
-        messages.success(request, _("Done."))
+        messages.success(request, done)
     return redirect("volunteers:order", pk=order.pk)
 
 
@@ -268,21 +279,19 @@ def points(request):
 
 @login_required
 def rewards(request):
-    volunteer = Volunteer.objects.filter(user=request.user).first()
-    community = volunteer.community if volunteer else actions.community_of(request.user)
-    items = (
-        Reward.objects.filter(active=True)
-        .filter(Q(community=community) if community else Q(pk__in=[]))
-        .order_by("cost")[:100]
-    )
+    """The rewards this member may redeem (their community's, then partner communities'
+    under a 通存通兑 agreement), each with its price in 福分 and, when it is out of reach,
+    the reason, and their vouchers."""
+    balance, offers = actions.offers_for(request.user)
     vouchers = (
-        Voucher.objects.filter(holder=request.user).select_related("reward").order_by("-id")[:20]
+        Voucher.objects.filter(holder=request.user)
+        .select_related("reward", "reward__community")
+        .order_by("-id")[:20]
     )
-    balance, _entries = _points_summary(request.user)
     return render(
         request,
         "volunteers/rewards.html",
-        {"rewards": items, "vouchers": vouchers, "balance": balance},
+        {"offers": offers, "vouchers": vouchers, "balance": balance},
     )
 
 
@@ -290,75 +299,26 @@ def rewards(request):
 @require_POST
 @idempotent
 def redeem(request, pk):
-    reward = get_object_or_404(Reward, pk=pk, active=True)
+    """Redeem one reward. Whether this member may redeem it (community, agreement, balance,
+    stock) is the action's to say; a refusal comes back as a message on the rewards page."""
+    reward = Reward.objects.filter(pk=pk).select_related("community").first()
+    if reward is None:
+        raise Http404
     try:
         voucher = actions.redeem_reward(
-            request.user, reward, key=request.POST.get("request_id") or None
+            request.user, reward, key=request.POST.get("idempotency_key") or None
         )
     except ValidationError as exc:
         _error(request, exc)
     else:
         messages.success(
-            request, _("Redeemed. Show voucher %(code)s at the shop.") % {"code": voucher.code}
+            request,
+            _("Redeemed %(reward)s for %(price)s 福分. Show voucher %(code)s at the shop.")
+            % {"reward": reward.name, "price": from_cents(reward.cost), "code": voucher.code},
         )
     return redirect("volunteers:rewards")
 
 
-def wish_wall(request):
-    """The public wall: title, community and status only (no names, no contacts). A signed-in
-    visitor can claim an open wish; the wishes they claimed are listed with a form to mark
-    them fulfilled, with a photo."""
-    qs = (
-        MicroWish.objects.select_related("community")
-        .only("title", "status", "community__name", "created_at")
-        .order_by("status", "-created_at")
-    )
-    page = Paginator(qs, 30).get_page(request.GET.get("page"))
-    mine = []
-    if request.user.is_authenticated:
-        mine = list(
-            MicroWish.objects.filter(claimed_by=request.user, status=WishStatus.CLAIMED)
-            .select_related("community")
-            .only("title", "status", "community__name", "claimed_at")
-            .order_by("claimed_at")
-        )
-    return render(
-        request, "volunteers/wishes.html", {"page": page, "mine": mine, "form": WishPhotoForm()}
-    )
-
-
-@login_required
-@require_POST
-@idempotent
-def wish_claim(request, pk: int):
-    wish = get_object_or_404(MicroWish, pk=pk)
-    try:
-        actions.claim_wish(wish, request.user)
-        messages.success(request, _("You claimed this wish. Thank you!"))
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    return redirect("volunteers:wishes")
-
-
-@login_required
-@require_POST
-@idempotent
-def wish_fulfil(request, pk: int):
-    wish = get_object_or_404(MicroWish, pk=pk, claimed_by=request.user)
-    form = WishPhotoForm(request.POST, request.FILES)
-    if not form.is_valid():
-        for errors in form.errors.values():
-            messages.error(request, " ".join(str(e) for e in errors))
-        return redirect("volunteers:wishes")
-    try:
-        actions.fulfil_wish(wish, request.user, form.cleaned_data.get("photo"))
-        messages.success(request, _("Marked as fulfilled. Thank you!"))
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    return redirect("volunteers:wishes")
-
-
-@login_required
 def _certificate(request, number):
     """The volunteer's own certificate, or one in the staff member's area; else 404."""
     cert = get_object_or_404(
@@ -372,11 +332,13 @@ def _certificate(request, number):
     return cert, actions.stars(cert.volunteer, Decimal(cert.hours))
 
 
+@login_required
 def certificate(request, number):
     cert, stars = _certificate(request, number)
     return render(request, "volunteers/certificate.html", {"cert": cert, "stars": range(stars)})
 
 
+@login_required
 def certificate_pdf(request, number):
     from django.http import HttpResponse
     from django.utils.http import content_disposition_header

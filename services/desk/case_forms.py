@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from grids.models import Area, Department
+from portal.text import TextFormMixin
 from services import actions, routing
 from services.actions.dispatch import _target_from
 from services.case_page import SET_MALICIOUS, Situation, my_joint_units
@@ -98,7 +99,7 @@ class CasePage:
         return groups
 
 
-class ActionForm(forms.Form):
+class ActionForm(TextFormMixin, forms.Form):
     """One action's short form. Subclasses name the action and their fields and call the
     operation in `perform`."""
 

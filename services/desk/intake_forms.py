@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 from grids.models import Area
 from grids.scope import scope_for
 from portal.idempotency import FIELD as IDEMPOTENCY_FIELD
+from portal.text import TextFormMixin
 from services.actions import DESK_CHANNELS, PLACE_KINDS, Intake, normalise_phone
 from services.choices import CaseType, Channel, Urgency
 from services.forms import CaseForm, PhotosField, categories_by_use
@@ -38,7 +39,7 @@ def token_is_fresh(token: str, user) -> bool:
     return isinstance(data, dict) and data.get("u") == user.pk
 
 
-class DeskIntakeForm(forms.Form):
+class DeskIntakeForm(TextFormMixin, forms.Form):
     """A hotline call, a walk-in at the window or a unit's report, keyed in by desk staff."""
 
     channel = forms.ChoiceField(

@@ -130,3 +130,45 @@ def race(n: int, fn) -> list:
         th.join(60)
     close_old_connections()
     return results
+
+
+def photo(name: str = "wish.jpg", gps: bool = True, size=(1200, 900)):
+    """A JPEG as a phone sends it: with the maker and the GPS position in its EXIF."""
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    image = Image.new("RGB", size, (40, 120, 200))
+    out = io.BytesIO()
+    kwargs = {}
+    if gps:
+        exif = Image.Exif()
+        exif[0x010F] = "PhoneMaker"  # Make
+        exif[0x8825] = {1: "N", 2: (24.0, 54.0, 1.5), 3: "E", 4: (118.0, 35.0, 2.5)}  # GPS
+        kwargs["exif"] = exif.tobytes()
+    image.save(out, format="JPEG", **kwargs)
+    return SimpleUploadedFile(name, out.getvalue(), content_type="image/jpeg")
+
+
+def confirmed_report(community, *, member=None, unit=None, year=None, promise="每月服务一次"):
+    """A 双报到 report the community has already confirmed (for tests about claiming)."""
+    from django.utils import timezone
+
+    from volunteers.models import PartyReport
+
+    return PartyReport.objects.create(
+        community=community,
+        member=member,
+        unit=unit,
+        year=year or timezone.localdate().year,
+        promise=promise,
+        status="confirmed",
+    )
+
+
+@pytest.fixture
+def media(settings, tmp_path):
+    """Uploaded files go to a scratch folder."""
+    settings.MEDIA_ROOT = tmp_path
+    return tmp_path

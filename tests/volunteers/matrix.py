@@ -18,6 +18,7 @@ from volunteers import actions, ledger
 from volunteers.models import (
     Account,
     Certificate,
+    ExchangeAgreement,
     LedgerEntry,
     LedgerTransaction,
     MicroWish,
@@ -82,7 +83,11 @@ def _membership(p: Place) -> TeamMembership:
 
 def _report(p: Place) -> PartyReport:
     return PartyReport.objects.create(
-        community=p.community, member=_person(p, "party"), year=2026, promise=p.label
+        status="confirmed",
+        community=p.community,
+        member=_person(p, "party"),
+        year=2026,
+        promise=p.label,
     )
 
 
@@ -110,6 +115,16 @@ def _certificate(p: Place) -> Certificate:
     return actions.issue_certificate(volunteer, p.territory.user("superuser"))
 
 
+def _agreement(p: Place) -> ExchangeAgreement:
+    """An agreement of the place's community with a community made for it under the same
+    street (made by the street's staff, who cover both): the row seen from the place's side."""
+    from tests.territory import add
+
+    partner = add(p.territory.street, name=f"{p.label}伙伴社区", kind="community")
+    actions.make_agreement(p.community, partner, p.territory.user("street"))
+    return ExchangeAgreement.objects.get(community=p.community, partner=partner)
+
+
 def _policy(p: Place) -> PointsPolicy:
     # One per community and day: the second place of a side gets tomorrow's.
     day = timezone.localdate() + timedelta(days=PointsPolicy.objects.count())
@@ -129,10 +144,12 @@ register(ServicePost, _post, **COMMUNITY_LEVEL)
 register(PostClaim, lambda p: actions.claim_post(_post(p), _report(p)), **COMMUNITY_LEVEL)
 register(ServiceOrder, _order, api="/api/volunteers/orders/", **COMMUNITY_LEVEL)
 register(Reward, _reward, **COMMUNITY_LEVEL)
+register(ExchangeAgreement, _agreement, **COMMUNITY_LEVEL)
 register(Voucher, _voucher, **COMMUNITY_LEVEL)
 register(
     MicroWish,
-    lambda p: actions.post_wish(_person(p, "poster"), p.community, p.label, "王奶奶"),
+    # Posted by the office (a resident posts only where they live, and waits for review).
+    lambda p: actions.post_wish(p.territory.user("superuser"), p.community, p.label, "王奶奶"),
     **COMMUNITY_LEVEL,
 )
 register(Certificate, _certificate, **COMMUNITY_LEVEL)

@@ -42,18 +42,31 @@ def test_volunteer_list_masks_numbers_outside_scope_and_exports(client, territor
     assert rows[1][0] == "grid_a真名"
 
 
-def test_passbook_export(client, territory):
+def test_passbook_export_is_party_points_only_with_its_own_running_balance(client, territory):
+    """The 爱心存折 export: 福分 (2 starter + 1 earned) never enters the 党员积分 balance."""
     t = territory
+    PointsPolicy.objects.create(
+        community=t.a.community, point_type=ledger.point_type(), starter_grant=Decimal(2)
+    )
     member = make_volunteer(t.user("unit_a"), t.a.community, party=True)
-    actions.confirm_order(serve(place(t), member.user, minutes=60), t.user("resident_a"), 5)
+    for minutes in (60, 90):
+        actions.confirm_order(
+            serve(place(t), member.user, minutes=minutes), t.user("resident_a"), 5
+        )
     client.force_login(t.user("community_a"))
     r = client.post(
         "/admin/volunteers/volunteer/",
         {"action": "export_passbook", "_selected_action": [member.pk]},
     )
     rows = list(load_workbook(io.BytesIO(r.content)).active.iter_rows(values_only=True))
-    assert len(rows) == 4  # header, 福分 deposit, party deposit, hours vs target
-    assert rows[1][5] == 1.0 and rows[-1][5] == 1.0 and rows[-1][7] == 50.0
+    # header, brought forward, two 党员积分 deposits, hours against the target
+    assert len(rows) == 5
+    assert rows[0][-1] == "党员积分 balance"
+    assert rows[1][7] == 0.0
+    assert [row[5] for row in rows[2:4]] == [1.0, 1.5]
+    assert [row[7] for row in rows[2:4]] == [1.0, 2.5]  # the 福分 (3.5 more) are not in it
+    assert rows[2][3] == "助老陪伴"  # the project: the order's service category
+    assert rows[-1][5] == 2.5 and rows[-1][7] == 50.0
 
 
 def test_ledger_read_only_and_approve_action(client, territory):

@@ -72,7 +72,11 @@ def _voucher(t) -> Voucher:
 def _claim(t) -> PostClaim:
     post = ServicePost.objects.create(community=t.a.community, title="文明劝导岗", quota=2)
     report = PartyReport.objects.create(
-        community=t.a.community, member=t.user("grid_a"), year=2026, promise="每月服务"
+        status="confirmed",
+        community=t.a.community,
+        member=t.user("grid_a"),
+        year=2026,
+        promise="每月服务",
     )
     return actions.claim_post(post, report)
 
@@ -300,7 +304,11 @@ def test_editing_a_post_never_writes_back_its_claimed_count(client, territory, m
     t = territory
     post = ServicePost.objects.create(community=t.a.community, title="文明劝导岗", quota=2)
     report = PartyReport.objects.create(
-        community=t.a.community, member=t.user("grid_a"), year=2026, promise="每月服务"
+        status="confirmed",
+        community=t.a.community,
+        member=t.user("grid_a"),
+        year=2026,
+        promise="每月服务",
     )
     form_class = admin.site._registry[ServicePost].form
     validate = form_class.clean

@@ -23,4 +23,4 @@ def test_errors_and_pages_in_chinese_by_default(territory):
     client = Client()
     client.force_login(helper.user)
     page = client.get("/volunteers/points/").content.decode()
-    assert "我的积分" in page and "福分余额" in page
+    assert "我的福分" in page and "福分余额" in page

@@ -55,7 +55,7 @@ def test_redeem_beyond_balance_or_stock_leaves_everything(territory):
     user = t.user("resident_a")
     ledger.award(user, Decimal(1), t.a.community, key="seed")
     reward = _reward(t, stock=1)
-    with pytest.raises(ValidationError, match="Not enough points"):
+    with pytest.raises(ValidationError, match="costs 1.50 福分 and you have 1.00"):
         actions.redeem_reward(user, reward)
     reward.refresh_from_db()
     assert reward.stock == 1 and not Voucher.objects.exists()
@@ -70,11 +70,15 @@ def test_post_quota_holds(territory):
     t = territory
     post = ServicePost.objects.create(community=t.a.community, title="文明劝导岗", quota=1)
     r1 = PartyReport.objects.create(
-        community=t.a.community, member=t.user("grid_a"), year=2026, promise="每月服务"
+        status="confirmed",
+        community=t.a.community,
+        member=t.user("grid_a"),
+        year=2026,
+        promise="每月服务",
     )
     unit = CoBuildingUnit.objects.get(name="共建单位a")
     r2 = PartyReport.objects.create(
-        community=t.a.community, unit=unit, year=2026, promise="认领岗位"
+        status="confirmed", community=t.a.community, unit=unit, year=2026, promise="认领岗位"
     )
     actions.claim_post(post, r1)
     with pytest.raises(ValidationError, match="already claimed"):
@@ -123,9 +127,15 @@ def test_stars_follow_the_regional_scheme_and_certificates_are_numbered(territor
     with pytest.raises(ValidationError):
         actions.issue_certificate(helper, t.user("community_b"))
     first = actions.issue_certificate(helper, t.user("community_a"))
+    # Issued again with no new hours (a double click): refused, naming the one that covers them.
+    with pytest.raises(ValidationError, match=f"{first.number} already covers these 4.00"):
+        actions.issue_certificate(helper, t.user("community_a"))
+    order = serve(place(t), helper.user, minutes=60)
+    actions.confirm_order(order, t.user("resident_a"), 5)
     second = actions.issue_certificate(helper, t.user("community_a"))
     assert first.number.endswith("00001") and second.number.endswith("00002")
     assert first.hours == Decimal(4) and "助老陪伴" in first.content
+    assert second.hours == Decimal(5)
     assert Certificate.objects.count() == 2
 
 

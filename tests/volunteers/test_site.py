@@ -131,7 +131,8 @@ def test_redeem_page_and_refusal(client, people):
     )
     login(client, user)
     r = client.post(f"/volunteers/rewards/{reward.pk}/redeem/", follow=True)
-    assert "Not enough points" in r.content.decode() and not Voucher.objects.exists()
+    assert "costs 2.00 福分 and you have 0.00" in r.content.decode()
+    assert not Voucher.objects.exists()
     ledger.award(user, Decimal(3), t.a.community, key="a")
     r = client.post(f"/volunteers/rewards/{reward.pk}/redeem/", follow=True)
     assert Voucher.objects.get().code in r.content.decode()
@@ -243,7 +244,11 @@ def test_teams_and_posts_page_join_and_claim(client, people):
     post = ServicePost.objects.create(community=t.a.community, title="文明劝导岗", quota=1)
     other = ServicePost.objects.create(community=t.b.community, title="乙社区岗", quota=5)
     PartyReport.objects.create(
-        community=t.a.community, member=helper.user, year=year, promise="每月服务"
+        status="confirmed",
+        community=t.a.community,
+        member=helper.user,
+        year=year,
+        promise="每月服务",
     )
 
     login(client, helper.user)
@@ -258,7 +263,9 @@ def test_teams_and_posts_page_join_and_claim(client, people):
     # The other community's post is not there for this report; the full one refuses a unit.
     assert client.post(f"/volunteers/posts/{other.pk}/claim/").status_code == 404
     unit = CoBuildingUnit.objects.get(name="共建单位a")
-    PartyReport.objects.create(community=t.a.community, unit=unit, year=year, promise="认领岗位")
+    PartyReport.objects.create(
+        status="confirmed", community=t.a.community, unit=unit, year=year, promise="认领岗位"
+    )
     login(client, t.user("unit_a"))
     shown = client.post(f"/volunteers/posts/{post.pk}/claim/", follow=True).content.decode()
     assert "All places on this post are taken" in shown or "Full" in shown

@@ -10,7 +10,6 @@ from portal.text import TextSerializerMixin
 from volunteers.models import (
     LedgerEntry,
     MicroWish,
-    Reward,
     ServiceCategory,
     ServiceOrder,
     Voucher,
@@ -107,15 +106,48 @@ class PointsSerializer(TextSerializerMixin, serializers.Serializer):
     history = EntrySerializer(many=True)
 
 
-class RewardSerializer(TextSerializerMixin, serializers.ModelSerializer):
-    points = serializers.SerializerMethodField()
+class RewardSerializer(TextSerializerMixin, serializers.Serializer):
+    """A reward as the member sees it (volunteers.actions.Offer): the price in 福分, the
+    community offering it, and why it cannot be redeemed now ("" when it can)."""
 
-    class Meta:
-        model = Reward
-        fields = ["id", "community", "name", "kind", "points", "stock"]
+    id = serializers.IntegerField(source="reward.pk")
+    community = serializers.IntegerField(source="reward.community_id")
+    community_name = serializers.CharField(source="reward.community.name")
+    name = serializers.CharField(source="reward.name")
+    kind = serializers.CharField(source="reward.kind")
+    points = serializers.DecimalField(
+        source="price", max_digits=12, decimal_places=2, help_text="price in 福分"
+    )
+    stock = serializers.IntegerField(source="reward.stock")
+    partner = serializers.BooleanField(help_text="offered by a partner community (通存通兑)")
+    redeemable = serializers.BooleanField()
+    reason = serializers.CharField(help_text="why it cannot be redeemed now; empty when it can")
 
-    def get_points(self, obj) -> Decimal:
-        return from_cents(obj.cost)
+
+class PassbookLineSerializer(TextSerializerMixin, serializers.Serializer):
+    when = serializers.DateTimeField()
+    kind = serializers.CharField()
+    project = serializers.CharField()
+    memo = serializers.CharField()
+    deposit = serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True)
+    withdrawal = serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True)
+    balance = serializers.DecimalField(max_digits=12, decimal_places=2)
+
+
+class PassbookSerializer(TextSerializerMixin, serializers.Serializer):
+    """爱心存折: one year of 党员积分 (never 福分) and the hours against the yearly target."""
+
+    year = serializers.IntegerField()
+    opening = serializers.DecimalField(max_digits=12, decimal_places=2)
+    closing = serializers.DecimalField(max_digits=12, decimal_places=2)
+    hours = serializers.DecimalField(max_digits=10, decimal_places=2)
+    target = serializers.DecimalField(max_digits=8, decimal_places=2)
+    met = serializers.BooleanField()
+    by_project = serializers.SerializerMethodField()
+    lines = PassbookLineSerializer(many=True)
+
+    def get_by_project(self, obj) -> list[dict]:
+        return [{"project": name, "points": str(points)} for name, points in obj.by_project]
 
 
 class VoucherSerializer(TextSerializerMixin, serializers.ModelSerializer):

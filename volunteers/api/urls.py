@@ -11,6 +11,7 @@ router.register("wishes", views.WishWallViewSet, basename="volunteer-wish")
 
 urlpatterns = [
     path("me/points/", views.MyPointsView.as_view(), name="volunteers-my-points"),
+    path("me/passbook/", views.PassbookView.as_view(), name="volunteers-passbook"),
     path("me/gift/", views.GiftView.as_view(), name="volunteers-gift"),
     path("me/donate/", views.DonateView.as_view(), name="volunteers-donate"),
     *router.urls,

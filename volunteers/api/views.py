@@ -1,6 +1,6 @@
-"""The time-bank API: orders and their steps, my points, rewards and redemption, voucher
-scanning and the wish wall. Every write is an actions call; a refusal is a 400 naming the
-field (portal.api.exception_handler); out-of-scope objects are 404."""
+"""The time-bank API: orders and their steps, my 福分 and my 爱心存折 (党员积分), rewards and
+redemption, voucher scanning and the wish wall. Every write is an actions call; a refusal is a
+400 naming the field (portal.api.exception_handler); out-of-scope objects are 404."""
 
 from __future__ import annotations
 
@@ -17,10 +17,12 @@ from grids.scope import may_act_on
 from volunteers import actions, ledger
 from volunteers.api import serializers as s
 from volunteers.models import (
+    ON_THE_WALL,
     AccountKind,
     LedgerEntry,
     MicroWish,
     OrderStatus,
+    PointType,
     Reward,
     ServiceOrder,
     Volunteer,
@@ -164,7 +166,7 @@ class MyPointsView(APIView):
     def get(self, request):
         account = (
             Account.objects.filter(
-                owner=request.user, kind=AccountKind.MEMBER, point_type__code="fufen"
+                owner=request.user, kind=AccountKind.MEMBER, point_type__code=PointType.FUFEN
             )
             .select_related("balance_row")
             .first()
@@ -226,21 +228,53 @@ class DonateView(APIView):
         return Response({"transaction": posted.transaction.pk}, status=status.HTTP_201_CREATED)
 
 
+class PassbookView(APIView):
+    """My 爱心存折 for a year (?year=, this year by default): 党员积分 only, with the hours
+    against the yearly target (the same reading as /volunteers/passbook/)."""
+
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(responses=s.PassbookSerializer)
+    def get(self, request):
+        from django.utils import timezone
+
+        from volunteers.passbook import passbook
+
+        today = timezone.localdate()
+        try:
+            year = int(request.query_params.get("year", today.year))
+        except ValueError:
+            return Response({"year": ["Enter a year, e.g. 2026."]}, status=400)
+        if not (2000 <= year <= today.year + 1):
+            return Response({"year": ["Enter a year, e.g. 2026."]}, status=400)
+        return Response(s.PassbookSerializer(passbook(request.user, year)).data)
+
+
 class RewardViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """The rewards I may redeem (my community's, and partner communities' under a 通存通兑
+    agreement), with the price in 福分 and whether my balance reaches it."""
+
     serializer_class = s.RewardSerializer
     permission_classes = [permissions.IsAuthenticated]
 
     def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return Reward.objects.none()
-        volunteer = Volunteer.objects.filter(user=self.request.user).first()
-        community = volunteer.community if volunteer else actions.community_of(self.request.user)
-        return Reward.objects.filter(active=True, community=community).order_by("cost", "pk")
+        return Reward.objects.none()  # the list is actions.offers_for; see list()
+
+    @extend_schema(responses=s.RewardSerializer(many=True))
+    def list(self, request):
+        _balance, offers = actions.offers_for(request.user)
+        page = self.paginate_queryset(offers)
+        return self.get_paginated_response(s.RewardSerializer(page, many=True).data)
 
     @extend_schema(request=None, responses={201: s.VoucherSerializer})
     @action(detail=True, methods=["post"])
     def redeem(self, request, pk=None):
-        reward = self.get_object()
+        """Redeem one reward. Any active reward may be named; whether this member may redeem
+        it (their community or a partner's, their balance, the stock) is the action's to say,
+        as a 400 naming the field."""
+        reward = Reward.objects.filter(pk=pk, active=True).select_related("community").first()
+        if reward is None:
+            raise Http404
         key = request.headers.get("Idempotency-Key") or None
         voucher = actions.redeem_reward(request.user, reward, key=key)
         return Response(s.VoucherSerializer(voucher).data, status=status.HTTP_201_CREATED)
@@ -276,7 +310,12 @@ class WishWallViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     serializer_class = s.WishSerializer
     permission_classes = [permissions.IsAuthenticatedOrReadOnly]
-    queryset = MicroWish.objects.select_related("community").order_by("status", "-created_at")
+    # Only what the community approved: a wish waiting for review (or refused) is not public.
+    queryset = (
+        MicroWish.objects.filter(status__in=ON_THE_WALL)
+        .select_related("community")
+        .order_by("status", "-created_at")
+    )
 
     @extend_schema(request=None, responses=s.WishSerializer)
     @action(detail=True, methods=["post"])

@@ -31,6 +31,7 @@ from volunteers.models.people import (  # noqa: E402
     PartyReport,
     PostClaim,
     PostKind,
+    ReportStatus,
     ServicePost,
     Skill,
     Talent,
@@ -40,9 +41,10 @@ from volunteers.models.people import (  # noqa: E402
     Volunteer,
     VolunteerStatus,
 )
-from volunteers.models.rewards import Reward, RewardKind, Voucher  # noqa: E402
+from volunteers.models.rewards import ExchangeAgreement, Reward, RewardKind, Voucher  # noqa: E402
 from volunteers.models.wishes import (  # noqa: E402
     DEFAULT_STARS,
+    ON_THE_WALL,
     Certificate,
     MicroWish,
     StarScheme,
@@ -51,13 +53,16 @@ from volunteers.models.wishes import (  # noqa: E402
 
 __all__ += [
     "DEFAULT_STARS",
+    "ON_THE_WALL",
     "Certificate",
+    "ExchangeAgreement",
     "MembershipStatus",
     "MicroWish",
     "OrderStatus",
     "PartyReport",
     "PostClaim",
     "PostKind",
+    "ReportStatus",
     "Reward",
     "RewardKind",
     "ServiceCategory",

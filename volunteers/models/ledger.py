@@ -43,7 +43,7 @@ class PointType(models.Model):
     PARTY = "party"
 
     code = models.SlugField(_("code"), max_length=20, unique=True)
-    name = models.CharField(_("name"), max_length=40)
+    name = models.CharField(_("point type name"), max_length=40)
     spendable = models.BooleanField(_("spendable on rewards"), default=True)
 
     class Meta:

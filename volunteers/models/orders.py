@@ -14,7 +14,7 @@ from portal.models import TimeStampedModel
 
 
 class ServiceCategory(models.Model):
-    name = models.CharField(_("name"), max_length=40, unique=True)
+    name = models.CharField(_("category name"), max_length=40, unique=True)
     sort = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
@@ -32,7 +32,7 @@ class OrderStatus(models.TextChoices):
     IN_SERVICE = "in_service", _("in service")
     SERVED = "served", _("served, awaiting confirmation")
     CONFIRMED = "confirmed", _("confirmed, awaiting approval")
-    SETTLED = "settled", _("points awarded")
+    SETTLED = "settled", _("福分 awarded")
     CANCELLED = "cancelled", _("cancelled")
 
 
@@ -77,8 +77,8 @@ class ServiceOrder(TimeStampedModel):
         verbose_name=_("volunteer"),
     )
     taken_at = models.DateTimeField(_("taken at"), null=True, blank=True)
-    checked_in_at = models.DateTimeField(_("checked in at"), null=True, blank=True)
-    checked_out_at = models.DateTimeField(_("checked out at"), null=True, blank=True)
+    checked_in_at = models.DateTimeField(_("check-in time"), null=True, blank=True)
+    checked_out_at = models.DateTimeField(_("check-out time"), null=True, blank=True)
     hours = models.DecimalField(
         _("hours credited"), max_digits=5, decimal_places=2, null=True, blank=True
     )

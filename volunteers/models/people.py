@@ -15,7 +15,7 @@ from portal.models import TimeStampedModel
 
 
 class Skill(models.Model):
-    name = models.CharField(_("name"), max_length=40, unique=True)
+    name = models.CharField(_("skill name"), max_length=40, unique=True)
 
     class Meta:
         verbose_name = _("skill")
@@ -87,7 +87,7 @@ class Team(TimeStampedModel):
     community = models.ForeignKey(
         "grids.Area", on_delete=models.PROTECT, related_name="+", verbose_name=_("community")
     )
-    name = models.CharField(_("name"), max_length=80)
+    name = models.CharField(_("team name"), max_length=80)
     kind = models.CharField(_("kind"), max_length=12, choices=TeamKind.choices)
     leader = models.ForeignKey(
         Volunteer,
@@ -165,9 +165,19 @@ class Talent(TimeStampedModel):
         return f"{self.volunteer} · {self.profession}"
 
 
+class ReportStatus(models.TextChoices):
+    PENDING = "pending", _("waiting for the community to confirm")
+    CONFIRMED = "confirmed", _("confirmed by the community")
+    REFUSED = "refused", _("not confirmed")
+
+
 class PartyReport(TimeStampedModel):
     """双报到: an in-service party member (or a co-building unit) reports to the home
-    community, showing identity and promise (亮身份、亮承诺)."""
+    community, showing identity and promise (亮身份、亮承诺). The member (or a member of the
+    unit) sends the report; the community confirms it (or refuses it, with a reason), and only
+    a confirmed report claims posts and counts towards the yearly target."""
+
+    written_by = "volunteers.actions"  # portal.write_path: only its operations change rows
 
     community = models.ForeignKey(
         "grids.Area", on_delete=models.PROTECT, related_name="+", verbose_name=_("community")
@@ -194,6 +204,37 @@ class PartyReport(TimeStampedModel):
     target_hours = models.DecimalField(
         _("yearly target hours"), max_digits=6, decimal_places=2, default=Decimal("50")
     )
+    party_branch = models.CharField(
+        _("party branch"),
+        max_length=100,
+        blank=True,
+        help_text=_("亮身份: the party organisation the member belongs to"),
+    )
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("submitted by"),
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=ReportStatus.choices,
+        default=ReportStatus.PENDING,
+        db_index=True,
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    refusal_reason = models.CharField(_("reason for not confirming"), max_length=200, blank=True)
 
     objects = ScopedQuerySet.as_manager()
     scope_area_field = "community"
@@ -217,6 +258,10 @@ class PartyReport(TimeStampedModel):
                 fields=["unit", "year"],
                 condition=Q(unit__isnull=False),
                 name="volunteers_report_unit_once",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="refused") | ~Q(refusal_reason=""),
+                name="volunteers_report_refused_with_reason",
             ),
         ]
 

@@ -1,14 +1,14 @@
-"""Rewards (shop discounts, housekeeping hours, 爱心超市 goods) and the vouchers that
-redemption issues."""
+"""Rewards (shop discounts, housekeeping hours, 爱心超市 goods), the vouchers that redemption
+issues, and the 通存通兑 agreements under which a member spends 福分 in a partner community."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from grids.querysets import ScopedQuerySet
+from grids.querysets import PeriodQuerySet, ScopedQuerySet
 from portal.models import TimeStampedModel
 
 
@@ -22,9 +22,9 @@ class Reward(TimeStampedModel):
     community = models.ForeignKey(
         "grids.Area", on_delete=models.PROTECT, related_name="+", verbose_name=_("community")
     )
-    name = models.CharField(_("name"), max_length=80)
+    name = models.CharField(_("reward name"), max_length=80)
     kind = models.CharField(_("kind"), max_length=14, choices=RewardKind.choices)
-    cost = models.BigIntegerField(_("cost (1/100 point)"))
+    cost = models.BigIntegerField(_("price (1/100 福分)"))
     stock = models.IntegerField(_("stock"))
     active = models.BooleanField(_("on offer"), default=True)
 
@@ -54,7 +54,7 @@ class Voucher(TimeStampedModel):
         verbose_name=_("holder"),
     )
     code = models.CharField(_("code"), max_length=16, unique=True)
-    cost = models.BigIntegerField(_("points paid (1/100)"))
+    cost = models.BigIntegerField(_("福分 paid (1/100)"))
     transaction = models.OneToOneField(
         "volunteers.LedgerTransaction", on_delete=models.PROTECT, related_name="voucher"
     )
@@ -78,3 +78,53 @@ class Voucher(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.code
+
+
+class ExchangeAgreement(TimeStampedModel):
+    """通存通兑: the members of `community` may spend their 福分 on the rewards of `partner`
+    (and, through the twin row written with it, the other way round) while the agreement
+    holds. Without one, a member redeems only in their own community. Made and ended by
+    actions.make_agreement / end_agreement, which write both directions at once, so each
+    community's staff see the agreement in their own scope."""
+
+    written_by = "volunteers.actions"  # portal.write_path: only its operations change rows
+
+    community = models.ForeignKey(
+        "grids.Area", on_delete=models.PROTECT, related_name="+", verbose_name=_("community")
+    )
+    partner = models.ForeignKey(
+        "grids.Area",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("partner community"),
+    )
+    starts_on = models.DateField(_("starts on"))
+    ends_on = models.DateField(_("ends on"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+
+    objects = PeriodQuerySet.as_manager()
+    scope_area_field = "community"
+
+    class Meta:
+        verbose_name = _("通存通兑 agreement")
+        verbose_name_plural = _("通存通兑 agreements")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["community", "partner"], name="volunteers_agreement_one_per_pair"
+            ),
+            models.CheckConstraint(
+                condition=~Q(community=F("partner")), name="volunteers_agreement_two_communities"
+            ),
+            models.CheckConstraint(
+                condition=Q(ends_on__isnull=True) | Q(ends_on__gte=F("starts_on")),
+                name="volunteers_agreement_ends_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.community} ⇄ {self.partner}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from grids.querysets import ScopedQuerySet
@@ -11,14 +12,22 @@ from portal.models import TimeStampedModel
 
 
 class WishStatus(models.TextChoices):
-    OPEN = "open", _("open")
+    PENDING = "pending", _("waiting for the community's review")
+    REFUSED = "refused", _("not put on the wall")
+    OPEN = "open", _("waiting to be claimed")
     CLAIMED = "claimed", _("claimed")
     FULFILLED = "fulfilled", _("fulfilled")
 
 
+# The states in which a wish is on the public wall (the community has approved it).
+ON_THE_WALL = (WishStatus.OPEN, WishStatus.CLAIMED, WishStatus.FULFILLED)
+
+
 class MicroWish(TimeStampedModel):
     """A small wish of a resident in need. `beneficiary` and `contact` are private: the
-    public wall shows only the title, the community and the status."""
+    public wall shows only the title, the community, the status and the photo. A resident's
+    wish waits for the community's review (pending) before it goes on the wall (open), or is
+    refused with a reason; a wish the community's staff post is approved by posting it."""
 
     written_by = "volunteers.actions"  # portal.write_path: only its operations change rows
 
@@ -32,8 +41,23 @@ class MicroWish(TimeStampedModel):
     beneficiary = models.CharField(_("for whom (private)"), max_length=60)
     contact = models.CharField(_("contact (private)"), max_length=60, blank=True)
     status = models.CharField(
-        _("status"), max_length=10, choices=WishStatus.choices, default="open", db_index=True
+        _("status"),
+        max_length=10,
+        choices=WishStatus.choices,
+        default=WishStatus.PENDING,
+        db_index=True,
     )
+    wish_photo = models.ImageField(_("photo of the wish"), upload_to="wishes/%Y/%m/", blank=True)
+    moderated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("reviewed by"),
+    )
+    moderated_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+    refusal_reason = models.CharField(_("reason for refusing"), max_length=200, blank=True)
     claimed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -52,7 +76,9 @@ class MicroWish(TimeStampedModel):
     )
     claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
     fulfilled_at = models.DateTimeField(_("fulfilled at"), null=True, blank=True)
-    photo = models.ImageField(_("photo"), upload_to="wishes/%Y/%m/", blank=True)
+    photo = models.ImageField(
+        _("photo of the fulfilled wish"), upload_to="wishes/%Y/%m/", blank=True
+    )
 
     objects = ScopedQuerySet.as_manager()
     scope_area_field = "community"
@@ -62,6 +88,12 @@ class MicroWish(TimeStampedModel):
     class Meta:
         verbose_name = _("micro-wish")
         verbose_name_plural = _("micro-wishes")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="refused") | ~Q(refusal_reason=""),
+                name="volunteers_wish_refused_with_reason",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.title

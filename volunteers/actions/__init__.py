@@ -1,6 +1,11 @@
 """The volunteers app's write operations: THE one write path (views, admin, API and tasks
 call these). Points move only through volunteers.ledger.
 
+This module holds registration, teams, the order flow and recognition; `party` holds 双报到
+(reports and claims), `rewards` redemption and the 通存通兑 agreements, `wishes` the micro-wish
+wall. Every operation is importable from here (`actions.post_wish`), which is the module the
+models' `written_by` names.
+
 A refused step raises django.core.exceptions.ValidationError with a message for people,
 keyed by the field it concerns (forms show it, the API turns it into a 400). Order
 transitions lock the order row and change status with the row lock held, so two people
@@ -12,44 +17,82 @@ from __future__ import annotations
 import hashlib
 import hmac
 import math
-import secrets
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q, Sum
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from grids.models import Area, CoBuildingUnit
-from grids.scope import may_act_on, scope_for
-from portal.photos import process as process_photo
+from grids.models import Area
+from grids.scope import may_act_on
 from volunteers import ledger, notices
+from volunteers.actions._base import _refuse, community_of, home_community, settled_hours
+from volunteers.actions.party import (
+    ReportIntake,
+    claim_post,
+    decide_report,
+    party_year,
+    submit_report,
+    withdraw_claim,
+)
+from volunteers.actions.rewards import (
+    Offer,
+    agreement_holds,
+    check_agreement,
+    end_agreement,
+    make_agreement,
+    offers_for,
+    redeem_reward,
+    redeemable_communities,
+    use_voucher,
+)
+from volunteers.actions.wishes import claim_wish, fulfil_wish, moderate_wish, post_wish
 from volunteers.models import (
     DEFAULT_STARS,
     Certificate,
     MembershipStatus,
-    MicroWish,
     OrderStatus,
-    PartyReport,
     PointType,
-    PostClaim,
-    Reward,
     ServiceCategory,
     ServiceOrder,
-    ServicePost,
     StarScheme,
     Team,
     TeamMembership,
     Volunteer,
-    Voucher,
-    WishStatus,
 )
+
+# The operations of the parts, re-exported: callers and `written_by` name this module.
+__all__ = [
+    "Offer",
+    "ReportIntake",
+    "agreement_holds",
+    "check_agreement",
+    "claim_post",
+    "claim_wish",
+    "community_of",
+    "decide_report",
+    "end_agreement",
+    "fulfil_wish",
+    "home_community",
+    "make_agreement",
+    "moderate_wish",
+    "offers_for",
+    "party_year",
+    "post_wish",
+    "redeem_reward",
+    "redeemable_communities",
+    "settled_hours",
+    "submit_report",
+    "use_voucher",
+    "withdraw_claim",
+]
 
 S = OrderStatus
 QR_WINDOW_SECONDS = 60  # a shown QR code rotates every minute and is accepted for two
@@ -58,19 +101,6 @@ UNTAKEN_AFTER = timedelta(hours=24)
 
 if TYPE_CHECKING:
     from portal.models import User
-
-
-def _refuse(message: str, field: str = "non_field_errors") -> NoReturn:
-    raise ValidationError({field: [message]})
-
-
-def community_of(user) -> Area | None:
-    """The community a resident lives in (through their Resident row), if any."""
-    resident = getattr(user, "resident", None) if user is not None else None
-    if resident is None:
-        return None
-    building = resident.household.building
-    return building.ancestor_of_kind("community")
 
 
 # --- volunteers, teams, talent pool ----------------------------------------------------------
@@ -135,51 +165,6 @@ def decide_membership(membership: TeamMembership, approve: bool, actor) -> TeamM
     membership.decided_by = actor
     membership.save(update_fields=["status", "decided_by", "updated_at"])
     return membership
-
-
-# --- 双报到 ------------------------------------------------------------------------------------
-@transaction.atomic
-def claim_post(post: ServicePost, report: PartyReport) -> PostClaim:
-    """Claim a place on a post or project. The quota is held by a conditional UPDATE (and a
-    CHECK), so the last place goes to exactly one claimant."""
-    if post.community_id != report.community_id:
-        _refuse(_("This post belongs to another community."), "post")
-    if PostClaim.objects.filter(post=post, report=report).exists():
-        _refuse(_("You have already claimed this post."), "post")
-    taken = ServicePost.objects.filter(pk=post.pk, claimed_count__lt=F("quota")).update(
-        claimed_count=F("claimed_count") + 1
-    )
-    if not taken:
-        _refuse(_("All places on this post are taken."), "post")
-    return PostClaim.objects.create(post=post, report=report)
-
-
-@transaction.atomic
-def withdraw_claim(claim: PostClaim, actor) -> None:
-    """The community's staff withdraw a claim: the place goes back to the post's quota in the
-    same transaction (the post row is locked, so the count never drifts from the claims)."""
-    post = ServicePost.objects.select_for_update().get(pk=claim.post_id)
-    if not may_act_on(actor, post.community):
-        _refuse(_("Only the community's staff may withdraw a claim."))
-    if not PostClaim.objects.filter(pk=claim.pk).delete()[0]:
-        return  # already withdrawn: nothing more to give back
-    ServicePost.objects.filter(pk=post.pk).update(claimed_count=F("claimed_count") - 1)
-
-
-def settled_hours(user, year: int | None = None) -> Decimal:
-    """Approved service hours of `user` (in a calendar year, or ever)."""
-    qs = ServiceOrder.objects.filter(volunteer__user=user, status=S.SETTLED)
-    if year:
-        qs = qs.filter(settled_at__year=year)
-    return qs.aggregate(h=Sum("hours"))["h"] or Decimal(0)
-
-
-def party_year(user, year: int) -> dict:
-    """A party member's year for the annual review: hours against the target."""
-    report = PartyReport.objects.filter(member=user, year=year).first()
-    target = report.target_hours if report else Decimal(50)
-    hours = settled_hours(user, year)
-    return {"year": year, "hours": hours, "target": target, "met": hours >= target}
 
 
 # --- orders: 点单 -------------------------------------------------------------------------------
@@ -456,100 +441,6 @@ def flag_untaken(now: datetime | None = None) -> int:
     return len(orders)
 
 
-# --- rewards -----------------------------------------------------------------------------------
-@transaction.atomic
-def redeem_reward(user, reward: Reward, key: str | None = None) -> Voucher:
-    """Spend points on a reward: stock and points are taken in one transaction (the stock by
-    a conditional UPDATE, the points by the ledger), and a voucher code is issued. `key` (a
-    client's request id) makes a retried request return the same voucher."""
-    if key:
-        existing = Voucher.objects.filter(transaction__idempotency_key=f"voucher:{key}").first()
-        if existing is not None:
-            return existing
-    if not reward.active:
-        _refuse(_("This reward is no longer offered."), "reward")
-    took = Reward.objects.filter(pk=reward.pk, stock__gt=0, active=True).update(
-        stock=F("stock") - 1
-    )
-    if not took:
-        _refuse(_("This reward is out of stock."), "reward")
-    code = secrets.token_hex(5).upper()
-    posted = ledger.redeem(
-        user,
-        reward.cost,
-        reward.community,
-        key=f"voucher:{key or code}",
-        memo=reward.name,
-        source=f"reward:{reward.pk}",
-        actor=user,
-    )
-    return Voucher.objects.create(
-        reward=reward, holder=user, code=code, cost=reward.cost, transaction=posted.transaction
-    )
-
-
-@transaction.atomic
-def use_voucher(code: str, actor) -> Voucher:
-    """The shop scans a voucher: marked used once; a second scan is refused."""
-    voucher = (
-        Voucher.objects.select_for_update()
-        .select_related("reward")
-        .filter(code=(code or "").strip().upper())
-        .first()
-    )
-    if voucher is None or not (may_act_on(actor, voucher.reward.community) or actor.is_superuser):
-        _refuse(_("No such voucher."), "code")
-    if voucher.used_at is not None:
-        _refuse(_("This voucher has already been used."), "code")
-    voucher.used_at, voucher.used_by = timezone.now(), actor
-    voucher.save(update_fields=["used_at", "used_by", "updated_at"])
-    return voucher
-
-
-# --- micro-wishes ------------------------------------------------------------------------------
-def post_wish(actor, community: Area, title: str, beneficiary: str, contact: str = ""):
-    if not title.strip():
-        _refuse(_("Say what the wish is."), "title")
-    return MicroWish.objects.create(
-        community=community,
-        posted_by=actor,
-        title=title.strip(),
-        beneficiary=beneficiary,
-        contact=contact,
-    )
-
-
-@transaction.atomic
-def claim_wish(wish: MicroWish, user, unit=None) -> MicroWish:
-    """Claim an open wish (one conditional UPDATE: two claimers cannot both win). A member of a
-    co-building unit claims for their unit unless another unit is named."""
-    if unit is None:
-        units = scope_for(user).unit_ids
-        unit = CoBuildingUnit.objects.filter(pk=units[0]).first() if units else None
-    taken = MicroWish.objects.filter(pk=wish.pk, status=WishStatus.OPEN).update(
-        status=WishStatus.CLAIMED, claimed_by=user, claimed_unit=unit, claimed_at=timezone.now()
-    )
-    if not taken:
-        _refuse(_("Someone has already claimed this wish."), "status")
-    wish.refresh_from_db()
-    return wish
-
-
-@transaction.atomic
-def fulfil_wish(wish: MicroWish, user, photo=None) -> MicroWish:
-    wish = MicroWish.objects.select_for_update().get(pk=wish.pk)
-    if wish.claimed_by_id != user.pk and not may_act_on(user, wish.community):
-        _refuse(_("Only whoever claimed the wish may fulfil it."))
-    if wish.status != WishStatus.CLAIMED:
-        _refuse(_("This wish is not claimed."), "status")
-    wish.status, wish.fulfilled_at = WishStatus.FULFILLED, timezone.now()
-    if photo is not None:
-        # The one photo pipeline (portal.photos): verified, no EXIF/GPS, re-encoded.
-        wish.photo = process_photo(photo)
-    wish.save()
-    return wish
-
-
 # --- recognition -------------------------------------------------------------------------------
 def star_thresholds(area: Area) -> list[int]:
     """The nearest star scheme up the area tree, else 100/300/600/1000/1500 hours."""
@@ -563,13 +454,23 @@ def stars(volunteer: Volunteer, hours: Decimal | None = None) -> int:
     return sum(1 for t in star_thresholds(volunteer.community) if hours >= t)
 
 
+@transaction.atomic
 def issue_certificate(volunteer: Volunteer, actor) -> Certificate:
-    """A numbered proof of the volunteer's approved hours, issued by their community."""
+    """A numbered proof of the volunteer's approved hours, issued by their community. A second
+    certificate needs hours approved since the last one: a repeated click (or two staff at
+    once — the volunteer row is locked) issues one, not two."""
     if not may_act_on(actor, volunteer.community):
         _refuse(_("Only the volunteer's community may issue a certificate."))
+    Volunteer.objects.select_for_update().filter(pk=volunteer.pk).first()
     hours = settled_hours(volunteer.user)
     if hours <= 0:
         _refuse(_("There are no approved hours to certify."))
+    last = Certificate.objects.filter(volunteer=volunteer).order_by("-id").first()
+    if last is not None and last.hours == hours:
+        _refuse(
+            _("Certificate %(number)s already covers these %(hours)s hours.")
+            % {"number": last.number, "hours": hours}
+        )
     categories = (
         ServiceOrder.objects.filter(volunteer=volunteer, status=S.SETTLED)
         .values_list("category__name", flat=True)
