@@ -97,7 +97,7 @@ class DeskIntakeForm(TextFormMixin, forms.Form):
     handled_on_spot = forms.BooleanField(required=False, widget=forms.HiddenInput)
     # The duplicates the operator has been shown (numbers); a new one appearing meanwhile is
     # shown before the case is saved.
-    seen_duplicates = forms.CharField(required=False, widget=forms.HiddenInput)
+    seen_duplicates = forms.CharField(required=False, max_length=2000, widget=forms.HiddenInput)
     form_token = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, user, desk_channels: tuple[str, ...], **kwargs):

@@ -36,6 +36,8 @@ def fetch_post(key: str, *, queued: bool, **data):
         headers={"X-Requested-With": "fetch", "X-Linli-Queued": "1" if queued else "0"},
     )
     request.user = AnonymousUser()
+    # One browser: keys are bound to their owner (portal.idempotency.owner_of).
+    request.META["CSRF_COOKIE"] = "the-same-phone-browser"
     request.session = SessionStore()
     request._messages = FallbackStorage(request)
     return request

@@ -55,6 +55,27 @@ SERIALIZERS = _project_classes(serializers.BaseSerializer)
 
 
 def _form(cls, data):
+    """The form as its page builds it: the desk's forms take their page's context."""
+    from types import SimpleNamespace
+
+    from django.contrib.auth.models import AnonymousUser
+
+    from services.desk.case_forms import ActionForm
+    from services.desk.intake_forms import DeskIntakeForm
+
+    if issubclass(cls, ActionForm):
+        page = SimpleNamespace(
+            case=SimpleNamespace(
+                version=1, pk=None, number="", state="submitted", is_malicious=False
+            ),
+            last_event=None,
+            user=AnonymousUser(),
+            situation=SimpleNamespace(joint_units=[]),
+            target_choices=lambda **kwargs: [],
+        )
+        return cls(page, data=data)
+    if issubclass(cls, DeskIntakeForm):
+        return cls(data=data, user=AnonymousUser(), desk_channels=("hotline",))
     return cls(data=data)
 
 

@@ -397,7 +397,7 @@ def test_bad_input_is_answered_in_chinese(desk):
     case = _in(desk, "signed")
     response = post(zh, case, "record_contact", note="")
     html = response.content.decode()
-    assert response.status_code == 400 and "该字段是必填项。" in html
+    assert response.status_code == 400 and "此项为必填项。" in html
     assert "请检查表单" in html and "联系群众" in html
     response = post(zh, case, "start", expected_version="x")  # a tampered or broken form
     assert response.status_code == 400 and "表单已过期，请刷新页面。" in response.content.decode()
