@@ -52,7 +52,7 @@ def test_certificate_pages_never_500(territory, certified, suffix):
     for number in (cert.number, "NO-SUCH-1"):
         r = anonymous.get(f"/volunteers/certificates/{number}/{suffix}")
         # Anonymous: to the login page (the same answer whether it exists or not).
-        assert r.status_code == 302 and r["Location"].startswith("/accounts/login/")
+        assert r.status_code == 302 and r["Location"].startswith("/cases/login/")
     holder = Client()
     holder.force_login(certified.user)
     assert holder.get(f"/volunteers/certificates/{cert.number}/{suffix}").status_code == 200

@@ -112,7 +112,7 @@ def test_passbook_page_for_someone_without_party_points(client, territory):
 
 def test_passbook_needs_a_login(client):
     r = client.get("/volunteers/passbook/")
-    assert r.status_code == 302 and r["Location"].startswith("/accounts/login/")
+    assert r.status_code == 302 and r["Location"].startswith("/cases/login/")
 
 
 def test_passbook_api(member):

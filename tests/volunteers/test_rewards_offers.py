@@ -238,4 +238,4 @@ def test_another_members_key_never_answers_with_their_voucher(t):
 
 def test_a_client_cannot_reach_the_redeem_url_anonymously():
     r = Client().post("/volunteers/rewards/1/redeem/")
-    assert r.status_code == 302 and "/accounts/login/" in r["Location"]
+    assert r.status_code == 302 and "/cases/login/" in r["Location"]
