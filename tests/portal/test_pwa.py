@@ -81,7 +81,7 @@ def test_sent_twice_from_the_outbox_saves_once_and_says_so():
     first = json.loads(make_user_view(fetch_post(key, queued=True, username="zhao")).content)
     second = json.loads(make_user_view(fetch_post(key, queued=True, username="zhao")).content)
     assert User.objects.filter(username="zhao").count() == 1
-    assert IdempotencyKey.objects.get(key=key).messages == [
+    assert IdempotencyKey.objects.get().messages == [
         {"level": messages.SUCCESS, "text": "Saved zhao."}
     ]
     assert second["replayed"] is True and first["replayed"] is False
