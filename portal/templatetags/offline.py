@@ -29,7 +29,7 @@ def strings() -> dict[str, str]:
         "n_waiting": _("%s waiting to send; sent when the network is back."),
         "login": _("Log in again and it is sent then."),
         "sent_badge": _("Sent"),
-        "refused_badge": _("Not accepted"),
+        "refused_badge": _("Refused by the server"),
         "refused": _("It was not accepted. Open the form and send it again."),
         "open": _("Open it"),
         "again": _("Open the form again"),

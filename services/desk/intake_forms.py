@@ -98,7 +98,7 @@ class DeskIntakeForm(TextFormMixin, forms.Form):
     # The duplicates the operator has been shown (numbers); a new one appearing meanwhile is
     # shown before the case is saved.
     seen_duplicates = forms.CharField(required=False, max_length=2000, widget=forms.HiddenInput)
-    form_token = forms.CharField(required=False, widget=forms.HiddenInput)
+    form_token = forms.CharField(required=False, max_length=200, widget=forms.HiddenInput)
 
     def __init__(self, *args, user, desk_channels: tuple[str, ...], **kwargs):
         super().__init__(*args, **kwargs)

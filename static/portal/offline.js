@@ -215,7 +215,7 @@
       done.sort(function (a, b) { return b.finished - a.finished; }).forEach(function (d) {
         var li = document.createElement("li"); li.setAttribute("data-outbox-key", d.key);
         li.setAttribute("data-outbox-state", d.ok ? "sent" : "refused");
-        li.appendChild(d.ok ? badge(msg("sent_badge", "Sent"), "ok") : badge(msg("refused_badge", "Not accepted"), "red"));
+        li.appendChild(d.ok ? badge(msg("sent_badge", "Sent"), "ok") : badge(msg("refused_badge", "Refused by the server"), "red"));
         li.appendChild(document.createTextNode(" " + d.label + " · " + clock(d.finished)));
         (d.ok ? d.messages.map(function (m) { return m.text; }) : d.errors).forEach(function (text) {
           var p = document.createElement("p"); p.textContent = text; li.appendChild(p);
@@ -226,7 +226,7 @@
         // The form it was kept from, if it is on this page, says so too.
         var form = document.querySelector('form[data-offline-queued="' + d.key + '"]');
         if (form) {
-          status(form, (d.ok ? msg("sent_badge", "Sent") : msg("refused_badge", "Not accepted")) + ": " +
+          status(form, (d.ok ? msg("sent_badge", "Sent") : msg("refused_badge", "Refused by the server")) + ": " +
             (d.ok ? d.messages.map(function (m) { return m.text; }) : d.errors).join(" "), d.ok ? "ok" : "warn");
         }
       });

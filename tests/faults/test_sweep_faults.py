@@ -29,7 +29,7 @@ def _escalated() -> int:
 def _doubled_notices() -> int:
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT count(*) FROM (SELECT 1 FROM services_notificationoutbox GROUP BY case_id, "
+            "SELECT count(*) FROM (SELECT 1 FROM notifications_notificationoutbox GROUP BY case_id, "
             "recipient_id, kind, channel HAVING count(*) > 1) d"
         )
         return cursor.fetchone()[0]
@@ -80,7 +80,7 @@ def _private_count(server, database: str, sql: str) -> int:
 
 ESCALATED = "SELECT count(*) FROM services_caseevent WHERE action = 'escalate'"
 DOUBLED = (
-    "SELECT count(*) FROM (SELECT 1 FROM services_notificationoutbox GROUP BY case_id, "
+    "SELECT count(*) FROM (SELECT 1 FROM notifications_notificationoutbox GROUP BY case_id, "
     "recipient_id, kind, channel HAVING count(*) > 1) d"
 )
 

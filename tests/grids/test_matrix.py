@@ -157,7 +157,15 @@ def _refused_writes_inside_the_scope(client, entry, user, obj) -> None:
 
 # Scoped models that are one copy for the whole city: read by all staff, written by city staff
 # only; no side a and side b to compare (tests/services/test_scope.py pins who may edit them).
-CITY_WIDE = {"services.Category", "services.Holiday", "services.KpiConfig", "services.TimeLimit"}
+# City-wide catalogues: every area reads the same rows (the working calendar is the city's).
+CITY_WIDE = {
+    "services.Category",
+    "services.Holiday",
+    "services.HolidayChange",
+    "services.HolidayYear",
+    "services.KpiConfig",
+    "services.TimeLimit",
+}
 
 
 @pytest.mark.parametrize(

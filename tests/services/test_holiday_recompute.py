@@ -125,7 +125,14 @@ def test_a_deadline_is_never_moved_into_the_past(desk):
 
 def test_clocks_started_under_the_new_table_and_round_the_clock_ones_stay(desk):
     before = dispatched_at(desk, datetime(2026, 12, 28, 10, tzinfo=TZ), case_type="complaint")
-    emergency = dispatched_at(desk, datetime(2026, 12, 31, 20, tzinfo=TZ), case_type="emergency")
+    emergency = dispatched_at(
+        desk,
+        datetime(2026, 12, 31, 20, tzinfo=TZ),
+        case_type="emergency",
+        actor=desk.user("community_a"),
+        channel="hotline",
+        reporter_phone="13912345678",
+    )
     change = import_2027()
     after = dispatched_at(desk, datetime(2026, 12, 28, 11, tzinfo=TZ), case_type="complaint")
     assert after.resolve_due == end(2027, 1, 19)
