@@ -171,6 +171,18 @@ def _reporter_ids(case: Case) -> list[int]:
     return ids
 
 
+def _notify_reporters(case: Case, kind: str, title: str, body: str = "") -> None:
+    """Tell the reporter (with `body`: the result or the reason, their own case's text) and the
+    followers (the title only: a follower learns the state, never what was written about the
+    reporter's case — services/followers.py)."""
+    followers = set(CaseFollower.objects.filter(case=case).values_list("user_id", flat=True))
+    followers.discard(case.reporter_id)
+    if case.reporter_id:
+        _notify(case, [case.reporter_id], kind, title, body)
+    if followers:
+        _notify(case, sorted(followers), kind, title)
+
+
 # --- who may act --------------------------------------------------------------------------------
 
 

@@ -18,8 +18,8 @@ from services.actions.core import (
     _commit,
     _is_handler,
     _notify,
+    _notify_reporters,
     _now,
-    _reporter_ids,
     _require,
     _stop_all_clocks,
     save_photos,
@@ -114,9 +114,8 @@ def _resolve_locked(case: Case, actor, result: str, clean_results: list, now: da
         [CasePhoto(case=case, kind=PhotoKind.RESULT, image=f) for f in clean_results]
     )
     _commit(case, Action.RESOLVE, actor, from_state, case.result, now=now)
-    _notify(
+    _notify_reporters(
         case,
-        _reporter_ids(case),
         "resolved",
         _("Your case %(number)s is resolved") % {"number": case.number},
         case.result[:200],

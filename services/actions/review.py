@@ -17,6 +17,7 @@ from services.actions.core import (
     _is_dispatcher,
     _lock,
     _notify,
+    _notify_reporters,
     _now,
     _reporter_ids,
     _require,
@@ -101,9 +102,8 @@ def not_accepted(case: Case | int, *, actor, reason: str, expected_version: int 
     case.closed_at = _now()
     _stop_all_clocks(case)
     _commit(case, Action.NOT_ACCEPTED, actor, from_state, reason.strip())
-    _notify(
+    _notify_reporters(
         case,
-        _reporter_ids(case),
         "not_accepted",
         _("About your case %(number)s") % {"number": case.number},
         reason.strip(),

@@ -84,3 +84,28 @@ def test_the_reporter_and_the_staff_still_see_the_whole_case(desk):
     client = Client()
     client.force_login(desk.user("resident_a"))
     assert SECRET_TEXT in client.get(f"/cases/c/{case.number}/").content.decode()
+
+
+def test_a_follower_is_told_the_state_not_the_result_or_the_reason(desk):
+    """The result and the refusal reason are written about the reporter's case (they may name
+    the reporter, a room, a condition): the reporter's notice carries them, a follower's only
+    says what happened."""
+    from notifications.models import Notification
+    from services import actions
+
+    case = _case(desk)
+    follower = desk.user("resident_b")
+    _follow(desk, case, follower)
+    worker = desk.user("grid_a")
+    actions.sign_for(case, actor=worker)
+    actions.resolve(case, actor=worker, result="已为孙桂兰阿姨（3号楼502室）联系助餐。")
+    told = {n.recipient_id: n for n in Notification.objects.filter(case=case, kind="resolved")}
+    assert "孙桂兰" in told[case.reporter_id].body
+    assert told[follower.pk].body == ""
+    assert told[follower.pk].title == told[case.reporter_id].title
+
+    other = desk.file(description=SECRET_TEXT, reporter_phone="13900000001")
+    actions.follow(other, actor=follower)
+    actions.not_accepted(other, actor=desk.user("community_a"), reason="孙桂兰已搬离本社区。")
+    told = {n.recipient_id: n for n in Notification.objects.filter(case=other)}
+    assert "孙桂兰" in told[other.reporter_id].body and told[follower.pk].body == ""
