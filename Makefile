@@ -36,7 +36,7 @@ seed-city: $(STAMP)
 	$(PY) manage.py seed_demo --scale city
 
 screenshots: $(STAMP)  ## retake the guides' screenshots (docs/guides/img) with the browser tests
-	LINLI_GUIDE_SCREENSHOTS=1 scripts/test tests/services/test_browser.py tests/notifications/test_browser.py tests/services/test_offline_browser.py tests/volunteers/test_browser.py -q
+	LINLI_GUIDE_SCREENSHOTS=1 scripts/test tests/services/test_browser.py tests/notifications/test_browser.py tests/services/test_offline_browser.py tests/volunteers/test_browser.py tests/services/test_desk_browser.py tests/services/test_desk_intake_browser.py tests/services/test_desk_roles_browser.py -q
 
 clean:
 	rm -rf $(VENV) var
