@@ -172,6 +172,14 @@ class WorkerCaseForm(TextFormMixin, forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     result_photos = PhotosField(label=gettext_lazy("Photo of the result"))
+    # Filing for a resident who told the worker in the lane (王阿姨): the case becomes theirs,
+    # found under their phone's login and texted its number (services.actions.intake).
+    for_phone = PhoneField(
+        label=gettext_lazy("Resident's mobile (when filing for a resident)"),
+        required=False,
+        landline=False,
+    )
+    for_name = forms.CharField(label=gettext_lazy("Resident's name"), max_length=60, required=False)
 
     def __init__(self, *args, places=(), **kwargs):
         super().__init__(*args, **kwargs)

@@ -137,6 +137,11 @@ def new_case(request):
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         place = next((a for a in places if a.pk == d["place"]), None)
+        if d.get("for_phone"):  # for a resident: the case is theirs
+            reporter_name, reporter_phone = d.get("for_name", ""), d["for_phone"]
+        else:  # found on patrol: the worker reports it
+            reporter_name = request.user.display_name or request.user.get_username()
+            reporter_phone = request.user.phone or ""
         intake = Intake(
             case_type=CaseType.HELP,
             category=d["category"],
@@ -145,8 +150,8 @@ def new_case(request):
             channel=Channel.GRID_WORKER,
             lat=d.get("lat"),
             lng=d.get("lng"),
-            reporter_name=request.user.display_name or request.user.get_username(),
-            reporter_phone=request.user.phone or "",
+            reporter_name=reporter_name,
+            reporter_phone=reporter_phone,
             raised_before_complaint=True,
             handled_on_spot=d["handled_on_spot"],
             result=d.get("result", ""),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from django.core.cache import cache
+from django.test import Client
 
 from services import actions
 from services.models import Case, CasePhoto, PatrolLog
@@ -76,6 +77,49 @@ def test_new_case_handled_on_the_spot_closes_at_once(client, desk, worker):
     assert case.state == "resolved" and case.raised_before_complaint and case.handled_on_spot
     assert case.channel == "grid_worker"
     assert CasePhoto.objects.filter(case=case, kind="result").count() == 1
+
+
+def test_a_case_filed_for_a_resident_is_theirs(client, desk, worker):
+    """王阿姨 tells the worker in the lane: her phone makes the case hers (her login shows it,
+    she is told its number), not the worker's."""
+    from notifications.models import Notification
+
+    resident = desk.user("resident_a")
+    r = client.post(
+        "/cases/grid/new/",
+        {
+            "category": desk.potholes.pk,
+            "description": "楼道灯坏了，王阿姨晚上下楼看不见",
+            "place": desk.t.a.buildings[0].pk,
+            "for_phone": f"{resident.phone[:3]} {resident.phone[3:7]} {resident.phone[7:]}",
+            "for_name": "王阿姨",
+        },
+    )
+    assert r.status_code == 302, r.content.decode()[:2000]
+    case = Case.objects.get()
+    assert (case.reporter, case.reporter_name, case.reporter_phone) == (
+        resident,
+        "王阿姨",
+        resident.phone,
+    )
+    assert case.received_by == desk.user("grid_a") and case.channel == "grid_worker"
+    assert Notification.objects.filter(recipient=resident, case=case).exists()
+    mine = Client()
+    mine.force_login(resident)
+    assert case.number in mine.get("/cases/mine/").content.decode()
+
+
+def test_filing_for_a_resident_needs_a_mobile(client, desk, worker):
+    r = client.post(
+        "/cases/grid/new/",
+        {
+            "category": desk.potholes.pk,
+            "description": "x",
+            "place": desk.t.a.buildings[0].pk,
+            "for_phone": "0595-12345",
+        },
+    )
+    assert r.status_code == 400 and not Case.objects.exists()
 
 
 def test_new_case_refuses_a_place_outside_the_grid(client, desk, worker):
