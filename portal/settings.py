@@ -143,13 +143,13 @@ if CACHES["default"]["BACKEND"].endswith(".RedisCache"):
     # Redis down must not take a page down: a failing cache call is logged and answers "not
     # cached" (sessions fall back to the database, rate limits let the request through), and
     # a hung server costs at most these timeouts.
-    CACHES["default"].setdefault("OPTIONS", {}).update(
-        {
-            "IGNORE_EXCEPTIONS": True,
-            "SOCKET_CONNECT_TIMEOUT": env.float("CACHE_CONNECT_TIMEOUT", default=0.5),
-            "SOCKET_TIMEOUT": env.float("CACHE_TIMEOUT", default=1.0),
-        }
-    )
+    # Options written in CACHE_URL's query string (?socket_timeout=5) win over these defaults.
+    CACHES["default"]["OPTIONS"] = {
+        "IGNORE_EXCEPTIONS": True,
+        "SOCKET_CONNECT_TIMEOUT": env.float("CACHE_CONNECT_TIMEOUT", default=0.5),
+        "SOCKET_TIMEOUT": env.float("CACHE_TIMEOUT", default=1.0),
+        **CACHES["default"].get("OPTIONS", {}),
+    }
     DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
     DJANGO_REDIS_LOGGER = "linli.cache"
 # Sessions are read from the cache and written through to the database: a request costs no

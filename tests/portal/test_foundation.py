@@ -190,6 +190,27 @@ def test_database_broker_and_cache_urls_switch_backends_without_code_change(tmp_
     ]
 
 
+def test_cache_options_in_the_url_win_over_the_defaults(tmp_path):
+    """The portal's defaults (short socket timeouts, errors ignored) apply unless CACHE_URL's
+    query string says otherwise: an operator's ?socket_timeout=5 is kept."""
+    env = _clean_env(
+        tmp_path, CACHE_URL="rediscache://127.0.0.1:6379/4?socket_timeout=5&max_connections=40"
+    )
+    code = "import json;from django.conf import settings;print(json.dumps(settings.CACHES['default']['OPTIONS']))"
+    out = subprocess.run(
+        [sys.executable, "-c", f"import django;django.setup();{code}"],
+        cwd=ROOT,
+        env={**env, "DJANGO_SETTINGS_MODULE": "portal.settings"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    ).stdout
+    options = json.loads(out)
+    assert options["SOCKET_TIMEOUT"] == 5 and options["MAX_CONNECTIONS"] == 40
+    assert options["IGNORE_EXCEPTIONS"] is True and options["SOCKET_CONNECT_TIMEOUT"] == 0.5
+
+
 @pytest.mark.django_db
 def test_healthz_is_200_when_database_and_broker_answer(client):
     response = client.get("/healthz")
