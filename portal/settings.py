@@ -331,7 +331,9 @@ CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=300)
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=240)
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# django-celery-beat's DatabaseScheduler, sending only while it holds a PostgreSQL advisory
+# lock: a second beat started by mistake waits and sends nothing (portal/beat_guard.py).
+CELERY_BEAT_SCHEDULER = "portal.beat_guard:GuardedScheduler"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A web request that publishes while the broker is down gives up after about a second (the
 # database remembers the work; portal.celery.PortalTask logs the lost message and the sweeps
