@@ -14,6 +14,7 @@ LINLI_BEAT_LOCK_DATABASE_URL at the primary directly in such a deployment (docs/
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 
@@ -78,10 +79,8 @@ class BeatLock:
 
     def release(self) -> None:
         if self._conn is not None:
-            try:
+            with contextlib.suppress(psycopg2.Error):
                 self._conn.close()
-            except psycopg2.Error:
-                pass
             self._conn = None
 
 
