@@ -38,6 +38,15 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 
+def _connect_request_ids() -> None:
+    from portal.request_id import connect_celery_signals
+
+    connect_celery_signals()
+
+
+_connect_request_ids()
+
+
 @worker_process_init.connect
 def _settle(**_kwargs) -> None:
     from portal.runtime import settle_gc

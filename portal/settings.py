@@ -75,6 +75,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: the request id on every log line and task, the request's time for /metrics.
+    "portal.request_id.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -374,13 +376,32 @@ LINLI = {
     "MAP_CENTER": env.list("LINLI_MAP_CENTER", cast=float, default=[24.91, 118.59]),
     # Self-service machines: the accounts (usernames) that file as "kiosk" and nothing else.
     "KIOSK_USERS": env.list("LINLI_KIOSK_USERS", default=[]),
+    # /metrics (portal/observability.py): open to these networks, or with this bearer token.
+    "METRICS_NETWORKS": env.list("LINLI_METRICS_NETWORKS", default=["127.0.0.1/32", "::1/128"]),
+    "METRICS_TOKEN": env.str("LINLI_METRICS_TOKEN", default=""),
 }
 
+# Every line carries the request id (portal/request_id.py); LINLI_LOG_FORMAT=json writes one
+# JSON object per line for a log collector.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "portal.request_id.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s]: %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(request_id)s %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": env.str("LINLI_LOG_FORMAT", default="plain"),
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.db.backends": {"level": "INFO"},
@@ -390,3 +411,23 @@ LOGGING = {
 }
 # Tests run their real worker on a private queue; production uses Celery's default.
 CELERY_TASK_DEFAULT_QUEUE = env.str("LINLI_CELERY_QUEUE", default="celery")
+# The worker's lines carry the id of the request that sent the task (portal/request_id.py).
+CELERY_WORKER_LOG_FORMAT = (
+    "[%(asctime)s: %(levelname)s/%(processName)s] [%(request_id)s] %(message)s"
+)
+CELERY_WORKER_TASK_LOG_FORMAT = (
+    "[%(asctime)s: %(levelname)s/%(processName)s] [%(request_id)s] %(task_name)s[%(task_id)s]: "
+    "%(message)s"
+)
+
+# Error tracking (optional): a Sentry-compatible DSN (Sentry, GlitchTip on the intranet).
+SENTRY_DSN = env.str("LINLI_SENTRY_DSN", default="")
+if SENTRY_DSN:
+    import sentry_sdk
+
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        send_default_pii=False,  # residents' phones and names stay out of error reports
+        traces_sample_rate=0.0,
+        environment=env.str("LINLI_ENVIRONMENT", default="production"),
+    )
