@@ -90,7 +90,7 @@ def _queue_lengths() -> dict[str, int]:
     """Length of each Celery queue the portal uses (Redis broker only; else nothing)."""
     from portal.celery import app
 
-    names = {settings.CELERY_TASK_DEFAULT_QUEUE, *getattr(settings, "LINLI_QUEUES", ())}
+    names = {settings.CELERY_TASK_DEFAULT_QUEUE, *settings.LINLI_QUEUES}
     try:
         with app.connection_for_read() as conn:
             client = conn.default_channel.client

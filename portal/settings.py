@@ -132,6 +132,10 @@ if DATABASES["default"]["ENGINE"] not in ("django.db.backends.postgresql", "port
     )
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=60))
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Behind pgbouncer in transaction mode a server-side cursor (QuerySet.iterator) could continue
+# on another server connection: DATABASE_POOLER=transaction turns them off (deploy/pgbouncer.ini).
+if env.str("DATABASE_POOLER", default="") == "transaction":
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # The embedded default is a file cache under var/ (not locmem) so web, worker and beat share one
@@ -411,6 +415,19 @@ LOGGING = {
 }
 # Tests run their real worker on a private queue; production uses Celery's default.
 CELERY_TASK_DEFAULT_QUEUE = env.str("LINLI_CELERY_QUEUE", default="celery")
+# Production may split the work so a backlog of one kind never delays another: the case clock
+# (dispatch, sweep, recompute) on "cases", outgoing messages (SMS, WeChat, the city's outbox) on
+# "deliveries", reports on "reports"; the rest stays on the default queue. Each queue gets its
+# own workers (deploy/systemd/linli-worker@.service). Off by default: one worker takes all.
+LINLI_QUEUES: tuple[str, ...] = ()
+if env.bool("LINLI_SPLIT_QUEUES", default=False):
+    LINLI_QUEUES = ("cases", "deliveries", "reports")
+    CELERY_TASK_ROUTES = {
+        "services.tasks.drain_city_outbox": {"queue": "deliveries"},
+        "services.tasks.*": {"queue": "cases"},
+        "notifications.tasks.*": {"queue": "deliveries"},
+        "dashboard.tasks.*": {"queue": "reports"},
+    }
 # The worker's lines carry the id of the request that sent the task (portal/request_id.py).
 CELERY_WORKER_LOG_FORMAT = (
     "[%(asctime)s: %(levelname)s/%(processName)s] [%(request_id)s] %(message)s"

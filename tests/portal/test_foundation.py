@@ -347,3 +347,32 @@ def test_home_page_opens_the_doors_to_each_role_s_own_work(client, territory, ke
     for door in {"/cases/grid/", "/centres/unit/", "/admin/"}:
         assert (f'href="{door}"' in html) == (door in doors), door
     assert ('id="my-work"' in html) == bool(doors)
+
+
+def test_split_queues_send_each_kind_of_work_to_its_own_workers(tmp_path):
+    """LINLI_SPLIT_QUEUES: the case clock on "cases", outgoing messages on "deliveries" (the
+    city's outbox too, though it is a services task), the rest on the default queue."""
+    env = _clean_env(tmp_path, LINLI_SPLIT_QUEUES="true")
+    code = (
+        "import json;from portal.celery import app;r=app.amqp.router;"
+        "print(json.dumps({t: r.route({}, t)['queue'].name for t in ["
+        "'services.tasks.drain_city_outbox','services.tasks.sweep_deadlines',"
+        "'services.tasks.dispatch_case','notifications.tasks.flush_outbox',"
+        "'portal.tasks.heartbeat']}))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", f"import django;django.setup();{code}"],
+        cwd=ROOT,
+        env={**env, "DJANGO_SETTINGS_MODULE": "portal.settings"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    ).stdout
+    assert json.loads(out) == {
+        "services.tasks.drain_city_outbox": "deliveries",
+        "services.tasks.sweep_deadlines": "cases",
+        "services.tasks.dispatch_case": "cases",
+        "notifications.tasks.flush_outbox": "deliveries",
+        "portal.tasks.heartbeat": "celery",
+    }
