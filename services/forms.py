@@ -217,12 +217,12 @@ class NoteForm(TextFormMixin, forms.Form):
 class VisitForm(TextFormMixin, forms.Form):
     """A visit to a household (grids.actions.record_visit), from the household's phone page."""
 
-    kind = forms.ChoiceField(label=gettext_lazy("How"), widget=forms.RadioSelect)
+    kind = forms.ChoiceField(label=gettext_lazy("Kind of visit"), widget=forms.RadioSelect)
     visited_on = forms.DateField(
         label=gettext_lazy("Visited on"), widget=forms.DateInput(attrs={"type": "date"})
     )
     note = forms.CharField(
-        label=gettext_lazy("What you found"),
+        label=gettext_lazy("What was found"),
         max_length=VISIT_NOTE_MAX,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
