@@ -222,7 +222,7 @@ class VisitForm(TextFormMixin, forms.Form):
         label=gettext_lazy("Visited on"), widget=forms.DateInput(attrs={"type": "date"})
     )
     note = forms.CharField(
-        label=gettext_lazy("What was found"),
+        label=gettext_lazy("Visit notes"),
         max_length=VISIT_NOTE_MAX,
         widget=forms.Textarea(attrs={"rows": 3}),
     )

@@ -38,7 +38,7 @@ class Migration(migrations.Migration):
                         verbose_name="kind of visit",
                     ),
                 ),
-                ("note", models.TextField(max_length=1000, verbose_name="what was found")),
+                ("note", models.TextField(max_length=1000, verbose_name="visit notes")),
                 (
                     "follow_up_case",
                     models.CharField(blank=True, max_length=16, verbose_name="follow-up case"),

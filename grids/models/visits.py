@@ -41,7 +41,7 @@ class HouseholdVisit(models.Model):
     visited_on = models.DateField(_("visited on"))
     recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
     kind = models.CharField(_("kind of visit"), max_length=12, choices=VisitKind.choices)
-    note = models.TextField(_("what was found"), max_length=NOTE_MAX)
+    note = models.TextField(_("visit notes"), max_length=NOTE_MAX)
     # A case raised after the visit, by its number (the case engine sits above grids).
     follow_up_case = models.CharField(_("follow-up case"), max_length=16, blank=True)
 
