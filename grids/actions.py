@@ -29,6 +29,7 @@ from grids.models import (
     EstateBody,
     GridTeamMember,
     Household,
+    HouseholdVisit,
     MemberKind,
     PartyMember,
     PartyOrg,
@@ -37,9 +38,11 @@ from grids.models import (
     Role,
     RoleAssignment,
     TeamRole,
+    VisitKind,
 )
 from grids.models.areas import validate_placement
 from grids.models.party import MAX_CONTACT_HOUSEHOLDS, ORG_PARENT_KIND
+from grids.models.visits import NOTE_MAX as VISIT_NOTE_MAX
 from grids.scope import forget_scope, invalidate_scopes, may_act_on, scope_for
 
 KEEP = object()  # "leave as it is", where None is a value (an open end)
@@ -539,3 +542,55 @@ def verify_resident(resident: Resident, *, actor=None, verified: bool = True) ->
         current.update(ends_on=today - timedelta(days=1))
     invalidate_scopes()
     return resident
+
+
+# --- the visit log ---------------------------------------------------------------------------
+@transaction.atomic
+def record_visit(
+    household: Household | int,
+    *,
+    actor,
+    kind: str,
+    note: str,
+    visited_on: date | None = None,
+    follow_up_case: str = "",
+) -> HouseholdVisit:
+    """A grid worker records a visit to a household (入户走访, 电话回访, or 经常访 for a priority
+    household): when (today unless said, never in the future nor more than a year back), how,
+    what was found, and the number of a case raised after it (the caller, which reads cases,
+    has checked that the actor sees it). Only territorial staff whose scope covers the
+    household's building record one; a household outside the scope is refused as if it did
+    not exist. The household row is locked so two visits sent at once are both kept in order."""
+    found = (
+        Household.objects.visible_to(actor)
+        .select_for_update(of=("self",))
+        .select_related("building")
+        .filter(pk=getattr(household, "pk", household))
+        .first()
+    )
+    if found is None:
+        raise ValidationError({"household": _("No such household in your area.")})
+    _check_actor(actor, found.building, "household")
+    today = timezone.localdate()
+    visited_on = visited_on or today
+    errors: dict[str, list[str]] = {}
+    if kind not in VisitKind.values:
+        errors["kind"] = [_("Choose how the household was visited.")]
+    if not (note or "").strip():
+        errors["note"] = [_("Write what you found.")]
+    elif len(note.strip()) > VISIT_NOTE_MAX:
+        errors["note"] = [_("Keep it to %(max)s characters.") % {"max": VISIT_NOTE_MAX}]
+    if visited_on > today:
+        errors["visited_on"] = [_("A visit cannot be in the future.")]
+    elif visited_on < today - timedelta(days=366):
+        errors["visited_on"] = [_("Record visits of the past year only.")]
+    if errors:
+        raise ValidationError(errors)
+    return HouseholdVisit.objects.create(
+        household=found,
+        worker=actor,
+        visited_on=visited_on,
+        kind=kind,
+        note=note.strip(),
+        follow_up_case=(follow_up_case or "").strip()[:16],
+    )

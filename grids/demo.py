@@ -174,6 +174,8 @@ def seed_territory() -> DemoContext:
     _seed_organisations_and_users(ctx)
     _seed_teams(ctx)
     _seed_party(ctx)
+    _place_buildings(ctx)
+    _seed_visits(ctx)
     return ctx
 
 
@@ -373,3 +375,47 @@ def _seed_branch(ctx: DemoContext, big: PartyOrg, estate: Area, first_community:
         )
         actions.cross_post(members[0], committee, position="业委会主任")
         actions.cross_post(members[1], company, position="物业党员项目经理")
+
+
+def _place_buildings(ctx: DemoContext) -> None:
+    """Coordinates for buildings that have none, a few metres apart around their grid's centre
+    (the grid worker's map draws them)."""
+    grids = {g.path: g for g in ctx.grids}
+    for building in ctx.buildings:
+        if building.lat is not None:
+            continue
+        grid = grids.get(building.path[: -2 * Area.steplen])
+        if grid is None or grid.lat is None or grid.lng is None:
+            continue
+        step = int(building.code.rsplit("B", 1)[-1] or 1)
+        actions.update_area(building, lat=grid.lat + step * 0.0003, lng=grid.lng + 0.0002)
+
+
+def _seed_visits(ctx: DemoContext) -> None:
+    """A few visits by grid1 in their grid, so the visit log and the households due a visit
+    first have something to show; the rest of the grid is due."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from grids.models import HouseholdVisit
+
+    worker = ctx.users.get("grid1")
+    if worker is None or HouseholdVisit.objects.filter(worker=worker).exists():
+        return
+    grid = Area.objects.get(code="DEMO-S1C1-G1-1")
+    households = Household.objects.filter(building__path__startswith=grid.path).order_by("pk")
+    today = timezone.localdate()
+    notes = [
+        "家中一切正常，宣传了反诈知识",
+        "老人血压偏高，提醒按时服药",
+        "电话回访，已解决楼道照明问题",
+    ]
+    for i, household in enumerate(households[:3]):
+        actions.record_visit(
+            household,
+            actor=worker,
+            kind=("home", "regular", "phone")[i],
+            note=notes[i],
+            visited_on=today - timedelta(days=10 + 40 * i),
+        )

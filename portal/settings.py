@@ -378,6 +378,16 @@ LINLI = {
     "MAP_TILES_URL": env.str("LINLI_MAP_TILES_URL", default=""),
     "MAP_TILES_ATTRIBUTION": env.str("LINLI_MAP_TILES_ATTRIBUTION", default=""),
     "MAP_CENTER": env.list("LINLI_MAP_CENTER", cast=float, default=[24.91, 118.59]),
+    # Grid workers' visit log (grids.visits): a household not visited for this many days is
+    # listed first; households with a resident of a priority tag sooner (tag=days).
+    "VISIT_DUE_DAYS": env.int("LINLI_VISIT_DUE_DAYS", default=90),
+    "VISIT_PRIORITY_DAYS": {
+        key: int(days)
+        for key, days in env.dict(
+            "LINLI_VISIT_PRIORITY_DAYS",
+            default={"lives_alone": "30", "disabled": "30", "subsistence": "60"},
+        ).items()
+    },
     # Self-service machines: the accounts (usernames) that file as "kiosk" and nothing else.
     "KIOSK_USERS": env.list("LINLI_KIOSK_USERS", default=[]),
     # /metrics (portal/observability.py): open to these networks, or with this bearer token.

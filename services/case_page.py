@@ -165,11 +165,11 @@ def offered_actions(case: Case, user, situation: Situation) -> list[str]:
     handling unit, first receiver) and what the case holds (a pending extension, joint units
     still to report in, a deadline not yet passed). No query: the checks read the scope and
     the case as the page loaded it."""
-    from services.actions.core import _is_dispatcher, _is_handler
+    from services.actions.core import _is_dispatcher
 
     states = set(actions.allowed_actions(case))
     dispatcher = _is_dispatcher(user, case)
-    handler = dispatcher or _is_handler(user, case)
+    handler = dispatcher or actions.may_handle(user, case)
     receiver = case.received_by_id is not None and case.received_by_id == user.pk
     unreported = [u for u in situation.joint_units if u.reported_in_at is None]
     offered = []

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from grids.models import Area
+from grids.models.visits import NOTE_MAX as VISIT_NOTE_MAX
 from portal.text import PhoneField, TextFormMixin
 from services.choices import CaseType, Rating
 from services.limits import (
@@ -219,3 +220,42 @@ class NoteForm(TextFormMixin, forms.Form):
         label=gettext_lazy("Extra working days"), min_value=1, max_value=30, required=False
     )
     version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class VisitForm(TextFormMixin, forms.Form):
+    """A visit to a household (grids.actions.record_visit), from the household's phone page."""
+
+    kind = forms.ChoiceField(label=gettext_lazy("Kind of visit"), widget=forms.RadioSelect)
+    visited_on = forms.DateField(
+        label=gettext_lazy("Visited on"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    note = forms.CharField(
+        label=gettext_lazy("Visit notes"),
+        max_length=VISIT_NOTE_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    follow_up_case = forms.CharField(
+        label=gettext_lazy("Case raised after the visit (number, if any)"),
+        max_length=16,
+        required=False,
+    )
+
+    def __init__(self, *args, **kwargs):
+        from django.utils import timezone
+
+        from grids.models import VisitKind
+
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = VisitKind.choices
+        self.fields["kind"].initial = VisitKind.HOME
+        self.fields["visited_on"].initial = timezone.localdate()
+
+
+class RevealForm(TextFormMixin, forms.Form):
+    """See one full number of a resident (grids.privacy.reveal: logged with the reason)."""
+
+    field = forms.ChoiceField(
+        label=gettext_lazy("Number"),
+        choices=(("phone", gettext_lazy("mobile phone")), ("id_number", gettext_lazy("ID number"))),
+    )
+    reason = forms.CharField(label=gettext_lazy("Reason"), max_length=200)

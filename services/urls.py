@@ -4,7 +4,7 @@ patrol, act on a case)."""
 from django.urls import path
 
 from portal import accounts
-from services.views import common, resident, worker
+from services.views import common, grid_map, places, resident, worker
 
 app_name = "services"
 urlpatterns = [
@@ -24,6 +24,13 @@ urlpatterns = [
     path("grid/", worker.my_grid, name="grid"),
     path("grid/new/", worker.new_case, name="worker-new"),
     path("grid/patrol/", worker.patrol, name="patrol"),
+    path("grid/places/", places.places, name="grid-places"),
+    path("grid/places/b/<int:pk>/", places.building, name="grid-building"),
+    path("grid/places/h/<int:pk>/", places.household, name="grid-household"),
+    path("grid/places/h/<int:pk>/visit/", places.record_visit, name="grid-visit"),
+    path("grid/places/r/<int:pk>/reveal/", places.reveal_number, name="grid-reveal"),
+    path("grid/map/", grid_map.grid_map, name="grid-map"),
+    path("grid/map.json", grid_map.grid_map_json, name="grid-map-json"),
     path("grid/c/<str:number>/", worker.worker_case, name="worker-case"),
     path("grid/c/<str:number>/<str:action>/", worker.act, name="worker-act"),
 ]

@@ -23,6 +23,7 @@ from grids.models import (
     Department,
     GridTeamMember,
     Household,
+    HouseholdVisit,
     Resident,
     RoleAssignment,
 )
@@ -250,6 +251,27 @@ class AccessLogAdmin(ScopedAdmin):
     list_filter = ("field", subtree_filter("area"))
     search_fields = ("viewer_name", "resident_name", "reason")
     date_hierarchy = "at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(HouseholdVisit)
+class HouseholdVisitAdmin(ScopedAdmin):
+    """The visit log, read-only: grid workers record visits on their phones
+    (grids.actions.record_visit); a visit is a record of what happened, never edited."""
+
+    list_display = ("visited_on", "household", "kind", "worker", "follow_up_case")
+    list_select_related = ("household__building", "worker")
+    list_filter = ("kind", subtree_filter("household__building"))
+    search_fields = ("household__room", "household__building__name", "note", "follow_up_case")
+    date_hierarchy = "visited_on"
 
     def has_add_permission(self, request):
         return False

@@ -15,6 +15,7 @@ from grids.models.party import (
 from grids.models.people import Household, Resident, ResidentTag
 from grids.models.roles import Role, RoleAssignment
 from grids.models.teams import AuxiliaryKind, GridTeamMember, TeamRole
+from grids.models.visits import HouseholdVisit, VisitKind
 
 __all__ = [
     "AccessLog",
@@ -38,6 +39,8 @@ __all__ = [
     "Department",
     "GridKind",
     "Household",
+    "HouseholdVisit",
+    "VisitKind",
     "Resident",
     "ResidentTag",
     "Role",

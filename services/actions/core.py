@@ -201,8 +201,13 @@ def _is_dispatcher(actor, case: Case) -> bool:
     return False
 
 
-def _is_handler(actor, case: Case) -> bool:
-    """The assignee, staff of the current handling unit, or a dispatcher above it."""
+def may_handle(actor, case: Case) -> bool:
+    """THE answer to "may this user act on this case as its handler": the assignee, staff of
+    the current handling unit, or a dispatcher above it (`None`, the system, always may).
+    Every handling operation refuses without it ("You are not the handling unit of this
+    case."); pages ask the same function which buttons to offer (services.case_page,
+    the grid worker's list), so a button shown is a step the operation accepts. No query
+    when the case was read with its handling area and the scope is cached."""
     if actor is None or _is_dispatcher(actor, case):
         return True
     scope = scope_for(actor)
@@ -220,6 +225,10 @@ def _is_handler(actor, case: Case) -> bool:
             path = area_path.first() or ""
         return any(path.startswith(p) for p in scope.paths_by_role.get(Role.GRID_WORKER, ()))
     return False
+
+
+# The name the operations of this package use.
+_is_handler = may_handle
 
 
 def _require(ok: bool, message: str | None = None) -> None:

@@ -4,6 +4,8 @@ services.actions; every POST is idempotent so a resend on poor signal is accepte
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from datetime import timedelta
 
 from django.contrib import messages
@@ -26,9 +28,16 @@ from notifications import bell
 from portal.idempotency import idempotent
 from services import actions, calendar, confirm
 from services.actions import Intake
+from services.case_page import (
+    ORDER,
+    Situation,
+    my_joint_units,
+    offered_actions,
+    pending_extension,
+)
 from services.choices import OPEN_STATES, CaseType, Channel, PhotoKind, State, Urgency
 from services.forms import NoteForm, PatrolForm, WorkerCaseForm
-from services.models import Case, CasePhoto, PatrolLog
+from services.models import Case, CaseFollower, CasePhoto, JointUnit, PatrolLog
 from services.views.common import plain_timeline
 
 WORKER_ACTIONS = (
@@ -81,24 +90,94 @@ def _urgency_order():
     )
 
 
+# How many open cases of the scope the list reads at most (one query). A grid holds tens; a
+# community worker reading the page sees the most pressing ones first (cards, urgency, due).
+LIST_LIMIT = 200
+
+
+def next_due(case: Case):
+    """The deadline the case waits for now: the earliest running clock (a stopped clock is
+    empty: signing clears sign_due, the first contact contact_due)."""
+    dues = [d for d in (case.sign_due, case.contact_due, case.resolve_due) if d is not None]
+    return min(dues) if dues else None
+
+
+@dataclass
+class Sections:
+    """The grid worker's list: what they must act on, each case once, most pressing first."""
+
+    due_today: list = dataclass_field(default_factory=list)  # 今日到期 (and overdue)
+    to_sign: list = dataclass_field(default_factory=list)  # 待签收
+    in_hand: list = dataclass_field(default_factory=list)  # 待办理
+    others: list = dataclass_field(default_factory=list)  # 协办/关注: read, no buttons
+
+    @property
+    def mine(self) -> list:
+        return self.due_today + self.to_sign + self.in_hand
+
+
+def sort_cases(user, cases, day_end) -> Sections:
+    """Put each open case in one section. Whether it is the user's to act on is
+    services.actions.may_handle, the rule every handling operation checks: a case of another
+    unit in the grid (a department's, the community's), one the grid supports as a joint
+    unit (协办) or one the user only follows (关注) lands in `others`, where the page offers no
+    step the operation would refuse."""
+    sections = Sections()
+    for case in cases:
+        if not actions.may_handle(user, case):
+            sections.others.append(case)
+            continue
+        due = next_due(case)
+        case.next_due = due
+        if due is not None and due <= day_end:
+            sections.due_today.append(case)
+        elif case.state == State.DISPATCHED:
+            sections.to_sign.append(case)
+        else:
+            sections.in_hand.append(case)
+    return sections
+
+
+def _say_why(user, others: list[Case]) -> None:
+    """Say on each of `others` (`case.why`) why it is on the list: 协办 (a joint unit the user
+    reports in for), 关注 (followed) or the unit that handles it. Two queries, none without
+    such cases."""
+    if not others:
+        return
+    ids = [c.pk for c in others]
+    units = JointUnit.objects.filter(case_id__in=ids).select_related("area", "department")
+    joint = {u.case_id for u in my_joint_units(user, list(units))}
+    followed = set(
+        CaseFollower.objects.filter(user=user, case_id__in=ids).values_list("case_id", flat=True)
+    )
+    for case in others:
+        if case.pk in joint:
+            case.why = _("Joint unit: report in at the desk")
+        elif case.pk in followed:
+            case.why = _("Followed")
+        else:
+            case.why = _("Handled by %(unit)s") % {"unit": case.unit_label}
+
+
 @login_required
 def my_grid(request):
-    """Open cases by card, urgency and deadline; due today; resolved this week; my places."""
+    """The grid worker's list: due today, to sign for, in hand (their own cases, with the
+    sign-for button where it applies), then other units' and followed cases without buttons,
+    resolved this week, and the grid's places."""
     scope = _staff_scope(request)
-    visible = Case.objects.visible_to(request.user).select_related("place", "category")
+    user = request.user
+    visible = Case.objects.visible_to(user).select_related(
+        "place", "category", "handling_area", "handling_department"
+    )
     now = timezone.now()
-    day_end = calendar.local(now).replace(hour=23, minute=59, second=59)
+    day_end = calendar.end_of_day(calendar.local(now).date())
     open_cases = list(
         visible.filter(state__in=OPEN_STATES)
         .annotate(u=_urgency_order())
-        .order_by("-card_level", "u", "resolve_due", "id")[:50]
+        .order_by("-card_level", "u", "resolve_due", "id")[:LIST_LIMIT]
     )
-    # Its own query: with more than a page of open cases, some due today may be further down.
-    due_today = list(
-        visible.filter(state__in=OPEN_STATES, resolve_due__lte=day_end).order_by(
-            "resolve_due", "id"
-        )[:50]
-    )
+    sections = sort_cases(user, open_cases, day_end)
+    _say_why(user, sections.others)
     resolved = list(
         visible.filter(
             state__in=(State.RESOLVED, State.CALLED_BACK), resolved_at__gte=now - timedelta(days=7)
@@ -107,19 +186,16 @@ def my_grid(request):
     grids = [
         a for a in _my_areas(scope, kinds=("grid",)) if a.path in scope.area_paths
     ] or _my_areas(scope, ("grid",), 20)
-    places = _my_areas(scope, kinds=("estate", "building"), limit=100)
     # Cases this worker was told about and has not opened yet: marked "new".
-    new_ids = bell.unread_case_ids(request.user, [c.pk for c in open_cases + due_today + resolved])
+    new_ids = bell.unread_case_ids(user, [c.pk for c in open_cases + resolved])
     return render(
         request,
         "services/worker/grid.html",
         {
             "new_ids": new_ids,
-            "open_cases": open_cases,
-            "due_today": due_today,
+            "sections": sections,
             "resolved": resolved,
             "grids": grids,
-            "places": places,
             "now": now,
         },
     )
@@ -223,9 +299,15 @@ def patrol(request):
 
 
 def _worker_case_page(request, case: Case, form: NoteForm | None = None, status: int = 200):
-    events = list(case.events.order_by("at", "id"))
+    events = list(case.events.select_related("actor").order_by("at", "id"))
     photos = list(CasePhoto.objects.filter(case=case).order_by("id"))
-    allowed = [(a, STEP_LABELS[a]) for a in actions.allowed_actions(case) if a in WORKER_ACTIONS]
+    # The buttons are the steps this user may take now (services.case_page.offered_actions:
+    # the state table and services.actions.may_handle), not every step the state allows.
+    joint = list(JointUnit.objects.filter(case=case).select_related("area", "department"))
+    situation = Situation(joint_units=joint, pending_extension=pending_extension(events))
+    offered = set(offered_actions(case, request.user, situation))
+    allowed = [(a, STEP_LABELS[a]) for a in ORDER if a in offered and a in WORKER_ACTIONS]
+    handles = actions.may_handle(request.user, case)
     phone = case.reporter_phone or (
         case.reporter.phone if case.reporter_id and case.reporter else ""
     )
@@ -238,6 +320,7 @@ def _worker_case_page(request, case: Case, form: NoteForm | None = None, status:
             "intake_photos": [p for p in photos if p.kind == PhotoKind.INTAKE],
             "result_photos": [p for p in photos if p.kind == PhotoKind.RESULT],
             "allowed": allowed,
+            "handles": handles,
             "phone": shown_phone(request.user, phone, case.place),
             "may_call": bool(phone) and may_see_private(request.user, case.place),
             "form": form,

@@ -25,6 +25,11 @@ def demo_pages() -> list[tuple[str, str, str]]:
     to_sign = visible.filter(state=State.DISPATCHED).first()
     in_hand = visible.filter(state__in=(State.SIGNED, State.IN_PROGRESS)).first()
     assert to_sign and in_hand, "the demo city lacks open cases of grid1"
+    from grids.models import HouseholdVisit
+
+    visited = HouseholdVisit.objects.filter(worker=grid).order_by("pk").first()
+    assert visited is not None, "the demo city has no visit by grid1"
+    household = visited.household
     centre = Centre.objects.order_by("pk").first()
     activity = Activity.objects.filter(centre=centre).order_by("pk").first()
     space = Space.objects.order_by("pk").first()
@@ -69,6 +74,11 @@ def demo_pages() -> list[tuple[str, str, str]]:
         ("/cases/grid/patrol/", "patrol log"),
         (f"/cases/grid/c/{to_sign.number}/", "a case to sign for"),
         (f"/cases/grid/c/{in_hand.number}/", "a case in hand (contact, progress, resolve)"),
+        ("/cases/grid/places/", "the grid's places, households to visit first"),
+        ("/cases/grid/places/?q=101", "a search for a household"),
+        (f"/cases/grid/places/b/{household.building_id}/", "a building's households"),
+        (f"/cases/grid/places/h/{household.pk}/", "a household: residents, visit form, visits"),
+        ("/cases/grid/map/", "map of the grid"),
     ]
     volunteer_pages = [
         ("/volunteers/", "time bank"),

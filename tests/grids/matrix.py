@@ -14,6 +14,7 @@ from grids.models import (
     EstateBody,
     GridTeamMember,
     Household,
+    HouseholdVisit,
     PartyMember,
     PartyOrg,
     PartyOrgKind,
@@ -22,7 +23,7 @@ from grids.models import (
     RoleAssignment,
 )
 from grids.privacy import reveal
-from tests.matrix import Place, register
+from tests.matrix import Place, register, register_page
 from tests.territory import make_user
 
 
@@ -108,3 +109,40 @@ register(
 # Held on a grid, but only community staff and above read role assignments and the log.
 register(RoleAssignment, _role, viewers=("community",))
 register(AccessLog, _log, viewers=("community",))
+
+
+def _visit(p: Place) -> HouseholdVisit:
+    worker = p.territory.user("superuser")
+    return actions.record_visit(p.household, actor=worker, kind="home", note=p.label)
+
+
+# The visit log: territorial staff read it (grid workers their own grid's); nobody edits it.
+# Its phone pages: the household page with the timeline, the visit form's POST and the
+# audited reveal of a resident's number there, 404 wherever the role does not see it.
+register(
+    HouseholdVisit,
+    _visit,
+    pages=(lambda v: f"/cases/grid/places/h/{v.household_id}/",),
+    posts=(
+        lambda v: f"/cases/grid/places/h/{v.household_id}/visit/",
+        lambda v: f"/cases/grid/places/r/{v.household.residents.order_by('pk').first().pk}/reveal/",
+    ),
+)
+# The grid worker's lists of places and the map's points: never a sibling's building.
+for _name, _url in (
+    ("grid:places", "/cases/grid/places/"),
+    ("grid:map", "/cases/grid/map/"),
+    ("grid:map.json", "/cases/grid/map.json"),
+):
+    register_page(
+        _name,
+        lambda p, url=_url: url,
+        viewers=("community", "grid"),
+        secret=lambda p: p.building.name,
+    )
+register_page(
+    "grid:building",
+    lambda p: f"/cases/grid/places/b/{p.building.pk}/",
+    viewers=("community", "grid"),
+    secret=lambda p: p.household.head_name,
+)
