@@ -135,6 +135,7 @@ class CaseForm(TextFormMixin, forms.Form):
         """The categories as tiles (the ones people pick, not the headings over them), the
         most used first: those shown at once, and the rest behind "more categories"."""
         from services.guess import category_icon
+        from services.icons import svg
 
         parents = {c.parent_id for c in self.categories if c.parent_id}
         chosen = str(self["category"].value() or "")
@@ -142,7 +143,7 @@ class CaseForm(TextFormMixin, forms.Form):
             {
                 "pk": c.pk,
                 "name": c.name,
-                "icon": category_icon(c),
+                "icon": svg(category_icon(c)),
                 "checked": str(c.pk) == chosen,
             }
             for c in self.categories

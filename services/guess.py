@@ -21,26 +21,26 @@ CASE_TYPE_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     (CaseType.COMPLAINT, ("扰民", "纠纷", "投诉", "占道", "noise", "pets", "vendor")),
 )
 
-# (icon, words): the tile's picture, decoration only (the words say it).
+# (icon, words): the tile's picture (services.icons), decoration only (the words say it).
 ICON_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("🗑️", ("垃圾", "rubbish")),
-    ("💡", ("路灯", "light")),
-    ("🚧", ("坑", "道路", "pothole", "road")),
-    ("⚠️", ("井盖", "manhole", "隐患")),
-    ("💧", ("水", "water")),
-    ("⚡", ("电", "power")),
-    ("🔥", ("燃气", "gas")),
-    ("🔊", ("噪音", "noise")),
-    ("🐕", ("宠物", "pet")),
-    ("🧓", ("养老", "elder")),
-    ("📄", ("低保", "咨询", "subsistence")),
-    ("🚒", ("消防", "fire")),
-    ("⬇️", ("抛物", "falling")),
-    ("🛒", ("占道", "摊", "vendor")),
-    ("🏚️", ("违章", "违建", "illegal")),
-    ("🤝", ("邻里", "纠纷", "neighbour")),
+    ("trash", ("垃圾", "rubbish")),
+    ("light", ("路灯", "light")),
+    ("road", ("坑", "道路", "pothole", "road")),
+    ("warning", ("井盖", "manhole", "隐患")),
+    ("water", ("水", "water")),
+    ("power", ("电", "power")),
+    ("flame", ("燃气", "gas")),
+    ("noise", ("噪音", "noise")),
+    ("paw", ("宠物", "pet")),
+    ("person", ("养老", "elder")),
+    ("document", ("低保", "咨询", "subsistence")),
+    ("truck", ("消防", "fire")),
+    ("falling", ("抛物", "falling")),
+    ("cart", ("占道", "摊", "vendor")),
+    ("house", ("违章", "违建", "illegal")),
+    ("people", ("邻里", "纠纷", "neighbour")),
 )
-DEFAULT_ICON = "📝"
+DEFAULT_ICON = "pencil"
 
 
 def _words(category: Category) -> str:
@@ -61,7 +61,8 @@ def guess_case_type(category: Category) -> str:
 
 
 def category_icon(category: Category) -> str:
-    """The picture on the category's tile: its own words first, then its parent's."""
+    """The name of the picture on the category's tile (services.icons): its own words first,
+    then its parent's."""
     for text in (f"{category.name} {category.code}".lower(), _words(category)):
         for icon, keys in ICON_WORDS:
             if any(key in text for key in keys):

@@ -23,7 +23,7 @@ from grids.scope import get_visible_or_404
 from portal import ratelimit
 from portal.accounts import VERIFIED_PHONE_KEY
 from portal.idempotency import idempotent
-from services import actions, confirm
+from services import actions, confirm, icons
 from services.actions import Intake
 from services.actions.intake import show_tracking_code
 from services.choices import Action, CallbackMethod, Channel, PhotoKind, State
@@ -107,6 +107,7 @@ def file_case(request):
             "more_tiles": more,
             "more_open": any(t["checked"] for t in more),
             "place_label": form.place_label(),
+            "camera": icons.svg("camera"),
         },
         status=status,
     )

@@ -26,6 +26,46 @@
     });
   }
 
+  // Registration (templates/registration/register.html): cascading selects fill the hidden
+  // place field with the deepest pickable one.
+  document.querySelectorAll("[data-place-picker]").forEach(function (box) {
+    var hidden = box.querySelector("input[name=place]"), levels = box.querySelector("[data-levels]");
+    var status = box.querySelector("[data-place-status]"), url = box.getAttribute("data-places-url");
+    var form = box.closest("form");
+    function level(parentId, depth) {
+      while (levels.children.length > depth) levels.removeChild(levels.lastChild);
+      return getJSON(url + (parentId ? "?parent=" + parentId : "")).then(function (res) {
+        var rows = (res.body && res.body.results) || [];
+        if (!rows.length) return;
+        var wrap = document.createElement("div"); wrap.className = "field";
+        var id = "place-level-" + depth, label = document.createElement("label");
+        label.htmlFor = id; label.textContent = msg("kind_" + rows[0].kind, rows[0].kind);
+        var select = document.createElement("select"); select.id = id; select.setAttribute("data-level", depth);
+        select.appendChild(new Option(msg("choose", "Choose…"), ""));
+        rows.forEach(function (r) { var o = new Option(r.name, r.id); o.setAttribute("data-pickable", r.pickable ? "1" : ""); select.appendChild(o); });
+        select.addEventListener("change", function () {
+          var opt = select.options[select.selectedIndex];
+          if (opt && opt.getAttribute("data-pickable")) hidden.value = select.value;
+          else if (!select.value) hidden.value = "";
+          if (select.value) level(select.value, depth + 1).then(similar); else similar();
+        });
+        wrap.appendChild(label); wrap.appendChild(select); levels.appendChild(wrap);
+      });
+    }
+    level("", 0);
+    var button = box.querySelector("[data-locate]");
+    if (button) button.addEventListener("click", function () {
+      status.textContent = msg("locating", "Finding your location…");
+      locate(box.getAttribute("data-locate-url")).then(function (place) {
+        hidden.value = place.id;
+        form.querySelector("input[name=lat]").value = place.lat;
+        form.querySelector("input[name=lng]").value = place.lng;
+        status.textContent = msg("located", "Place found:") + " " + place.label;
+        similar();
+      }, function () { status.textContent = msg("nolocation", "Your location could not be found. Choose the place."); });
+    });
+  });
+
   // Resident form: the place is pre-filled (a registered resident's building), found from
   // the phone's position (the nearest building), or picked from one search box.
   document.querySelectorAll("[data-place-search]").forEach(function (box) {
