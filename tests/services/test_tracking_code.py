@@ -368,3 +368,24 @@ def test_a_place_outside_the_grids_or_a_non_image_is_refused(client, desk):
     # The tiles keep the choice made, the page says what was wrong.
     assert f'value="{desk.potholes.pk}" checked' in r.content.decode()
     assert not Case.objects.exists() and not CasePhoto.objects.exists()
+
+
+def test_a_caller_filed_for_at_the_desk_gets_the_code_in_the_text_too(desk, sms):
+    caller = "13700001234"  # nobody's account
+    case = desk.file(actor=desk.user("community_a"), channel="hotline", reporter_phone=caller)
+    assert case.reporter is None and case.tracking_code
+    row = NotificationOutbox.objects.get(channel="sms", case=case)
+    assert row.address == caller and intake.show_tracking_code(case.tracking_code) in row.body
+
+
+def test_the_pages_read_a_fixed_number_of_rows(client, desk, django_assert_max_num_queries):
+    resident = desk.user("resident_a")
+    Resident.objects.filter(household=desk.t.a.households[0]).update(user=resident)
+    case, _r = _filed(client, desk)
+    with django_assert_max_num_queries(1):  # the code's case; rate limits are in the cache
+        client.post(TRACK, {"code": case.tracking_code, "phone_tail": "5678"})
+    client.force_login(resident)
+    client.get(NEW)  # the category order is cached
+    # The user, the categories, the resident's building, the labels of its place.
+    with django_assert_max_num_queries(4):
+        assert client.get(NEW).status_code == 200
