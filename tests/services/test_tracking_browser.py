@@ -35,11 +35,26 @@ def test_anonymous_filing_gives_a_code_by_page_and_sms_and_the_code_finds_the_ca
     page = phone_page
     _fill_case(page, desk, tmp_path, "楼道灯坏了，老人晚上看不见")
     page.fill("input[name=reporter_phone]", "139 1234 5678")
-    assert page.locator("label.cat-tile").first.bounding_box()["height"] >= 60
+    # "Use my location" picks the nearest building by its coordinates (here the other one).
+    near = desk.t.a.buildings[1]
+    near.lat, near.lng = 24.9, 118.6
+    near.save()
+    page.context.grant_permissions(["geolocation"], origin=live_server.url)
+    page.context.set_geolocation({"latitude": 24.9001, "longitude": 118.6001})
+    page.click("[data-locate]")
+    page.wait_for_function(
+        "n => document.querySelector('[data-place-chosen]').textContent.includes(n)",
+        arg=near.name,
+    )
+    for selector in ("label.cat-tile", "label.photo-button", "button.primary"):
+        assert page.locator(selector).first.bounding_box()["height"] >= 60, selector
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     page.click("form[data-offline] button.primary[type=submit]")
     page.wait_for_url("**/cases/t/*/")
     case = Case.objects.get()
     code = show_tracking_code(case.tracking_code)
+    assert case.place == near and case.lat == pytest.approx(24.9001)
+    assert case.case_type == "help"  # guessed from the category: nobody was asked
     assert CasePhoto.objects.filter(case=case, kind="intake").count() == 1
     # The confirmation says the code, and the page shows it big.
     flash = page.locator(".messages").inner_text()
@@ -74,3 +89,15 @@ def test_anonymous_filing_gives_a_code_by_page_and_sms_and_the_code_finds_the_ca
         assert case.number in main and "楼道灯坏了" in main
     finally:
         context.close()
+
+    # 长辈版: the tiles and the photo button are at least 60 px each way.
+    page.goto("/cases/new/")
+    page.click(".toolbar .toggle")
+    page.wait_for_load_state("networkidle")
+    page.goto("/cases/new/")
+    assert "elder" in page.evaluate("document.documentElement.className")
+    for selector in ("label.cat-tile", "label.photo-button", "label[for=id_photos_album]"):
+        box = page.locator(selector).first.bounding_box()
+        assert box["height"] >= 60 and box["width"] >= 60, (selector, box)
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    _shot(page, "resident-file-elder.png")
