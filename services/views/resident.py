@@ -1,7 +1,9 @@
 """Residents' phone pages: file a case (随手拍), follow it, answer the callback.
 
 Browsing needs no login; filing works anonymously with a phone number (rate-limited per phone
-and per address) and gives a signed tracking link. Every write is a services.actions call."""
+and per address) and gives a signed tracking link and a short tracking code (/cases/track/,
+with the phone's last 4 digits, rate-limited per code and per address). Every write is a
+services.actions call."""
 
 from __future__ import annotations
 
