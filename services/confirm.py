@@ -12,8 +12,11 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from grids.privacy import mask_phone
+from notifications import notify
 from services import calendar
 from services.actions import limits_for
+from services.actions.intake import is_mobile, show_tracking_code
 from services.models import Case
 
 
@@ -36,6 +39,16 @@ def filed(case: Case, *, anonymous: bool) -> str:
     said = _(
         "Sent. Your case number is %(number)s. Expect a call from the handler by %(when)s."
     ) % {"number": case.number, "when": when(expected_call(case))}
+    if anonymous and case.tracking_code:
+        code = _(
+            "Note your tracking code %(code)s: with it and the last 4 digits of your phone "
+            "you find this case under “Look up my case”."
+        ) % {"code": show_tracking_code(case.tracking_code)}
+        if texted(case):
+            code += " " + _("It is also sent to %(phone)s by text message.") % {
+                "phone": mask_phone(case.reporter_phone)
+            }
+        return f"{said} {code}"
     if anonymous:
         return (
             said
@@ -46,6 +59,11 @@ def filed(case: Case, *, anonymous: bool) -> str:
             )
         )
     return said + " " + _("You can follow it under “My cases”.")
+
+
+def texted(case: Case) -> bool:
+    """Was the tracking code texted to the filer (a mobile number, an SMS gateway)?"""
+    return is_mobile(case.reporter_phone) and notify.can_text()
 
 
 def worker_step(case: Case, action: str) -> str:

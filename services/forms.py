@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy
 from grids.models import Area
 from grids.models.visits import NOTE_MAX as VISIT_NOTE_MAX
 from portal.text import PhoneField, TextFormMixin
+from services.actions.intake import PLACE_KINDS, clean_tracking_code
 from services.choices import CaseType, Rating
 from services.limits import (
     ADDRESS_MAX,
@@ -24,6 +25,18 @@ from services.limits import (
 from services.models import Case, Category
 
 CATEGORY_ORDER_TTL = 600
+
+
+def home_building(user) -> Area | None:
+    """A registered resident's building (grids Resident → Household → building), where their
+    report most likely is; None for anyone else."""
+    from grids.models import Resident
+
+    if user is None or not user.is_authenticated:
+        return None
+    row = Resident.objects.filter(user=user).select_related("household__building").first()
+    building = row.household.building if row is not None else None
+    return building if building is not None and building.kind in PLACE_KINDS else None
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -69,19 +82,25 @@ def categories_by_use() -> list[Category]:
     return cats
 
 
+TILES_SHOWN = 8  # category tiles on the first screen; the others behind "more categories"
+
+
 class CaseForm(TextFormMixin, forms.Form):
-    """随手拍: what a resident (or anyone, with a phone number) files."""
+    """随手拍 in three taps: a photo, a category tile, one sentence (the place is pre-filled
+    for a registered resident). The type is guessed from the category unless chosen
+    (services.guess); anyone may file with a phone number."""
 
     case_type = forms.ChoiceField(
         label=gettext_lazy("What kind of request"),
-        choices=[c for c in CaseType.choices if c[0] != CaseType.EMERGENCY],
-        initial=CaseType.HELP,
+        choices=[("", gettext_lazy("Let the category decide"))]
+        + [c for c in CaseType.choices if c[0] != CaseType.EMERGENCY],
+        required=False,
     )
     category = forms.TypedChoiceField(label=gettext_lazy("Category"), coerce=int)
     description = forms.CharField(
-        label=gettext_lazy("What is the problem"),
+        label=gettext_lazy("In one sentence: what is wrong?"),
         max_length=DESCRIPTION_MAX,
-        widget=forms.Textarea(attrs={"rows": 4}),
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
     photos = PhotosField(label=gettext_lazy("Photos (up to 9)"))
     place = forms.IntegerField(label=gettext_lazy("Where"), widget=forms.HiddenInput)
@@ -98,15 +117,54 @@ class CaseForm(TextFormMixin, forms.Form):
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
+        self.categories = categories_by_use()
         self.fields["category"].choices = [("", "—")] + [
             (c.pk, f"{c.parent.name} · {c.name}" if c.parent_id else c.name)
-            for c in categories_by_use()
+            for c in self.categories
         ]
+        self.home: Area | None = None
         if user is not None and user.is_authenticated:
             self.fields["reporter_phone"].initial = user.phone or ""
+            self.home = home_building(user)
+            if self.home is not None:
+                self.fields["place"].initial = self.home.pk
         self.fields["place"].error_messages["required"] = _(
-            "Choose the place: community, grid, estate and building, or use your location."
+            "Choose the place: search for your estate or building, or use your location."
         )
+
+    def category_tiles(self) -> tuple[list[dict], list[dict]]:
+        """The categories as tiles (the ones people pick, not the headings over them), the
+        most used first: those shown at once, and the rest behind "more categories"."""
+        from services.guess import category_icon
+        from services.icons import svg
+
+        parents = {c.parent_id for c in self.categories if c.parent_id}
+        chosen = str(self["category"].value() or "")
+        tiles = [
+            {
+                "pk": c.pk,
+                "name": c.name,
+                "icon": svg(category_icon(c)),
+                "checked": str(c.pk) == chosen,
+            }
+            for c in self.categories
+            if c.pk not in parents
+        ]
+        return tiles[:TILES_SHOWN], tiles[TILES_SHOWN:]
+
+    def place_label(self) -> str:
+        """The chosen (or pre-filled) place as residents name it, for the page to show."""
+        from services.views.common import place_label
+
+        value = self["place"].value()
+        if self.home is not None and str(value) == str(self.home.pk):
+            return place_label(self.home)
+        try:
+            area = Area.objects.filter(pk=int(value), kind__in=PLACE_KINDS)
+        except (TypeError, ValueError):
+            return ""
+        found = area.first()
+        return place_label(found) if found else ""
 
     def clean_reporter_phone(self):
         value = self.cleaned_data.get("reporter_phone") or ""
@@ -116,11 +174,20 @@ class CaseForm(TextFormMixin, forms.Form):
 
     def clean_place(self):
         place = Area.objects.filter(pk=self.cleaned_data["place"]).first()
-        if place is None or place.kind not in ("grid", "estate", "building"):
+        if place is None or place.kind not in PLACE_KINDS:
             raise ValidationError(
-                _("Choose the place: community, grid, estate and building, or use your location.")
+                _("Choose the place: search for your estate or building, or use your location.")
             )
         return place
+
+    def clean(self):
+        data = super().clean()
+        category = next((c for c in self.categories if c.pk == data.get("category")), None)
+        if not data.get("case_type") and category is not None:
+            from services.guess import guess_case_type
+
+            data["case_type"] = guess_case_type(category)
+        return data
 
     def add_action_errors(self, exc: ValidationError) -> None:
         """Put an action's ValidationError on the fields it names (others on the form)."""
@@ -259,3 +326,34 @@ class RevealForm(TextFormMixin, forms.Form):
         choices=(("phone", gettext_lazy("mobile phone")), ("id_number", gettext_lazy("ID number"))),
     )
     reason = forms.CharField(label=gettext_lazy("Reason"), max_length=200)
+
+
+class TrackForm(TextFormMixin, forms.Form):
+    """/cases/track/: the short tracking code and the last 4 digits of the phone it was filed
+    with (the code alone is not enough: a code read over a shoulder opens nothing)."""
+
+    code = forms.CharField(
+        label=gettext_lazy("Tracking code"),
+        max_length=20,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}
+        ),
+    )
+    phone_tail = forms.CharField(
+        label=gettext_lazy("Last 4 digits of your phone number"),
+        max_length=4,
+        min_length=4,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+
+    def clean_code(self):
+        code = clean_tracking_code(self.cleaned_data["code"])
+        if not code:
+            raise ValidationError(_("Enter the tracking code from the text message."))
+        return code
+
+    def clean_phone_tail(self):
+        value = clean_tracking_code(self.cleaned_data["phone_tail"])
+        if not (len(value) == 4 and value.isascii() and value.isdigit()):
+            raise ValidationError(_("Enter the last 4 digits of your phone number."))
+        return value

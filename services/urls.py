@@ -16,6 +16,7 @@ urlpatterns = [
     path("c/<str:number>/", resident.case_page, name="case"),
     path("c/<str:number>/callback/", resident.answer_callback, name="callback"),
     path("c/<str:number>/follow/", resident.follow, name="follow"),
+    path("track/", resident.track_lookup, name="track-lookup"),
     path("t/<str:token>/", resident.track, name="track"),
     path("t/<str:token>/callback/", resident.track_callback, name="track-callback"),
     path("places/", common.places, name="places"),

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from grids.models import Area
@@ -81,6 +81,51 @@ def normalise_phone(value: str | None) -> str:
 
 def is_mobile(phone: str) -> bool:
     return bool(MOBILE_RE.match(phone or ""))
+
+
+# --- the short tracking code -----------------------------------------------------------------------
+
+# No 0/O, 1/I/L, 5/S or 2/Z pairs: a code read out over the phone or copied by an elderly hand
+# is typed back as it was written. 27 symbols, 8 places: about 2.8 × 10^11 codes.
+CODE_ALPHABET = "346789ABCDEFGHJKMNPQRTUVWXY"
+CODE_LENGTH = 8
+_CODE_TRIES = 4
+
+
+def new_tracking_code() -> str:
+    """A random tracking code (8 symbols from CODE_ALPHABET)."""
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def clean_tracking_code(value: str | None) -> str:
+    """What a resident typed, as stored: upper case, without spaces and dashes (the code is
+    shown as ABCD-EFGH). Full-width letters and digits count as their ASCII selves."""
+    text = unicodedata.normalize("NFKC", value or "").upper()
+    return re.sub(r"[\s\-‐‑–—_.·]", "", text)[:40]
+
+
+def show_tracking_code(code: str) -> str:
+    """ABCD-EFGH: two groups of four are easier to read out and copy."""
+    return f"{code[:4]}-{code[4:]}" if len(code) == CODE_LENGTH else code
+
+
+def _save_with_code(case: Case) -> None:
+    """Save a new case; one with a tracking code inside a savepoint, so the rare clash with an
+    existing code (the database's unique index says so) draws a new code instead of failing
+    the resident's submission."""
+    if not case.tracking_code:
+        case.save()
+        return
+    for attempt in range(_CODE_TRIES):
+        try:
+            with transaction.atomic():
+                case.save()
+            return
+        except IntegrityError as exc:
+            if "services_case_tracking_code_unique" not in str(exc) or attempt == _CODE_TRIES - 1:
+                raise
+            case.pk = None
+            case.tracking_code = new_tracking_code()
 
 
 # --- who may file how: THE rule -------------------------------------------------------------------
@@ -315,8 +360,11 @@ def _file(data: Intake, actor) -> tuple[Case, datetime]:
     )
     if case.channel == Channel.RESIDENT_WEB and case.reporter is None and not case.reporter_phone:
         raise ValidationError({"reporter_phone": _("Leave a phone number so we can reach you.")})
+    if case.reporter is None and case.reporter_phone:
+        # Nobody's account follows this case: the filer gets a short code to find it again.
+        case.tracking_code = new_tracking_code()
     submitted = _event(case, Action.SUBMIT, user, "", payload={"channel": case.channel}, at=now)
-    case.save()
+    _save_with_code(case)
     submitted.case = case
     submitted.save()
     if clean_photos:
@@ -398,16 +446,27 @@ def _request_dispatch() -> None:
 
 
 def _text_tracking_number(case: Case, actor) -> bool:
-    """Tell the person a case was filed for by someone else (a desk operator, a grid worker, a
-    kiosk) its number, so they can follow it: an account holder through their notification
-    channels (the in-site inbox, and a text message unless they turned it off), a phone with
-    no account behind it by text message. Not the filer themselves."""
+    """Tell the person a case was filed for its number, so they can follow it:
+
+    - filed by someone else (a desk operator, a grid worker, a kiosk) for an account holder:
+      through their notification channels (the in-site inbox, and a text message unless they
+      turned it off);
+    - filed for a mobile number with no account behind it, by someone else or anonymously
+      online by the resident themselves: a text message with the number and the short
+      tracking code (/cases/track/ opens the case with it and the phone's last 4 digits).
+
+    Not a logged-in filer themselves (the case is under their "my cases")."""
     phone = case.reporter_phone
-    if case.channel not in ON_BEHALF_CHANNELS:
+    on_behalf = case.channel in ON_BEHALF_CHANNELS
+    if not on_behalf and not (case.reporter_id is None and case.tracking_code):
         return False
-    if actor is not None and (
-        getattr(actor, "pk", None) == case.reporter_id
-        or (phone and getattr(actor, "phone", None) == phone)
+    if (
+        on_behalf
+        and actor is not None
+        and (
+            getattr(actor, "pk", None) == case.reporter_id
+            or (phone and getattr(actor, "phone", None) == phone)
+        )
     ):
         return False
     title = _("Your case %(number)s is taken in") % {"number": case.number}
@@ -422,6 +481,10 @@ def _text_tracking_number(case: Case, actor) -> bool:
         return True
     if not is_mobile(phone):
         return False
+    if case.tracking_code:
+        body += " " + _(
+            "Or enter the tracking code %(code)s and the last 4 digits of this number at %(url)s."
+        ) % {"code": show_tracking_code(case.tracking_code), "url": "/cases/track/"}
     return notify.queue_to_phone(
         phone=phone, kind="case_received", title=title, body=body, case=case
     )

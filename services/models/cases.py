@@ -174,6 +174,10 @@ class Case(TimeStampedModel):
     reporter_name = models.CharField(_("reporter name"), max_length=60, blank=True)
     reporter_phone = models.CharField(_("reporter phone"), max_length=20, blank=True)
     tracking_token = models.CharField(_("tracking token"), max_length=32)
+    # The short code an anonymous filer notes down or gets by SMS (/cases/track/: the code
+    # and the phone's last 4 digits). Only cases with no account behind them have one; the
+    # partial unique index stays off every other intake's write.
+    tracking_code = models.CharField(_("tracking code"), max_length=8, blank=True, default="")
 
     urgency = models.CharField(
         _("urgency"), max_length=10, choices=Urgency.choices, default=Urgency.NORMAL
@@ -385,6 +389,11 @@ class Case(TimeStampedModel):
             models.UniqueConstraint(fields=["number"], name="services_case_number_unique"),
             models.UniqueConstraint(
                 fields=["tracking_token"], name="services_case_tracking_token_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["tracking_code"],
+                name="services_case_tracking_code_unique",
+                condition=~Q(tracking_code=""),
             ),
             models.CheckConstraint(
                 condition=~Q(master=models.F("pk")),

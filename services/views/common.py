@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET
 
 from grids.models import Area
 from services import routing
-from services.choices import NOT_CLOSED_STATES, Action, CaseType
+from services.choices import NOT_CLOSED_STATES, Action, CaseType, State
 from services.models import Case
 
 PICKER_KINDS = ("community", "grid", "estate", "building")
@@ -34,9 +34,52 @@ def token_from_link(value: str) -> str | None:
         return None
 
 
+PLACE_KINDS = ("grid", "estate", "building")
+# What names a place for a resident: the community, then the estate and building (grids are
+# the office's word, not theirs).
+LABEL_KINDS = ("community", "estate", "building")
+SEARCH_MAX = 20
+
+
+def place_labels(areas) -> dict[int, str]:
+    """Each area as residents name it (甲社区 › 幸福小区 › 3号楼), all in one query."""
+    areas = list(areas)
+    prefixes = {p for a in areas for p in routing.path_prefixes(a.path)}
+    chain = {
+        a.path: a
+        for a in Area.objects.filter(path__in=prefixes, kind__in=LABEL_KINDS).only(
+            "path", "name", "kind"
+        )
+    }
+    out = {}
+    for area in areas:
+        names = [chain[p].name for p in routing.path_prefixes(area.path)[:-1] if p in chain]
+        out[area.pk] = " › ".join([*names, area.name])
+    return out
+
+
+def place_label(area: Area) -> str:
+    return place_labels([area])[area.pk]
+
+
 @require_GET
 def places(request):
-    """Children of `parent` (or the communities) for the cascading place picker."""
+    """The place picker: `q` searches estates, buildings and grids by name (the one search
+    box of the filing page, up to 20, nearest to the root first); `parent` lists the children
+    of a place (or the communities) for a cascading picker."""
+    query = (request.GET.get("q") or "").strip()[:40]
+    if query:
+        found = list(
+            Area.objects.filter(kind__in=PLACE_KINDS, name__icontains=query)
+            .order_by("depth", "path")
+            .only("pk", "path", "name", "kind", "depth")[:SEARCH_MAX]
+        )
+        labels = place_labels(found)
+        rows = [
+            {"id": a.pk, "name": a.name, "kind": a.kind, "label": labels[a.pk], "pickable": True}
+            for a in found
+        ]
+        return JsonResponse({"results": rows})
     parent_id = request.GET.get("parent")
     if parent_id:
         parent = Area.objects.filter(pk=parent_id if parent_id.isdigit() else None).first()
@@ -54,12 +97,12 @@ def places(request):
     return JsonResponse({"results": rows})
 
 
-def nearest_grid(lat: float, lng: float) -> Area | None:
-    """The grid nearest to a WGS-84 point (areas carry a centre point; the nearest estate or
-    building within the box counts for its grid)."""
-    box = 0.02  # about 2 km: beyond that the phone's position says nothing about the grid
+def nearest_place(lat: float, lng: float) -> Area | None:
+    """The grid, estate or building whose centre point is nearest to a WGS-84 point (at equal
+    distance the deeper one: a building over its estate)."""
+    box = 0.02  # about 2 km: beyond that the phone's position says nothing about the place
     candidates = Area.objects.filter(
-        kind__in=("grid", "estate", "building"),
+        kind__in=PLACE_KINDS,
         lat__range=(lat - box, lat + box),
         lng__range=(lng - box, lng + box),
     ).only("pk", "path", "depth", "kind", "lat", "lng", "name")[:2000]
@@ -73,6 +116,13 @@ def nearest_grid(lat: float, lng: float) -> Area | None:
             or (d == best_d and best is not None and area.depth > best.depth)
         ):
             best, best_d = area, d
+    return best
+
+
+def nearest_grid(lat: float, lng: float) -> Area | None:
+    """The grid nearest to a WGS-84 point (the nearest estate or building counts for its
+    grid)."""
+    best = nearest_place(lat, lng)
     if best is None:
         return None
     return best if best.kind == "grid" else routing.grid_of(best)
@@ -80,21 +130,29 @@ def nearest_grid(lat: float, lng: float) -> Area | None:
 
 @require_GET
 def locate(request):
-    """The grid for the phone's position."""
+    """The place for the phone's position: `id`/`label` its grid (the grid workers' pages
+    pick from their grid list), `place` the nearest building, estate or grid itself (the
+    resident's filing page)."""
     try:
         lat, lng = float(request.GET["lat"]), float(request.GET["lng"])
     except (KeyError, ValueError):
         return JsonResponse({"errors": {"lat": [_("Not a WGS-84 coordinate.")]}}, status=400)
     if not (-90 <= lat <= 90 and -180 <= lng <= 180):
         return JsonResponse({"errors": {"lat": [_("Not a WGS-84 coordinate.")]}}, status=400)
-    grid = nearest_grid(lat, lng)
-    if grid is None:
+    near = nearest_place(lat, lng)
+    grid = None if near is None else near if near.kind == "grid" else routing.grid_of(near)
+    if grid is None or near is None:
         return JsonResponse(
             {"errors": {"place": [_("No grid near here. Choose the place.")]}}, status=400
         )
     chain = " › ".join(a.name for a in Area.objects.get_ancestors(grid) if a.kind in PICKER_KINDS)
     return JsonResponse(
-        {"id": grid.pk, "name": grid.name, "label": f"{chain} › {grid.name}".strip(" ›")}
+        {
+            "id": grid.pk,
+            "name": grid.name,
+            "label": f"{chain} › {grid.name}".strip(" ›"),
+            "place": {"id": near.pk, "name": near.name, "label": place_label(near)},
+        }
     )
 
 
@@ -191,5 +249,64 @@ def plain_timeline(case: Case, events) -> list[dict]:
             continue
         payload = event.payload or {}
         unit = payload.get("to") or payload.get("unit") or case.unit_label
-        out.append({"at": event.at, "text": _(template) % {"unit": unit}, "note": event.note})
+        out.append(
+            {
+                "at": event.at,
+                "text": _(template) % {"unit": unit},
+                "note": event.note,
+                "action": event.action,
+            }
+        )
     return out[::-1]
+
+
+# --- the status as a stepper ---------------------------------------------------------------------
+
+STEPS = (
+    gettext_noop("Sent in"),
+    gettext_noop("Taken in"),
+    gettext_noop("Being handled"),
+    gettext_noop("Done"),
+    gettext_noop("Rated"),
+)
+# Where each state stands on the resident's five steps (已提交 → 已受理 → 处理中 → 已办结 →
+# 已评价); the internal words (签收, 退单待审核, 流转 …) are not theirs.
+STEP_OF_STATE = {
+    State.SUBMITTED: 0,
+    State.DISPATCHED: 1,
+    State.RETURNED: 1,  # a dispatcher is finding the right unit: still accepted, not lost
+    State.SIGNED: 2,
+    State.IN_PROGRESS: 2,
+    State.RESOLVED: 3,
+    State.CALLED_BACK: 4,
+}
+
+
+def stepper(case: Case) -> dict:
+    """The case's status in five plain steps: each step done, current or to come, and a
+    sentence for what the steps cannot say (handled again after a "not fixed", not taken on,
+    joined with another case)."""
+    state = case.state
+    if state == State.ARCHIVED:
+        at = 4 if case.called_back_at else 3
+    else:
+        at = STEP_OF_STATE.get(state, 0)
+    note = ""
+    if state == State.NOT_ACCEPTED:
+        note = _("Not taken on: see the reason below.")
+        at = 1
+    elif state == State.MERGED:
+        note = _("Joined with a case about the same problem: it is handled there.")
+        at = 1
+    elif case.redo_count and state in (State.DISPATCHED, State.SIGNED, State.IN_PROGRESS):
+        note = _("Handled again, as you said it was not fixed.")
+    steps = [
+        {
+            "text": _(label),
+            "state": "done" if i < at else "current" if i == at else "todo",
+        }
+        for i, label in enumerate(STEPS)
+    ]
+    if at == len(STEPS) - 1:
+        steps[-1]["state"] = "done"
+    return {"steps": steps, "note": note, "current": _(STEPS[at])}

@@ -1,9 +1,13 @@
 """Residents' phone pages: file a case (随手拍), follow it, answer the callback.
 
 Browsing needs no login; filing works anonymously with a phone number (rate-limited per phone
-and per address) and gives a signed tracking link. Every write is a services.actions call."""
+and per address) and gives a signed tracking link and a short tracking code (/cases/track/,
+with the phone's last 4 digits, rate-limited per code and per address). Every write is a
+services.actions call."""
 
 from __future__ import annotations
+
+import hmac
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -21,22 +25,28 @@ from grids.scope import get_visible_or_404
 from portal import ratelimit
 from portal.accounts import VERIFIED_PHONE_KEY
 from portal.idempotency import idempotent
-from services import actions, confirm
+from services import actions, confirm, icons
 from services.actions import Intake
-from services.choices import CallbackMethod, Channel, PhotoKind, State
+from services.actions.intake import show_tracking_code
+from services.choices import Action, CallbackMethod, Channel, PhotoKind, State
 from services.followers import sees_reporter
-from services.forms import CallbackForm, CaseForm
+from services.forms import CallbackForm, CaseForm, TrackForm
 from services.models import Case, CaseFollower, CasePhoto
 from services.views.common import (
     number_from_ref,
     plain_timeline,
     similar_cases,
+    stepper,
     token_from_link,
     tracking_link_token,
 )
 
 ANON_PER_PHONE = (5, 3600)  # five cases an hour per phone number
 ANON_PER_IP = (20, 3600)
+# Tracking-code lookups: a resident mistyping a few times gets through; guessing codes does
+# not (ten tries an hour on one code, thirty from one network).
+TRACK_PER_CODE = (10, 3600)
+TRACK_PER_IP = (30, 3600)
 
 
 def home(request):
@@ -89,7 +99,20 @@ def file_case(request):
                 return redirect("services:case", number=case.number)
             return redirect("services:track", token=tracking_link_token(case))
     status = 400 if request.method == "POST" else 200
-    return render(request, "services/file.html", {"form": form}, status=status)
+    shown, more = form.category_tiles()
+    return render(
+        request,
+        "services/file.html",
+        {
+            "form": form,
+            "tiles": shown,
+            "more_tiles": more,
+            "more_open": any(t["checked"] for t in more),
+            "place_label": form.place_label(),
+            "camera": icons.svg("camera"),
+        },
+        status=status,
+    )
 
 
 def verified_phone(request) -> str:
@@ -136,6 +159,7 @@ def _case_page(
     callback_url: str | None = None,
     form: CallbackForm | None = None,
     whole: bool = True,
+    tracking: bool = False,
 ):
     """The resident's case page. Not `whole` for a follower: the progress only, nothing the
     reporter wrote or that names them (services.followers)."""
@@ -143,10 +167,24 @@ def _case_page(
     photos = list(CasePhoto.objects.filter(case=case).order_by("id")) if whole else []
     if form is None and can_answer:
         form = CallbackForm(request.POST or None)
+    # The latest result only: a reopened case (重办) shows no result until it is resolved
+    # again, and then only the photos of that round; the earlier 办结 stays on the timeline
+    # without the text it was closed with.
+    reopened = [
+        e.at for e in events if e.action == Action.CALLBACK and (e.payload or {}).get("redo")
+    ]
+    since = reopened[-1] if reopened else None
     timeline = plain_timeline(case, events)
-    if not whole:
-        for step in timeline:
+    for step in timeline:
+        superseded = since is not None and step["action"] == Action.RESOLVE and step["at"] < since
+        if not whole or superseded:
             step["note"] = ""
+    show_result = case.resolved_at is not None
+    result_photos = [
+        p
+        for p in photos
+        if p.kind == PhotoKind.RESULT and show_result and (since is None or p.created_at > since)
+    ]
     return render(
         request,
         "services/case.html",
@@ -155,7 +193,10 @@ def _case_page(
             "whole": whole,
             "timeline": timeline,
             "intake_photos": [p for p in photos if p.kind == PhotoKind.INTAKE],
-            "result_photos": [p for p in photos if p.kind == PhotoKind.RESULT],
+            "result_photos": result_photos,
+            "show_result": show_result and bool(case.result),
+            "steps": stepper(case),
+            "tracking_code": show_tracking_code(case.tracking_code) if tracking else "",
             "callback_form": form,
             "can_answer": can_answer and case.state == State.RESOLVED,
             "callback_url": callback_url
@@ -200,7 +241,54 @@ def track(request, token: str):
         case,
         can_answer=True,
         callback_url=reverse("services:track-callback", kwargs={"token": token}),
+        tracking=True,
     )
+
+
+def _track_limited(request, code: str) -> bool:
+    """Count one lookup; True once this code or this network has had too many."""
+    ip = ratelimit.client_ip(request)
+    by_ip = ratelimit.hit(f"track-ip:{ip}", *TRACK_PER_IP)
+    by_code = ratelimit.hit(f"track-code:{code}", *TRACK_PER_CODE)
+    return not (by_ip and by_code)
+
+
+@require_http_methods(["GET", "POST"])
+def track_lookup(request):
+    """查询工单: the short tracking code and the phone's last 4 digits open the case's
+    tracking page. A wrong pair is one clear message (never which half was wrong); too many
+    tries from one network, or on one code, wait an hour (429)."""
+    form = TrackForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            code, tail = form.cleaned_data["code"], form.cleaned_data["phone_tail"]
+            if _track_limited(request, code):
+                form.add_error(
+                    None,
+                    _(
+                        "Too many tries. For your safety, try again in an hour, or call the hotline."
+                    ),
+                )
+                status = 429
+            else:
+                case = (
+                    Case.objects.filter(tracking_code=code)
+                    .only("pk", "tracking_token", "reporter_phone")
+                    .first()
+                )
+                phone = case.reporter_phone if case is not None else ""
+                if case is not None and len(phone) >= 4 and hmac.compare_digest(phone[-4:], tail):
+                    return redirect("services:track", token=tracking_link_token(case))
+                form.add_error(
+                    None,
+                    _(
+                        "No case matches this tracking code and phone number. Check the code in "
+                        "the text message (letters and digits, no O, I, 0 or 1)."
+                    ),
+                )
+    return render(request, "services/track.html", {"form": form}, status=status)
 
 
 def _answer_callback(request, case: Case, *, done_url: str, callback_url: str, token=None):

@@ -44,6 +44,7 @@ def demo_pages() -> list[tuple[str, str, str]]:
         ("/cases/login/", "phone login"),
         ("/accounts/login/", "password login"),
         (f"/cases/t/{tracking_link_token(rated)}/", "tracking link"),
+        ("/cases/track/", "look up a case by its tracking code"),
         ("/centres/", "centre finder"),
         (f"/centres/{centre.pk}/", "centre"),
         (f"/centres/{centre.pk}/activities/", "centre activities"),

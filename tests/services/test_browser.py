@@ -47,7 +47,8 @@ def _photo(tmp_path, name="photo.jpg", colour=(180, 90, 40)) -> str:
     return str(path)
 
 
-def _pick_place(page, names: list[str]) -> None:
+def _pick_level(page, names: list[str]) -> None:
+    """The registration page's cascading picker (community → grid → estate → building)."""
     for depth, name in enumerate(names):
         select = page.locator(f"select[data-level='{depth}']")
         select.wait_for()
@@ -55,25 +56,21 @@ def _pick_place(page, names: list[str]) -> None:
     page.wait_for_function("document.querySelector('input[name=place]').value !== ''")
 
 
+def _pick_place(page, query: str, label: str) -> None:
+    """The filing page's one search box: type a word, tap the place."""
+    page.fill("#place-search", query)
+    page.locator("[data-place-results] button", has_text=label).click()
+    page.wait_for_function("document.querySelector('input[name=place]').value !== ''")
+
+
 def _fill_case(page, desk, tmp_path, description: str) -> None:
+    """Three taps (a photo, a tile, one sentence) and the place searched by name."""
     page.goto("/cases/new/")
-    page.select_option("select[name=case_type]", "help")
-    page.fill("#category-search", "坑")
-    page.select_option("select[name=category]", str(desk.potholes.pk))
+    page.set_input_files("#id_photos", _photo(tmp_path))
+    page.locator("label.cat-tile", has_text=desk.potholes.name).click()
     page.fill("textarea[name=description]", description)
-    page.set_input_files("input[name=photos]", _photo(tmp_path))
-    a = desk.t.a
-    _pick_place(
-        page,
-        [
-            a.community.name,
-            "甲一级网格",
-            "甲网格1",
-            a.grids[0].name,
-            "甲小区1",
-            a.buildings[0].name,
-        ],
-    )
+    building = desk.t.a.buildings[0]
+    _pick_place(page, building.name, f"甲小区1 › {building.name}")
 
 
 def _new_phone(chromium, live_server):
@@ -234,7 +231,7 @@ def test_phone_code_login_in_the_browser(phone_page, live_server, transactional_
     t = transactional_territory
     page.goto("/cases/register/")
     page.fill("input[name=name]", "王阿姨")
-    _pick_place(
+    _pick_level(
         page,
         [
             t.a.community.name,

@@ -10,6 +10,7 @@ import pytest
 from PIL import Image
 
 from services import actions
+from services.actions.intake import show_tracking_code
 from services.models import Case, CaseEvent, CasePhoto
 from tests.conftest import PHONE
 from tests.services.conftest import build_desk
@@ -133,7 +134,8 @@ def test_resident_files_offline_then_online_and_sees_what_comes_next(
     sent.wait_for(timeout=20000)
     case = Case.objects.get()
     text = sent.inner_text()
-    assert case.number in text and "前与您电话联系" in text and "请保存本页" in text
+    assert case.number in text and "前与您电话联系" in text and "请记下您的查询码" in text
+    assert show_tracking_code(case.tracking_code) in text
     track = sent.locator("a").first.get_attribute("href")
     assert track.startswith("/cases/t/")
     assert case.reporter_phone == "13912345678" and CasePhoto.objects.filter(case=case).count() == 1

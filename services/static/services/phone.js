@@ -1,8 +1,9 @@
-/* The phone pages' helpers: the cascading place picker (community → grid → estate → building),
- * "use my location" (matched to a grid by the server), a filter over the category list, and
+/* The phone pages' helpers: the resident's place (one search box over estates, buildings and
+ * grids; "use my location" picks the nearest building), the photo count, the grid workers'
+ * "use my location" (matched to a grid by the server), a filter over a category list, and
  * similar open cases shown before submitting (follow one instead of filing again).
- * Without JavaScript the worker pages still work (plain selects); the resident form needs the
- * picker or the location button to fill the hidden place field. */
+ * Without JavaScript the worker pages still work (plain selects); the resident form needs a
+ * pre-filled place, the search or the location button to fill the hidden place field. */
 (function () {
   "use strict";
   var node = document.getElementById("linli-phone-i18n");
@@ -25,7 +26,8 @@
     });
   }
 
-  // Resident form: cascading selects fill the hidden place field with the deepest pickable one.
+  // Registration (templates/registration/register.html): cascading selects fill the hidden
+  // place field with the deepest pickable one.
   document.querySelectorAll("[data-place-picker]").forEach(function (box) {
     var hidden = box.querySelector("input[name=place]"), levels = box.querySelector("[data-levels]");
     var status = box.querySelector("[data-place-status]"), url = box.getAttribute("data-places-url");
@@ -64,6 +66,66 @@
     });
   });
 
+  // Resident form: the place is pre-filled (a registered resident's building), found from
+  // the phone's position (the nearest building), or picked from one search box.
+  document.querySelectorAll("[data-place-search]").forEach(function (box) {
+    var hidden = box.querySelector("input[name=place]"), form = box.closest("form");
+    var chosen = box.querySelector("[data-place-chosen]"), url = box.getAttribute("data-places-url");
+    var query = box.querySelector("[data-place-query]"), results = box.querySelector("[data-place-results]");
+    function choose(id, label) {
+      hidden.value = id;
+      chosen.textContent = msg("place", "Place:") + " ";
+      var strong = document.createElement("strong"); strong.textContent = label; chosen.appendChild(strong);
+      results.innerHTML = "";
+      similar();
+    }
+    var timer = null;
+    if (query) query.addEventListener("input", function () {
+      clearTimeout(timer);
+      var q = query.value.trim();
+      if (!q) { results.innerHTML = ""; return; }
+      timer = setTimeout(function () {
+        getJSON(url + "?q=" + encodeURIComponent(q)).then(function (res) {
+          if (query.value.trim() !== q) return; // typed on meanwhile
+          results.innerHTML = "";
+          var rows = (res.body && res.body.results) || [];
+          if (!rows.length) {
+            var none = document.createElement("li"); none.textContent = msg("noplace", "No such place. Try another word.");
+            results.appendChild(none); return;
+          }
+          rows.forEach(function (r) {
+            var li = document.createElement("li"), b = document.createElement("button");
+            b.type = "button"; b.textContent = r.label;
+            b.addEventListener("click", function () { choose(r.id, r.label); query.value = ""; });
+            li.appendChild(b); results.appendChild(li);
+          });
+        }, function () { results.innerHTML = ""; });
+      }, 250);
+    });
+    var button = box.querySelector("[data-locate]");
+    if (button) button.addEventListener("click", function () {
+      chosen.textContent = msg("locating", "Finding your location…");
+      locate(box.getAttribute("data-locate-url")).then(function (found) {
+        var place = found.place || found;
+        form.querySelector("input[name=lat]").value = found.lat;
+        form.querySelector("input[name=lng]").value = found.lng;
+        choose(place.id, place.label);
+      }, function () { chosen.textContent = msg("nolocation", "Your location could not be found. Choose the place."); });
+    });
+  });
+
+  // The photo buttons: say how many photos are chosen.
+  document.querySelectorAll("[data-photo-pick]").forEach(function (box) {
+    var status = box.querySelector("[data-photo-status]");
+    box.querySelectorAll("input[type=file]").forEach(function (input) {
+      input.addEventListener("change", function () {
+        var n = 0;
+        box.querySelectorAll("input[type=file]").forEach(function (i) { n += i.files ? i.files.length : 0; });
+        if (n) status.textContent = msg("photos", "Photos chosen:") + " " + n;
+      });
+    });
+  });
+
   // Worker forms: the place is a plain select; the location button picks the grid in it.
   document.querySelectorAll("[data-gps-select]").forEach(function (box) {
     var select = document.getElementById(box.getAttribute("data-gps-select"));
@@ -98,7 +160,9 @@
   function similar() {
     var box = document.querySelector("[data-similar]"); if (!box) return;
     var form = box.closest("form");
-    var category = form.querySelector("[name=category]").value, place = form.querySelector("[name=place]").value;
+    // The category is a group of radio tiles (its value is the checked one) or a select.
+    var category = form.elements.category ? form.elements.category.value : "";
+    var place = form.querySelector("[name=place]").value;
     if (!category || !place) { box.hidden = true; return; }
     getJSON(box.getAttribute("data-url") + "?category=" + category + "&place=" + place).then(function (res) {
       var list = box.querySelector("ul"); list.innerHTML = "";
@@ -119,7 +183,8 @@
     });
   }
   document.querySelectorAll("[data-similar]").forEach(function (box) {
-    var sel = box.closest("form").querySelector("[name=category]");
-    if (sel) sel.addEventListener("change", similar);
+    box.closest("form").querySelectorAll("[name=category]").forEach(function (el) {
+      el.addEventListener("change", similar);
+    });
   });
 })();
