@@ -366,9 +366,11 @@ LINLI = {
     # address, put before links in text and WeChat messages (docs/configuration.md).
     "NOTIFY_QUIET_HOURS": env.str("LINLI_NOTIFY_QUIET_HOURS", default="22:00-07:00"),
     # notifications.tasks.flush_outbox: rows per batch, seconds per run before it hands over
-    # to the next run (a backlog drains in a chain of runs, one chain at a time).
+    # to the next run (a backlog drains in a chain of runs, one chain at a time), threads
+    # sending at once within the run.
     "NOTIFY_FLUSH_BATCH": env.int("LINLI_NOTIFY_FLUSH_BATCH", default=200),
     "NOTIFY_FLUSH_BUDGET": env.float("LINLI_NOTIFY_FLUSH_BUDGET", default=45.0),
+    "NOTIFY_FLUSH_THREADS": env.int("LINLI_NOTIFY_FLUSH_THREADS", default=4),
     # services: how long a filed case waits for its dispatch message before the deadline sweep
     # dispatches it itself (the message was lost: broker down or flushed, worker killed).
     "DISPATCH_GRACE_SECONDS": env.float("LINLI_DISPATCH_GRACE_SECONDS", default=60.0),

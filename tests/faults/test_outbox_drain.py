@@ -14,7 +14,7 @@ import threading
 import time
 from collections import Counter
 from datetime import timedelta
-from http.server import HTTPServer
+from http.server import ThreadingHTTPServer
 
 import pytest
 from django.utils import timezone
@@ -34,7 +34,7 @@ BUDGET = 3.0  # seconds per run here (45 by default): several hand-overs in one 
 def sms_gateway():
     Gateway.received = []
     Gateway.status = 200
-    server = HTTPServer(("127.0.0.1", 0), Gateway)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Gateway)  # as a real gateway, many at once
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"

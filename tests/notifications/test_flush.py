@@ -46,7 +46,7 @@ def test_a_run_out_of_time_hands_over_at_once_with_its_place(sms, monkeypatch):
     monkeypatch.setattr(tasks.flush_outbox, "apply_async", lambda **kw: queued.append(kw))
     clock = itertools.count()
     monkeypatch.setattr(tasks, "_clock", lambda: next(clock))
-    # Each row "takes a second"; a budget of 2.5 s sends 3 rows.
+    # Each row after the first "takes a second"; a budget of 2.5 s sends 3 rows.
     assert tasks.flush_outbox(budget=2.5, limit=2) == 3
     assert len(queued) == 1 and "countdown" not in queued[0]
     after = queued[0]["kwargs"]["after"]
