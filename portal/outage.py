@@ -32,7 +32,9 @@ _FLAG = "_linli_database_down"
 
 def is_database_down(exc: BaseException | None) -> bool:
     """An error that says the database cannot be reached (not a bad query): Django's
-    OperationalError or InterfaceError ("connection already closed"), or one caused by it."""
+    OperationalError or InterfaceError ("connection already closed"), or one caused by it.
+    A statement cancelled by `statement_timeout` is an OperationalError too: an overloaded
+    server, for which "try again in a minute" is also the right answer."""
     seen = 0
     while exc is not None and seen < 5:
         if isinstance(exc, (OperationalError, InterfaceError)):
