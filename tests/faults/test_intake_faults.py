@@ -5,7 +5,7 @@ gunicorn on a private PostgreSQL or beside a private Redis broker, a real Celery
   (JSON for the API, a small page for the phone page, never Django's 500 page); afterwards
   nothing is half-saved, and a retry with the same Idempotency-Key files the case once.
 - The broker flushed (FLUSHALL) and restarted while cases are filed: every case is stored and
-  answered 201, none lost, none doubled; the cases whose dispatch message was lost are
+  answered 201 (the phone page: sent to its tracking link), none lost, none doubled; the cases whose dispatch message was lost are
   dispatched by the deadline sweep, each exactly once."""
 
 from __future__ import annotations
@@ -215,6 +215,19 @@ def test_the_broker_flushed_and_restarted_during_intake(
         time.sleep(0.5)
         broker.stop()  # and down
         at_stop = len(filer.answers)
+        # A resident on the phone page meanwhile: stored, and sent to its tracking link.
+        phone = Browser(portal)
+        status, _, headers = phone.form(
+            "/cases/new/",
+            {
+                "case_type": "help",
+                "category": desk.potholes.pk,
+                "description": "乙网页路灯不亮",
+                "place": desk.t.a.buildings[0].pk,
+                "reporter_phone": "13912340000",
+            },
+        )
+        assert status == 302 and "/cases/t/" in headers["Location"], (status, headers)
         wait_until(lambda: len(filer.answers) >= at_stop + 10, timeout=60)
         filer.stop.set()
         filer.join(30)
@@ -222,7 +235,7 @@ def test_the_broker_flushed_and_restarted_during_intake(
         wait_until(lambda: worker.output().count("Connected to redis") >= 2, timeout=60)
         statuses = Counter(a[2] for a in filer.answers)
         assert statuses == Counter({201: len(filer.answers)}), statuses
-        texts = [a[1] for a in filer.answers]
+        texts = [a[1] for a in filer.answers] + ["乙网页路灯不亮"]
         # Nothing lost, nothing doubled.
         stored = Counter(Case.objects.values_list("description", flat=True))
         assert stored == Counter(texts)
