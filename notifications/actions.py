@@ -57,16 +57,17 @@ def record(
         transaction.on_commit(after_commit)
 
 
-def deliver(pk: int) -> str | None:
+def deliver(pk: int, skip_locked: bool = False) -> str | None:
     """Deliver one pending outbox row now, under its row lock: "sent", "retry", "failed",
     or None when there is nothing to do (sent by an earlier run, or held for quiet hours).
     A failing channel is retried with backoff (10 s, 20 s, 40 s … up to an hour), then
-    marked failed after MAX_ATTEMPTS."""
+    marked failed after MAX_ATTEMPTS. `skip_locked` (the flush): a row another task is
+    delivering right now is left to it (None) instead of waited for."""
     from notifications import notify
 
     with transaction.atomic():
         row = (
-            NotificationOutbox.objects.select_for_update(of=("self",))
+            NotificationOutbox.objects.select_for_update(of=("self",), skip_locked=skip_locked)
             .filter(pk=pk, status=OutboxStatus.PENDING)
             .first()
         )

@@ -44,9 +44,18 @@ def exception_handler(exc, context):
     response = drf_exception_handler(exc, context)
     if response is not None:
         return response
+    request = context.get("request")
+    from portal import outage
+
+    if outage.is_database_down(exc):
+        # An outage, not a bug: 503 with Retry-After; the transaction saved nothing.
+        logger.warning("database unreachable on %s: %s", getattr(request, "path", "?"), exc)
+        set_rollback()
+        response = Response({"detail": outage.message()}, status=503)
+        response["Retry-After"] = str(outage.RETRY_AFTER)
+        return response
     # Anything else is a bug or an outage: logged with its traceback like Django's own 500
     # (the "django.request" logger), answered as JSON, and whatever it half wrote rolled back.
-    request = context.get("request")
     logger.error(
         "Internal Server Error: %s",
         getattr(request, "path", "?"),

@@ -77,6 +77,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First: the request id on every log line and task, the request's time for /metrics.
     "portal.request_id.RequestIdMiddleware",
+    # Outermost: a request the database outage broke (in a view or a middleware) gets a 503.
+    "portal.outage.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -371,6 +373,15 @@ LINLI = {
     # notifications: quiet hours of users who set none ("" = none), local time; the site's
     # address, put before links in text and WeChat messages (docs/configuration.md).
     "NOTIFY_QUIET_HOURS": env.str("LINLI_NOTIFY_QUIET_HOURS", default="22:00-07:00"),
+    # notifications.tasks.flush_outbox: rows per batch, seconds per run before it hands over
+    # to the next run (a backlog drains in a chain of runs, one chain at a time), threads
+    # sending at once within the run.
+    "NOTIFY_FLUSH_BATCH": env.int("LINLI_NOTIFY_FLUSH_BATCH", default=200),
+    "NOTIFY_FLUSH_BUDGET": env.float("LINLI_NOTIFY_FLUSH_BUDGET", default=45.0),
+    "NOTIFY_FLUSH_THREADS": env.int("LINLI_NOTIFY_FLUSH_THREADS", default=4),
+    # services: how long a filed case waits for its dispatch message before the deadline sweep
+    # dispatches it itself (the message was lost: broker down or flushed, worker killed).
+    "DISPATCH_GRACE_SECONDS": env.float("LINLI_DISPATCH_GRACE_SECONDS", default=60.0),
     "SITE_URL": env.str("LINLI_SITE_URL", default=""),
     "SITE_NAME": env.str("LINLI_SITE_NAME", default="邻里"),
     # The desk's maps (static/desk/map.js): a WGS-84 XYZ tile URL ({z}/{x}/{y}, {s}); empty =

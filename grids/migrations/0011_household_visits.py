@@ -24,7 +24,7 @@ class Migration(migrations.Migration):
                 ("visited_on", models.DateField(verbose_name="visited on")),
                 (
                     "recorded_at",
-                    models.DateTimeField(auto_now_add=True, verbose_name="recorded at"),
+                    models.DateTimeField(auto_now_add=True, verbose_name="entered at"),
                 ),
                 (
                     "kind",

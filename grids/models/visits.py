@@ -39,7 +39,7 @@ class HouseholdVisit(models.Model):
         verbose_name=_("visited by"),
     )
     visited_on = models.DateField(_("visited on"))
-    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+    recorded_at = models.DateTimeField(_("entered at"), auto_now_add=True)
     kind = models.CharField(_("kind of visit"), max_length=12, choices=VisitKind.choices)
     note = models.TextField(_("visit notes"), max_length=NOTE_MAX)
     # A case raised after the visit, by its number (the case engine sits above grids).

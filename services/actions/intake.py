@@ -228,7 +228,13 @@ def _check_rights(data: Intake, rights: IntakeRights, errors: dict[str, list[str
 
 
 PLACE_KINDS = ("grid", "estate", "building")
-DISPATCH_GRACE = timedelta(seconds=60)
+DISPATCH_GRACE = timedelta(seconds=60)  # the default of LINLI_DISPATCH_GRACE_SECONDS
+
+
+def dispatch_grace() -> timedelta:
+    """How long a filed case waits for its dispatch message before the sweep dispatches it."""
+    seconds = settings.LINLI.get("DISPATCH_GRACE_SECONDS")
+    return DISPATCH_GRACE if seconds is None else timedelta(seconds=float(seconds))
 
 
 @dataclass
@@ -356,7 +362,7 @@ def _file(data: Intake, actor) -> tuple[Case, datetime]:
         state=S.SUBMITTED,
         # Waiting for the dispatch task; if its message is lost, the sweep dispatches the case
         # once this time has passed (the database, not the broker, remembers it is waiting).
-        next_check_at=now + DISPATCH_GRACE,
+        next_check_at=now + dispatch_grace(),
     )
     if case.channel == Channel.RESIDENT_WEB and case.reporter is None and not case.reporter_phone:
         raise ValidationError({"reporter_phone": _("Leave a phone number so we can reach you.")})

@@ -79,7 +79,8 @@ class PrivateRedis:
 class Portal:
     """gunicorn serving the portal against the test database and the private Redis."""
 
-    def __init__(self, tmp_path: Path, redis: PrivateRedis):
+    def __init__(self, tmp_path: Path, redis: PrivateRedis, extra_env: dict | None = None):
+        """`extra_env`: settings of this run (another DATABASE_URL, a queue, throttles)."""
         self.port = _free_port()
         self.log = tmp_path / "gunicorn.log"
         env = {
@@ -90,6 +91,7 @@ class Portal:
             "DJANGO_DEBUG": "true",
             "LINLI_READ_DOT_ENV": "false",
             "DATABASE_CONN_MAX_AGE": "0",
+            **(extra_env or {}),
         }
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "portal.wsgi:application", "--bind",
