@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "services",
     "volunteers",
     "notifications",
+    "open311",
     "portal.admin_site.PortalAdminConfig",  # django.contrib.admin with the app list kept
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -372,6 +373,13 @@ LINLI = {
     "MAP_CENTER": env.list("LINLI_MAP_CENTER", cast=float, default=[24.91, 118.59]),
     # Self-service machines: the accounts (usernames) that file as "kiosk" and nothing else.
     "KIOSK_USERS": env.list("LINLI_KIOSK_USERS", default=[]),
+    # Open311 GeoReport v2 (open311/, docs/open311.md): the jurisdiction_id a client may send
+    # (another is a 404), POSTs a key may make a minute, and whether media_url may point at a
+    # private or local address (never in production: the server would fetch inside the network).
+    "OPEN311_JURISDICTION": env.str("LINLI_OPEN311_JURISDICTION", default="linli"),
+    "OPEN311_POSTS_PER_MINUTE": env.int("LINLI_OPEN311_POSTS_PER_MINUTE", default=60),
+    "OPEN311_MEDIA_PRIVATE_OK": env.bool("LINLI_OPEN311_MEDIA_PRIVATE_OK", default=False),
+    "OPEN311_CONTACT": env.str("LINLI_OPEN311_CONTACT", default=""),
 }
 
 LOGGING = {

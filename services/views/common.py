@@ -57,6 +57,15 @@ def places(request):
 def nearest_grid(lat: float, lng: float) -> Area | None:
     """The grid nearest to a WGS-84 point (areas carry a centre point; the nearest estate or
     building within the box counts for its grid)."""
+    best = nearest_place(lat, lng)
+    if best is None:
+        return None
+    return best if best.kind == "grid" else routing.grid_of(best)
+
+
+def nearest_place(lat: float, lng: float) -> Area | None:
+    """The grid, estate or building whose centre point is nearest to a WGS-84 point, within
+    about 2 km; on a tie the deeper (the building). None when nothing is that near."""
     box = 0.02  # about 2 km: beyond that the phone's position says nothing about the grid
     candidates = Area.objects.filter(
         kind__in=("grid", "estate", "building"),
@@ -73,9 +82,7 @@ def nearest_grid(lat: float, lng: float) -> Area | None:
             or (d == best_d and best is not None and area.depth > best.depth)
         ):
             best, best_d = area, d
-    if best is None:
-        return None
-    return best if best.kind == "grid" else routing.grid_of(best)
+    return best
 
 
 @require_GET
