@@ -110,8 +110,8 @@ class ApiKey(models.Model):
 class MediaState(models.TextChoices):
     NONE = "", _("no media")
     PENDING = "pending", _("waiting to be fetched")
-    SAVED = "saved", _("saved")
-    REFUSED = "refused", _("refused")
+    SAVED = "saved", _("photo saved")
+    REFUSED = "refused", _("media refused")
 
 
 class Submission(models.Model):
