@@ -353,6 +353,10 @@ LINLI = {
     "CITY_12345_URL": env.str("CITY_12345_URL", default=""),
     "CITY_12345_KEY": env.str("CITY_12345_KEY", default=""),
     "CITY_12345_WEBHOOK_SECRET": env.str("CITY_12345_WEBHOOK_SECRET", default=""),
+    # "linli": the outbox sends Linli's own JSON; "open311": GeoReport v2 requests and
+    # FixMyStreet-style updates (open311.client), with CITY_12345_KEY as the api_key.
+    "CITY_12345_MODE": env.str("CITY_12345_MODE", default="linli"),
+    "CITY_12345_JURISDICTION": env.str("CITY_12345_JURISDICTION", default=""),
     # A case whose event the city did not take waits BASE s, doubling, at most CAP s (services.city).
     "CITY_12345_BACKOFF_BASE": env.float("CITY_12345_BACKOFF_BASE", default=5.0),
     "CITY_12345_BACKOFF_CAP": env.float("CITY_12345_BACKOFF_CAP", default=60.0),
