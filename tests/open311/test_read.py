@@ -241,3 +241,44 @@ def test_query_count_with_a_key_is_pinned(client, desk, key, django_assert_max_n
         desk.dispatched()
     with django_assert_max_num_queries(4):  # the key, the cases, their steps, their photos
         assert len(_list(client, api_key=plain)) == 5
+
+
+def test_the_envelope_speaks_chinese_by_default(desk):
+    from django.test import Client
+
+    response = Client().get("/open311/v2/services/nope.json")
+    assert envelope(response, 404) == ["没有这个 service_code。"]
+
+
+def test_query_count_of_updates_is_pinned(client, desk, django_assert_max_num_queries):
+    for _ in range(4):
+        desk.dispatched()
+    since = (timezone.now() - timedelta(minutes=5)).isoformat()
+    with django_assert_max_num_queries(1):  # the steps, with their cases and units
+        response = get(client, "servicerequestupdates.json", start_date=since)
+    assert len(json.loads(response.content)) == 8
+
+
+def test_every_xml_answer_parses(client, desk):
+    case = desk.dispatched()
+    for url in (
+        "discovery.xml",
+        "services.xml",
+        "services/potholes.xml",
+        "requests.xml",
+        f"requests/{case.number}.xml",
+        "servicerequestupdates.xml",
+        "requests.xml?status=bogus",
+        "tokens/nope.xml",
+    ):
+        response = client.get(f"/open311/v2/{url}")
+        root = ET.fromstring(response.content)  # well-formed, UTF-8 declared
+        assert response.content.startswith(b"<?xml version='1.0' encoding='utf-8'?>"), url
+        assert root.tag in {
+            "discovery",
+            "services",
+            "service_definition",
+            "service_requests",
+            "service_request_updates",
+            "errors",
+        }
