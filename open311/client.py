@@ -70,7 +70,8 @@ class GeoReportClient:
     def _collected(self, event: dict) -> None:
         from services import actions
 
-        code = Category.objects.filter(pk=event.get("category")).values_list("code", flat=True)
+        category_id = event.get("category") or 0
+        code = Category.objects.filter(pk=category_id).values_list("code", flat=True)
         data = {
             "service_code": code.first() or "",
             "description": event.get("description") or "",

@@ -24,7 +24,7 @@ from services.models import Case, CaseEvent, CasePhoto, Category
 from services.views.common import PLAIN, SHAREABLE_TYPES
 
 # Our states as FixMyStreet's extended statuses (servicerequestupdates' `status`).
-EXTENDED_STATUS = {
+EXTENDED_STATUS: dict[str, str] = {
     State.SUBMITTED: "OPEN",
     State.DISPATCHED: "OPEN",
     State.SIGNED: "ACTION_SCHEDULED",
