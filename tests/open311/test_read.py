@@ -282,3 +282,8 @@ def test_every_xml_answer_parses(client, desk):
             "service_request_updates",
             "errors",
         }
+
+
+def test_control_characters_in_a_query_are_the_envelope(client, desk):
+    assert envelope(client.get("/open311/v2/requests.json?status=%00"), 400)
+    assert envelope(client.get("/open311/v2/requests.xml?service_code=a%01b"), 400)
