@@ -109,3 +109,65 @@ class GeoReportClient:
                 "external_status_code": event.get("action") or "",
             },
         )
+
+
+# --- pulling the platform's updates ---------------------------------------------------------------
+
+PULL_WINDOW_HOURS = 24  # each pull reads the last day: a missed run or two loses nothing
+
+
+def pull_updates(url: str, key: str, jurisdiction: str = "", timeout: float = 10) -> int:
+    """Read the platform's servicerequestupdates of the last day and record each on the case
+    it names (by the city reference) through services.actions.record_city_update: the status
+    as the city's dispatch decision, the description as its result once FIXED or CLOSED.
+    Idempotent: a word already recorded is not written again. Returns how many were new."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from services import actions
+
+    params = {
+        "api_key": key,
+        "start_date": iso(timezone.now() - timedelta(hours=PULL_WINDOW_HOURS)),
+    }
+    if jurisdiction:
+        params["jurisdiction_id"] = jurisdiction
+    try:
+        reply = requests.get(
+            f"{url.rstrip('/')}/servicerequestupdates.json", params=params, timeout=timeout
+        )
+        reply.raise_for_status()
+        updates = json.loads(reply.content)
+    except (requests.RequestException, ValueError) as exc:
+        raise CityError(f"updates not read: {exc}") from exc
+    references = {
+        str(u.get("service_request_id") or "") for u in updates if isinstance(u, dict)
+    } - {""}
+    numbers = dict(
+        CityLink.objects.filter(reference__in=references).values_list("reference", "case__number")
+    )
+    # The latest word per request only: CityLink keeps the city's current decision and its
+    # result, so a re-read of the same day changes nothing.
+    latest: dict[str, dict] = {}
+    for update in updates:
+        if not isinstance(update, dict):
+            continue
+        reference = str(update.get("service_request_id") or "")
+        if reference in numbers and str(update.get("updated_datetime") or "") >= str(
+            latest.get(reference, {}).get("updated_datetime") or ""
+        ):
+            latest[reference] = update
+    new = 0
+    for reference, update in latest.items():
+        number = numbers[reference]
+        status = str(update.get("status") or "").upper()[:40]
+        text = str(update.get("description") or "")[:2000]
+        dispatch = f"{status}: {text}"[:200] if text else status
+        result = text if status in ("FIXED", "CLOSED") else ""
+        before = CityLink.objects.filter(case__number=number).values("dispatch", "result").first()
+        if before and before["dispatch"] == dispatch and (not result or before["result"] == result):
+            continue
+        actions.record_city_update(number, dispatch=dispatch, result=result)
+        new += 1
+    return new

@@ -70,3 +70,24 @@ def fetch_media(submission_id: int) -> str:
     content = ContentFile(body, name="media") if body is not None else None
     saved = actions.attach_media(submission.pk, content, error=error)
     return "saved" if saved else "refused"
+
+
+@shared_task(ignore_result=True)
+def pull_city_updates() -> int:
+    """Beat, every few minutes: in Open311 mode, the city platform's updates of the last day
+    (open311.client.pull_updates; idempotent). Nothing to do in the Linli mode."""
+    from open311.client import pull_updates
+    from services.city import CityError
+
+    linli = settings.LINLI
+    if linli.get("CITY_12345_MODE") != "open311" or not linli.get("CITY_12345_URL"):
+        return 0
+    try:
+        return pull_updates(
+            linli["CITY_12345_URL"],
+            linli.get("CITY_12345_KEY", ""),
+            linli.get("CITY_12345_JURISDICTION", ""),
+        )
+    except CityError as exc:
+        logger.info("city updates not pulled: %s", exc)
+        return 0

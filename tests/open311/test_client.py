@@ -18,6 +18,8 @@ class GeoReportStub:
     def __init__(self):
         self.posts: list[tuple[str, dict]] = []
         self.refuse_codes = {"noise"}
+        self.updates: list[dict] = []
+        self.gets: list[str] = []
         stub = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -35,6 +37,15 @@ class GeoReportStub:
                     status, body = 200, [{"update_id": "u-1"}]
                 data = json.dumps(body).encode()
                 self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def do_GET(self):  # noqa: N802
+                stub.gets.append(self.path)
+                data = json.dumps(stub.updates).encode()
+                self.send_response(200 if "api_key=city-key" in self.path else 403)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
@@ -103,3 +114,41 @@ def test_a_refused_request_stops_its_case_and_sends_no_update(desk, stub):
     head = CityOutbox.objects.filter(case=case).order_by("pk").first()
     assert head.status == CityStatus.FAILED and "HTTP 400" in head.last_error
     assert not CityLink.objects.filter(case=case).exists()
+
+
+def test_the_platforms_updates_are_pulled_and_kept_once(desk, stub):
+    from open311.tasks import pull_city_updates
+    from services.models import CaseEvent
+
+    case = desk.file()
+    _drain()
+    reference = CityLink.objects.get(case=case).reference
+    stub.updates = [
+        {
+            "service_request_id": reference,
+            "status": "IN_PROGRESS",
+            "description": "已派城管",
+            "updated_datetime": "2026-12-07T09:00:00+08:00",
+        },
+        {
+            "service_request_id": reference,
+            "status": "FIXED",
+            "description": "已修复",
+            "updated_datetime": "2026-12-07T10:00:00+08:00",
+        },
+        {"service_request_id": "not-ours", "status": "OPEN"},
+    ]
+    assert pull_city_updates() == 1
+    link = CityLink.objects.get(case=case)
+    assert (link.dispatch, link.result) == ("FIXED: 已修复", "已修复")
+    assert "start_date=" in stub.gets[0] and "jurisdiction_id=city" in stub.gets[0]
+    events = CaseEvent.objects.filter(case=case, action="city_update").count()
+    assert pull_city_updates() == 0  # the same day read again changes nothing
+    assert CaseEvent.objects.filter(case=case, action="city_update").count() == events
+
+
+def test_no_pull_in_the_linli_mode(desk, stub, settings):
+    from open311.tasks import pull_city_updates
+
+    settings.LINLI = {**settings.LINLI, "CITY_12345_MODE": "linli"}
+    assert pull_city_updates() == 0 and stub.gets == []
