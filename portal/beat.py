@@ -22,6 +22,8 @@ BEAT_SCHEDULE: dict[str, dict] = {
     },
     # City 12345 link: events a lost message or a long outage left pending.
     "services.drain_city_outbox": {"task": "services.tasks.drain_city_outbox", "schedule": 30.0},
+    # City 12345 link in Open311 mode: the platform's updates (a no-op in the Linli mode).
+    "open311.pull_city_updates": {"task": "open311.tasks.pull_city_updates", "schedule": 300.0},
     # Day-before reminders for activity places, bookings and affairs appointments (hourly:
     # each person is reminded once, whenever tomorrow's entries appear).
     "centres.send_reminders": {"task": "centres.tasks.send_reminders", "schedule": 3600.0},

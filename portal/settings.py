@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "services",
     "volunteers",
     "notifications",
+    "open311",
     "portal.admin_site.PortalAdminConfig",  # django.contrib.admin with the app list kept
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -362,6 +363,10 @@ LINLI = {
     "CITY_12345_URL": env.str("CITY_12345_URL", default=""),
     "CITY_12345_KEY": env.str("CITY_12345_KEY", default=""),
     "CITY_12345_WEBHOOK_SECRET": env.str("CITY_12345_WEBHOOK_SECRET", default=""),
+    # "linli": the outbox sends Linli's own JSON; "open311": GeoReport v2 requests and
+    # FixMyStreet-style updates (open311.client), with CITY_12345_KEY as the api_key.
+    "CITY_12345_MODE": env.str("CITY_12345_MODE", default="linli"),
+    "CITY_12345_JURISDICTION": env.str("CITY_12345_JURISDICTION", default=""),
     # A case whose event the city did not take waits BASE s, doubling, at most CAP s (services.city).
     "CITY_12345_BACKOFF_BASE": env.float("CITY_12345_BACKOFF_BASE", default=5.0),
     "CITY_12345_BACKOFF_CAP": env.float("CITY_12345_BACKOFF_CAP", default=60.0),
@@ -404,6 +409,13 @@ LINLI = {
     # /metrics (portal/observability.py): open to these networks, or with this bearer token.
     "METRICS_NETWORKS": env.list("LINLI_METRICS_NETWORKS", default=["127.0.0.1/32", "::1/128"]),
     "METRICS_TOKEN": env.str("LINLI_METRICS_TOKEN", default=""),
+    # Open311 GeoReport v2 (open311/, docs/open311.md): the jurisdiction_id a client may send
+    # (another is a 404), POSTs a key may make a minute, and whether media_url may point at a
+    # private or local address (never in production: the server would fetch inside the network).
+    "OPEN311_JURISDICTION": env.str("LINLI_OPEN311_JURISDICTION", default="linli"),
+    "OPEN311_POSTS_PER_MINUTE": env.int("LINLI_OPEN311_POSTS_PER_MINUTE", default=60),
+    "OPEN311_MEDIA_PRIVATE_OK": env.bool("LINLI_OPEN311_MEDIA_PRIVATE_OK", default=False),
+    "OPEN311_CONTACT": env.str("LINLI_OPEN311_CONTACT", default=""),
 }
 
 # Every line carries the request id (portal/request_id.py); LINLI_LOG_FORMAT=json writes one

@@ -279,6 +279,11 @@ class RefuseControlCharactersMiddleware:
         shown = _CONTROL_SINGLE.sub("?", _SURROGATE.sub("?", name))[:50]
         if request.path.startswith("/api/"):
             return JsonResponse({shown: [message]}, status=400)
+        if request.path.startswith("/open311/"):  # the GeoReport error envelope
+            from open311.render import errors
+
+            fmt = "json" if request.path.endswith(".json") else "xml"
+            return errors(fmt, 400, f"{shown}: {message}")
         return render(
             request, "portal/bad_request.html", {"field": shown, "message": message}, status=400
         )

@@ -45,6 +45,7 @@ urlpatterns = [
     path("desk/", include("services.desk.urls")),
     path("volunteers/", include("volunteers.urls")),
     path("inbox/", include("notifications.urls")),
+    path("open311/v2/", include("open311.urls")),
 ]
 
 if settings.DEBUG:

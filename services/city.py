@@ -96,9 +96,18 @@ def enabled() -> bool:
     return bool(settings.LINLI.get("CITY_12345_URL"))
 
 
-def client() -> HttpCityClient | None:
+def client():
+    """The sender for the outbox: Linli's JSON (HttpCityClient), or GeoReport v2 calls when
+    LINLI["CITY_12345_MODE"] is "open311" (open311.client); None without a city URL."""
     url = settings.LINLI.get("CITY_12345_URL", "")
-    return HttpCityClient(url, settings.LINLI.get("CITY_12345_KEY", "")) if url else None
+    if not url:
+        return None
+    key = settings.LINLI.get("CITY_12345_KEY", "")
+    if settings.LINLI.get("CITY_12345_MODE") == "open311":
+        from open311.client import GeoReportClient
+
+        return GeoReportClient(url, key, settings.LINLI.get("CITY_12345_JURISDICTION", ""))
+    return HttpCityClient(url, key)
 
 
 def backoff(attempts: int) -> timedelta:

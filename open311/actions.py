@@ -1,0 +1,242 @@
+"""Open311's write operations: issuing and revoking API keys, filing a GeoReport request (THE
+intake path, services.actions.submit_case, with the key's account and channel), attaching the
+fetched media, and taking an update from the other side. Nothing else writes open311 rows.
+
+A refused step raises ValidationError naming the field; the views turn it into the spec's
+error envelope."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from grids.models import Area
+from grids.scope import may
+from open311.models import ApiKey, MediaState, Submission
+from services import actions as case_actions
+from services.choices import CallbackMethod, CaseType, Channel, PhotoKind, State
+from services.models import Case, Category
+
+KEY_BYTES = 24
+
+
+def hash_key(plain: str) -> str:
+    """The stored form of a key: SHA-256 (a key is 32 random characters; a slow hash would buy
+    nothing and cost every request)."""
+    return hashlib.sha256(plain.encode()).hexdigest()
+
+
+def _require_issuer(actor) -> None:
+    if not may(actor, "add", ApiKey):
+        raise ValidationError(_("Only city staff issue and revoke Open311 keys."))
+
+
+def _system_account(name: str):
+    """A new account for an external system: no password (it never logs in), no roles, so
+    intake_rights lets it file online cases (resident_web) as their reporter."""
+    User = get_user_model()
+    base = f"open311-{slugify(name, allow_unicode=False)[:40] or 'system'}"
+    username = base
+    while User.objects.filter(username=username).exists():
+        username = f"{base}-{secrets.token_hex(2)}"
+    user = User(username=username)
+    user.set_unusable_password()
+    user.save()
+    return user
+
+
+@transaction.atomic
+def issue_key(
+    *, name: str, actor, channel: str = Channel.RESIDENT_WEB, area: Area | None = None, account=None
+) -> tuple[ApiKey, str]:
+    """Issue a key to an external system. Returns the row and the key itself, which is shown
+    this once and never stored. The channel must be one the account may file on
+    (services.actions.intake_rights); without an account one is made for the system."""
+    _require_issuer(actor)
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError({"name": _("Name the external system.")})
+    if area is not None and area.kind not in ("city", "district", "street", "community", "grid"):
+        raise ValidationError({"area": _("Choose a city, district, street, community or grid.")})
+    account = account or _system_account(name)
+    if channel not in case_actions.intake_rights(account).channels:
+        raise ValidationError({"channel": _("This account cannot file cases on that channel.")})
+    plain = secrets.token_urlsafe(KEY_BYTES)
+    key = ApiKey.objects.create(
+        name=name[:100],
+        prefix=plain[:8],
+        key_hash=hash_key(plain),
+        account=account,
+        channel=channel,
+        area=area,
+        created_by=actor,
+    )
+    return key, plain
+
+
+@transaction.atomic
+def revoke_key(key: ApiKey | int, *, actor) -> bool:
+    """Revoke a key at once: every later request with it is refused (403). True when it was
+    active."""
+    _require_issuer(actor)
+    key_id = key.pk if isinstance(key, ApiKey) else key
+    return bool(
+        ApiKey.objects.filter(pk=key_id, is_active=True).update(
+            is_active=False, revoked_at=timezone.now(), revoked_by=actor
+        )
+    )
+
+
+def key_for(plain: str) -> ApiKey | None:
+    """The active key with this value, or None (unknown and revoked alike)."""
+    if not plain or len(plain) > 200:
+        return None
+    return (
+        ApiKey.objects.select_related("account", "area")
+        .filter(key_hash=hash_key(plain), is_active=True)
+        .first()
+    )
+
+
+# --- filing -------------------------------------------------------------------------------------
+
+
+@dataclass
+class GeoReport:
+    """What a POST requests carries, parsed (the view checks the syntax, this the meaning)."""
+
+    service_code: str
+    place: Area
+    description: str = ""
+    lat: float | None = None
+    lng: float | None = None
+    address: str = ""
+    first_name: str = ""
+    last_name: str = ""
+    phone: str = ""
+    account_id: str = ""
+    media_url: str = ""
+
+
+def in_key_area(key: ApiKey, path: str) -> bool:
+    return key.area is None or path.startswith(key.area.path)
+
+
+@transaction.atomic
+def file_request(report: GeoReport, *, key: ApiKey) -> Submission:
+    """File a GeoReport request as a case through services.actions.submit_case (the one intake
+    path) with the key's account as the actor and the key's channel, which intake_rights
+    checks. Refused outside the key's area. A `media_url` is fetched by a task on commit."""
+    category = Category.objects.filter(code=report.service_code, is_active=True).first()
+    if category is None:
+        raise ValidationError({"service_code": _("No such service.")})
+    if not in_key_area(key, report.place.path):
+        raise ValidationError({"location": _("This place is outside the area of this key.")})
+    # Chinese names: family name first, no space.
+    name = f"{report.last_name.strip()}{report.first_name.strip()}"
+    case = case_actions.submit_case(
+        case_actions.Intake(
+            case_type=CaseType.HELP,
+            category=category,
+            description=report.description,
+            place=report.place,
+            channel=key.channel,
+            lat=report.lat,
+            lng=report.lng,
+            address=report.address,
+            reporter_name=name,
+            reporter_phone=report.phone,
+        ),
+        actor=key.account,
+    )
+    submission = Submission.objects.create(
+        case=case,
+        key=key,
+        token=secrets.token_urlsafe(16)[:22],
+        account_id=report.account_id[:100],
+        media_url=report.media_url,
+        media_state=MediaState.PENDING if report.media_url else MediaState.NONE,
+    )
+    if report.media_url:
+        from open311.tasks import fetch_media
+
+        transaction.on_commit(lambda: fetch_media.delay(submission.pk))
+    return submission
+
+
+@transaction.atomic
+def attach_media(submission_id: int, content, *, error: str = "") -> bool:
+    """Store the fetched media as the case's photo (the photo pipeline checks and re-encodes
+    it), or record why it was refused. Runs once: a submission no longer pending is left as
+    it is (a task delivered twice). True when a photo was saved."""
+    submission = (
+        Submission.objects.select_for_update()
+        .select_related("case")
+        .filter(pk=submission_id)
+        .first()
+    )
+    if submission is None or submission.media_state != MediaState.PENDING:
+        return False
+    if not error:
+        try:
+            case_actions.save_photos(submission.case, [content], PhotoKind.INTAKE)
+        except ValidationError as exc:
+            error = "; ".join(exc.messages)
+    submission.media_state = MediaState.REFUSED if error else MediaState.SAVED
+    submission.media_error = error[:200]
+    submission.save(update_fields=["media_state", "media_error"])
+    return not error
+
+
+# --- updates from the other side (servicerequestupdates) ----------------------------------------
+
+# FixMyStreet's statuses that say what the reporter thinks of the result; the rest (comments,
+# IN_PROGRESS …) have no operation a reporter may do (services.actions has none that takes a
+# reporter's free comment: add_progress is the handler's).
+SOLVED_STATUSES = frozenset({"FIXED", "CLOSED"})
+NOT_SOLVED_STATUSES = frozenset({"OPEN", "REOPEN", "NOT_FIXED"})
+
+
+def post_update(
+    case: Case, *, key: ApiKey, status: str, description: str, rating: int | None
+) -> Case:
+    """An update from the platform that filed the case: "fixed" or "not fixed" on a resolved
+    case, with the reporter's rating (1-5, the national scale; Open311 has no such field, so
+    it is the `rating` extension), is the reporter's answer to the callback (回访,
+    services.actions.callback: not solved or dissatisfied → the case is handled again).
+    Anything else is refused with a reason."""
+    status = (status or "").strip().upper()
+    if case.reporter_id != key.account_id:
+        raise ValidationError(
+            {"service_request_id": _("Only the system that filed a request sends its updates.")}
+        )
+    if status not in SOLVED_STATUSES | NOT_SOLVED_STATUSES:
+        raise ValidationError(
+            {
+                "status": _(
+                    "Only FIXED, CLOSED, OPEN or REOPEN on a resolved request are taken: "
+                    "comments are not kept on a case."
+                )
+            }
+        )
+    if case.state != State.RESOLVED:
+        raise ValidationError(
+            {"status": _("The request is not resolved: there is no result to answer yet.")}
+        )
+    case_actions.callback(
+        case.pk,
+        actor=key.account,
+        solved=status in SOLVED_STATUSES,
+        rating=rating,
+        comment=(description or "").strip()[:1000],
+        method=CallbackMethod.RESIDENT,
+    )
+    return Case.objects.get(pk=case.pk)

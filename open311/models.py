@@ -1,0 +1,146 @@
+"""Who may file cases through Open311 (an API key per external system) and what each request
+filed that way carries beyond the case (its token, its media URL and how fetching it went).
+
+Rows change only through open311.actions."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from grids.models.roles import Role
+from services.choices import Channel
+
+KEY_ROLES = {
+    # Keys let outside systems file cases for the whole city or a district: city staff issue
+    # and revoke them, like the other city-wide settings.
+    "view": frozenset({Role.CITY_STAFF}),
+    "add": frozenset({Role.CITY_STAFF}),
+    "change": frozenset({Role.CITY_STAFF}),
+    "delete": frozenset(),
+}
+
+
+class ApiKeyQuerySet(models.QuerySet):
+    def visible_to(self, user) -> models.QuerySet:
+        from grids.scope import may
+
+        return self.all() if may(user, "view", self.model) else self.none()
+
+    def changeable_by(self, user) -> models.QuerySet:
+        from grids.scope import may
+
+        return self.all() if may(user, "change", self.model) else self.none()
+
+
+class ApiKey(models.Model):
+    """One external system's key (FixMyStreet, a city app, a kiosk vendor).
+
+    Only a hash of the key is stored; the key itself is shown once, when it is issued. The
+    system files as its own account (`account`: the reporter of what it files, so it reads
+    those cases whole), on one channel (checked by services.actions.intake_rights for that
+    account), inside one area subtree (`area`; empty: the whole city)."""
+
+    written_by = "open311.actions"
+
+    name = models.CharField(_("external system"), max_length=100)
+    prefix = models.CharField(_("key begins with"), max_length=8, editable=False)
+    key_hash = models.CharField(max_length=64, editable=False)
+    account = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="open311_keys",
+        verbose_name=_("account it files as"),
+    )
+    channel = models.CharField(
+        _("channel"), max_length=16, choices=Channel.choices, default=Channel.RESIDENT_WEB
+    )
+    area = models.ForeignKey(
+        "grids.Area",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="open311_keys",
+        verbose_name=_("area"),
+        help_text=_("Files and reads inside this area only; empty: the whole city."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("issued at"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("issued by"),
+    )
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("revoked by"),
+    )
+
+    objects = ApiKeyQuerySet.as_manager()
+    scope_roles = KEY_ROLES
+
+    class Meta:
+        verbose_name = _("Open311 API key")
+        verbose_name_plural = _("Open311 API keys")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["key_hash"], name="open311_apikey_hash_unique"),
+            models.CheckConstraint(
+                condition=Q(is_active=True, revoked_at__isnull=True)
+                | Q(is_active=False, revoked_at__isnull=False),
+                name="open311_apikey_revoked_iff_inactive",
+                violation_error_message=_("A revoked key is inactive, an active key not revoked."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+
+class MediaState(models.TextChoices):
+    NONE = "", _("no media")
+    PENDING = "pending", _("waiting to be fetched")
+    SAVED = "saved", _("photo saved")
+    REFUSED = "refused", _("media refused")
+
+
+class Submission(models.Model):
+    """One case filed through Open311: the key that filed it, the token answered with it, and
+    the `media_url` the task fetches (and what came of it)."""
+
+    written_by = "open311.actions"
+
+    case = models.OneToOneField(
+        "services.Case", on_delete=models.CASCADE, related_name="open311", verbose_name=_("case")
+    )
+    key = models.ForeignKey(
+        ApiKey, on_delete=models.PROTECT, related_name="submissions", verbose_name=_("key")
+    )
+    token = models.CharField(_("token"), max_length=32)
+    account_id = models.CharField(_("account id"), max_length=100, blank=True)
+    media_url = models.URLField(_("media URL"), max_length=500, blank=True)
+    media_state = models.CharField(
+        _("media"), max_length=8, choices=MediaState.choices, default=MediaState.NONE, blank=True
+    )
+    media_error = models.CharField(_("media error"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("filed at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("Open311 submission")
+        verbose_name_plural = _("Open311 submissions")
+        constraints = [
+            models.UniqueConstraint(fields=["token"], name="open311_submission_token_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.token

@@ -1,0 +1,175 @@
+"""What Open311 shows of a case: the spec's request record, and which cases a caller reads.
+
+The rule is the resident pages' (services.followers, services/views/resident.py):
+
+- Anyone (no key) reads the cases a neighbour following them would see, of the types that are
+  about a shared problem (services.views.common.SHAREABLE_TYPES: never complaints or reports,
+  which may name people), and only what a follower sees: category, place, state, the handling
+  unit, the due date while open, the steps in plain words. Nothing the reporter wrote
+  (description, address, position, photos, the notes on the steps: followers.REPORTER_FIELDS).
+- A key reads the same, inside its area only; and the cases it filed itself (its account is
+  their reporter) whole, as the reporter's own tracking page shows them: the description,
+  the address and position, the notes on the steps, the first photo. Never a name or phone.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
+
+from open311.models import ApiKey
+from open311.render import iso
+from services.choices import CLOSED_STATES, Action, PhotoKind, State
+from services.models import Case, CaseEvent, CasePhoto, Category
+from services.views.common import PLAIN, SHAREABLE_TYPES
+
+# Our states as FixMyStreet's extended statuses (servicerequestupdates' `status`).
+EXTENDED_STATUS: dict[str, str] = {
+    State.SUBMITTED: "OPEN",
+    State.DISPATCHED: "OPEN",
+    State.SIGNED: "ACTION_SCHEDULED",
+    State.IN_PROGRESS: "IN_PROGRESS",
+    State.RETURNED: "INVESTIGATING",
+    State.RESOLVED: "FIXED",
+    State.CALLED_BACK: "CLOSED",
+    State.NOT_ACCEPTED: "NO_FURTHER_ACTION",
+    State.MERGED: "DUPLICATE",
+    State.ARCHIVED: "CLOSED",
+}
+PUBLIC_ACTIONS = tuple(str(a) for a in PLAIN)
+
+
+def status_of(state: str) -> str:
+    """GeoReport's two statuses: closed once finished in any way, else open."""
+    return "closed" if state in CLOSED_STATES else "open"
+
+
+def readable(key: ApiKey | None) -> QuerySet:
+    """The cases this caller reads (see the module docstring)."""
+    q = Q(case_type__in=SHAREABLE_TYPES, is_malicious=False)
+    if key is not None:
+        q |= Q(reporter_id=key.account_id)
+    cases = Case.objects.filter(q)
+    if key is not None and key.area is not None:
+        cases = cases.filter(place_path__startswith=key.area.path)
+    return cases
+
+
+def whole(case: Case, key: ApiKey | None) -> bool:
+    return key is not None and case.reporter_id == key.account_id
+
+
+def page_of_cases(cases: QuerySet) -> QuerySet:
+    return cases.select_related("category", "place", "handling_area", "handling_department")
+
+
+def _sentence(case: Case, event: CaseEvent | None, full: bool) -> str:
+    if event is None:
+        return ""
+    payload = event.payload or {}
+    unit = payload.get("to") or payload.get("unit") or case.unit_label
+    text = _(PLAIN[Action(event.action)]) % {"unit": unit}
+    return f"{text}: {event.note}" if full and event.note else text
+
+
+def latest_events(case_ids: list[int]) -> dict[int, CaseEvent]:
+    """Each case's latest step a resident sees (one query, on the (case, at) index)."""
+    rows = (
+        CaseEvent.objects.filter(case_id__in=case_ids, action__in=PUBLIC_ACTIONS)
+        .order_by("case_id", "-at", "-id")
+        .distinct("case_id")
+        .only("case_id", "at", "action", "note", "payload")
+    )
+    return {e.case_id: e for e in rows}
+
+
+def first_photos(case_ids: list[int]) -> dict[int, CasePhoto]:
+    if not case_ids:
+        return {}
+    rows = (
+        CasePhoto.objects.filter(case_id__in=case_ids, kind=PhotoKind.INTAKE)
+        .order_by("case_id", "pk")
+        .distinct("case_id")
+    )
+    return {p.case_id: p for p in rows}
+
+
+def records(cases: list[Case], key: ApiKey | None, build_url) -> list[dict]:
+    """The spec's request records for these cases (two queries beyond the cases)."""
+    events = latest_events([c.pk for c in cases])
+    photos = first_photos([c.pk for c in cases if whole(c, key)])
+    return [record(c, key, events.get(c.pk), photos.get(c.pk), build_url) for c in cases]
+
+
+def record(case: Case, key, event, photo, build_url) -> dict:
+    full = whole(case, key)
+    place = case.place
+    address = place.name
+    if full and case.address:
+        address = f"{place.name} · {case.address}"
+    lat, lng = (case.lat, case.lng) if full else (place.lat, place.lng)
+    return {
+        "service_request_id": case.number,
+        "status": status_of(case.state),
+        "status_notes": _sentence(case, event, full),
+        "service_name": case.category.name,
+        "service_code": case.category.code,
+        "description": case.description if full else "",
+        "agency_responsible": case.unit_label,
+        "service_notice": str(State(case.state).label),
+        "requested_datetime": iso(case.created_at),
+        "updated_datetime": iso(event.at if event is not None else case.created_at),
+        "expected_datetime": iso(case.resolve_due) if case.is_open else None,
+        "address": address,
+        "address_id": place.pk,
+        "zipcode": "",
+        "lat": lat,
+        "long": lng,
+        "media_url": build_url(photo.image.url) if photo is not None else "",
+    }
+
+
+def services_list() -> list[dict]:
+    """One service per active category; `group` is the top of its branch of the tree."""
+    categories = list(Category.objects.all().only("pk", "parent_id", "name", "code", "is_active"))
+    by_id = {c.pk: c for c in categories}
+
+    def top(c: Category) -> Category:
+        seen = set()
+        while c.parent_id and c.parent_id in by_id and c.pk not in seen:
+            seen.add(c.pk)
+            c = by_id[c.parent_id]
+        return c
+
+    rows = []
+    for c in sorted(categories, key=lambda c: (top(c).name, c.parent_id is not None, c.name)):
+        if not c.is_active:
+            continue
+        rows.append(
+            {
+                "service_code": c.code,
+                "service_name": c.name,
+                "description": str(c),
+                # Categories have no extra questions yet: no definition to call for.
+                "metadata": False,
+                "type": "realtime",
+                "keywords": "",
+                "group": top(c).name,
+            }
+        )
+    return rows
+
+
+def update_record(event: CaseEvent, key: ApiKey | None) -> dict:
+    """One step as FixMyStreet's request_update."""
+    case = event.case
+    full = whole(case, key)
+    return {
+        "update_id": str(event.pk),
+        "service_request_id": case.number,
+        "status": EXTENDED_STATUS.get(event.to_state or case.state, "OPEN"),
+        "updated_datetime": iso(event.at),
+        "description": _sentence(case, event, full),
+        "media_url": "",
+        "external_status_code": event.action,
+    }
