@@ -232,7 +232,8 @@ def test_the_broker_flushed_and_restarted_during_intake(
         filer.stop.set()
         filer.join(30)
         broker.start()  # back, empty, on the same port: the worker reconnects
-        wait_until(lambda: worker.output().count("Connected to redis") >= 2, timeout=60)
+        # Celery retries its broker with a growing wait (up to 30 s apart): allow a few.
+        wait_until(lambda: worker.output().count("Connected to redis") >= 2, timeout=180)
         statuses = Counter(a[2] for a in filer.answers)
         assert statuses == Counter({201: len(filer.answers)}), statuses
         texts = [a[1] for a in filer.answers] + ["乙网页路灯不亮"]
