@@ -1,9 +1,10 @@
 """The Content-Security-Policy in headless Chromium (issue 17, item 4): the main pages of each
 role load under the enforced policy with no violation: the public home and filing page, the
-centres' pages, the grid worker's page, the desk and its intake with the map and tiles from
-another origin (the configured tile host), the admin's list and change pages, the API docs.
-A violation is caught where the browser reports it (securitypolicyviolation events, and the
-console's "Content Security Policy" errors); the header test is test_csp.py."""
+centres' pages and the time bank, the grid worker's pages, the desk and its intake with the map
+and tiles from another origin (the configured tile host), the staff check-in page, the admin's
+list and change pages, the API docs. A violation is caught where the browser reports it
+(securitypolicyviolation events, and the console's "Content Security Policy" errors); the
+header test is test_csp.py."""
 
 from __future__ import annotations
 
@@ -95,14 +96,20 @@ def test_main_pages_load_without_a_violation(
         chromium,
         live_server,
         t.user("resident_a"),
-        ["/", "/cases/new/", "/cases/mine/", "/centres/me/"],
+        ["/", "/cases/new/", "/cases/mine/", "/centres/me/", "/volunteers/", "/volunteers/wishes/"],
     )
     found += _visit(chromium, live_server, t.user("grid_a"), ["/cases/grid/", "/cases/grid/new/"])
     found += _visit(
         chromium,
         live_server,
         t.user("community_a"),
-        ["/desk/", "/desk/cases/", "/desk/new/", f"/desk/c/{case.number}/"],
+        [
+            "/desk/",
+            "/desk/cases/",
+            "/desk/new/",
+            f"/desk/c/{case.number}/",
+            "/centres/staff/check-in/",
+        ],
         check=works,
     )
     found += _visit(
@@ -115,6 +122,7 @@ def test_main_pages_load_without_a_violation(
             f"/admin/portal/user/{t.user('grid_a').pk}/change/",
             f"/admin/services/case/{case.pk}/change/",
             "/admin/grids/area/",
+            "/admin/grids/partymember/",
             "/api/docs/",
         ],
         check=works,
