@@ -5,7 +5,7 @@ grid worker, community staff, the superuser) and anonymously, must never answer 
 In-process through the WSGI application (schemathesis.openapi.from_wsgi), inside the test's
 database transaction: each request runs in a savepoint that is rolled back, so one example's
 writes neither pile up nor hide another's error. Requests per operation and role: twice
-LINLI_FUZZ_EXAMPLES (default 2: 4, valid and invalid mixed; about two minutes on two idle
+LINLI_FUZZ_EXAMPLES (default 3: 6, valid and invalid mixed; under two minutes on two idle
 cores). The draw is derandomized (the same cases each run) unless LINLI_FUZZ_RANDOM=1. A
 failure names the operation and the request to replay.
 """
@@ -26,7 +26,7 @@ from schemathesis.checks import not_a_server_error
 from portal.wsgi import application
 from tests.services.conftest import build_desk
 
-EXAMPLES = int(os.environ.get("LINLI_FUZZ_EXAMPLES", "2"))
+EXAMPLES = int(os.environ.get("LINLI_FUZZ_EXAMPLES", "3"))
 RANDOM = os.environ.get("LINLI_FUZZ_RANDOM") == "1"
 ROLES = ["resident_a", "grid_a", "community_a", "superuser", None]
 
