@@ -13,7 +13,7 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
-from portal import embedded
+from portal import csp, embedded
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -70,6 +70,8 @@ INSTALLED_APPS = [
     "portal.apps.AxesConfig",  # django-axes: login lockout per account and per client
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's files, served from here (the CSP allows no CDN)
+    "csp",
     "django_celery_beat",
     "treebeard",
     "import_export",
@@ -78,7 +80,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First: the request id on every log line and task, the request's time for /metrics.
     "portal.request_id.RequestIdMiddleware",
-    # Outermost: a request the database outage broke (in a view or a middleware) gets a 503.
+    # Then: a request the database outage broke (in a view or a middleware) gets a 503.
     "portal.outage.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -90,6 +92,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "portal.security.StaffIdleTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",  # Content-Security-Policy (below, "Security")
     "portal.text.RefuseControlCharactersMiddleware",
     # Last, as django-axes asks: it turns a lockout flagged during the view into its answer.
     "axes.middleware.AxesMiddleware",
@@ -305,6 +308,11 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Centres, grids, 12345 cases and the volunteer time bank.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # /api/docs/ from our own static files (drf-spectacular-sidecar), not a CDN: the CSP's
+    # script-src is 'self', and the intranet may have no route to a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # --- Celery ---------------------------------------------------------------------------------------
@@ -417,6 +425,21 @@ LINLI = {
     "OPEN311_MEDIA_PRIVATE_OK": env.bool("LINLI_OPEN311_MEDIA_PRIVATE_OK", default=False),
     "OPEN311_CONTACT": env.str("LINLI_OPEN311_CONTACT", default=""),
 }
+
+# --- Content-Security-Policy (django-csp; portal/csp.py; docs/operations.md) -------------------
+# Strict: scripts and styles only from our own files, nothing framed, forms posted only here.
+# Images also from data: and from the tile server of LINLI_MAP_TILES_URL, plus any host in
+# LINLI_CSP_IMG_HOSTS. LINLI_CSP_REPORT_ONLY sends the policy as Content-Security-Policy-Report-
+# Only (a browser reports what it would block and blocks nothing): for trying a new tile host or
+# page. LINLI_CSP_REPORT_URI is where browsers post violation reports (empty: none are sent).
+LINLI_CSP_IMG_HOSTS = env.list("LINLI_CSP_IMG_HOSTS", default=[])
+LINLI_CSP_REPORT_ONLY = env.bool("LINLI_CSP_REPORT_ONLY", default=False)
+LINLI_CSP_REPORT_URI = env.str("LINLI_CSP_REPORT_URI", default="")
+_csp_policy = csp.policy(LINLI["MAP_TILES_URL"], LINLI_CSP_IMG_HOSTS, LINLI_CSP_REPORT_URI)
+if LINLI_CSP_REPORT_ONLY:
+    CONTENT_SECURITY_POLICY_REPORT_ONLY = _csp_policy
+else:
+    CONTENT_SECURITY_POLICY = _csp_policy
 
 # Every line carries the request id (portal/request_id.py); LINLI_LOG_FORMAT=json writes one
 # JSON object per line for a log collector.

@@ -175,6 +175,9 @@ class PartyMemberAdmin(OperationAdminMixin, ExcelAdminMixin, ScopedAdmin):
     raw_id_fields = ("user",)
     inlines = [ContactHouseholdInline, CrossPostingInline]
 
+    class Media:
+        css = {"all": ["portal/admin.css"]}  # .few-contacts (no style="": the CSP)
+
     def get_readonly_fields(self, request, obj=None):
         # Where the member belongs (hence who sees them) is fixed when they join.
         return ("kind", "branch", "area", "reported_on") if obj is not None else ()
@@ -186,7 +189,7 @@ class PartyMemberAdmin(OperationAdminMixin, ExcelAdminMixin, ScopedAdmin):
     def contacts_count(self, obj):
         n = obj.n_contacts
         if n < 3:
-            return format_html('<span style="color:#b00">{}</span>', n)
+            return format_html('<span class="few-contacts">{}</span>', n)
         return n
 
 

@@ -256,6 +256,7 @@ class RewardViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     serializer_class = s.RewardSerializer
     permission_classes = [permissions.IsAuthenticated]
+    lookup_value_regex = r"\d+"  # redeem() looks the id up itself: /rewards/null/ is a 404
 
     def get_queryset(self):
         return Reward.objects.none()  # the list is actions.offers_for; see list()
