@@ -174,7 +174,20 @@ def seed_territory() -> DemoContext:
     _seed_organisations_and_users(ctx)
     _seed_teams(ctx)
     _seed_party(ctx)
+    _seed_boundaries(ctx)
     return ctx
+
+
+def _seed_boundaries(ctx: DemoContext) -> None:
+    """Generated outlines (no survey for a made-up city) around the communities' points, down
+    to the level-1 grids, so the dashboard's map draws shapes from the first start."""
+    from grids.boundaries import draw
+
+    lats = [c.lat for c in ctx.communities if c.lat is not None]
+    lngs = [c.lng for c in ctx.communities if c.lng is not None]
+    pad = 0.006
+    bbox = (min(lngs) - pad, min(lats) - pad, max(lngs) + pad, max(lats) + pad)
+    actions.set_boundaries(draw(ctx.district, bbox, down_to_depth=ctx.district.depth + 3))
 
 
 def _seed_households(ctx: DemoContext) -> None:

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "services",
     "volunteers",
     "notifications",
+    "dashboard",
     "portal.admin_site.PortalAdminConfig",  # django.contrib.admin with the app list kept
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -369,6 +370,9 @@ LINLI = {
     # no tiles (a plain grid; picking a point still works). See docs/configuration.md.
     "MAP_TILES_URL": env.str("LINLI_MAP_TILES_URL", default=""),
     "MAP_TILES_ATTRIBUTION": env.str("LINLI_MAP_TILES_ATTRIBUTION", default=""),
+    # The tiles' datum: "wgs84" (Tianditu, most intranet servers) or "gcj02" (AMap, Tencent):
+    # the dashboard's map shifts its WGS-84 shapes and points onto GCJ-02 tiles.
+    "MAP_TILES_CRS": env.str("LINLI_MAP_TILES_CRS", default="wgs84"),
     "MAP_CENTER": env.list("LINLI_MAP_CENTER", cast=float, default=[24.91, 118.59]),
     # Self-service machines: the accounts (usernames) that file as "kiosk" and nothing else.
     "KIOSK_USERS": env.list("LINLI_KIOSK_USERS", default=[]),

@@ -42,6 +42,7 @@ urlpatterns = [
     path("centres/", include("centres.urls")),
     path("cases/", include("services.urls")),
     path("desk/", include("services.desk.urls")),
+    path("dashboard/", include("dashboard.urls")),
     path("volunteers/", include("volunteers.urls")),
     path("inbox/", include("notifications.urls")),
 ]
