@@ -11,10 +11,10 @@ from grids.querysets import ScopedQuerySet
 
 
 class ReportStatus(models.TextChoices):
-    QUEUED = "queued", _("waiting")
+    QUEUED = "queued", _("waiting to be built")
     RUNNING = "running", _("being built")
     DONE = "done", _("ready")
-    FAILED = "failed", _("failed")
+    FAILED = "failed", _("could not be built")
 
 
 class Report(models.Model):
@@ -28,7 +28,7 @@ class Report(models.Model):
         settings.AUTH_USER_MODEL,
         on_delete=models.CASCADE,
         related_name="+",
-        verbose_name=_("requested by"),
+        verbose_name=_("asked for by"),
     )
     status = models.CharField(
         _("status"), max_length=8, choices=ReportStatus.choices, default=ReportStatus.QUEUED

@@ -33,7 +33,7 @@ def sheets(data: dict) -> list[tuple[str, list, list]]:
         (_("Overdue in the month"), k["overdue"]),
         (_("Mean handling time (hours)"), k["mean_handling_hours"]),
         (_("Handled before a complaint (未诉先办)") + " (%)", _pct(cases["proactive_share"])),
-        (_("Open now"), cases["open"]),
+        (_("Open cases now"), cases["open"]),
         (_("Yellow cards now"), cases["yellow"]),
         (_("Overdue now"), cases["overdue_open"]),
     ]
@@ -42,7 +42,7 @@ def sheets(data: dict) -> list[tuple[str, list, list]]:
         summary += [
             (_("Grids with a full-time worker"), org["grids_staffed"]),
             (_("Grids"), org["grids"]),
-            (_("Estates with a party branch"), org["estates_with_branch"]),
+            (_("Estates with a branch"), org["estates_with_branch"]),
             (_("Households with a contact party member"), org["households_with_contact"]),
             (_("Party branches"), org["branches"]),
         ]

@@ -25,7 +25,7 @@ from dashboard import geo, panels
 from dashboard.scope import breadcrumb, resolve
 from services import figures as case_figures
 
-LAYOUTS = {"desk": _("Desk"), "phone": _("Phone"), "screen": _("Big screen")}
+LAYOUTS = {"desk": _("Desk layout"), "phone": _("Phone layout"), "screen": _("Big-screen layout")}
 COLOURS = {
     "overdue": _("Overdue cases"),
     "satisfaction": _("Satisfaction rate"),

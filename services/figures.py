@@ -21,6 +21,7 @@ from datetime import datetime
 
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from services import kpis
 from services.choices import OPEN_STATES
@@ -149,7 +150,7 @@ def overdue_units(user, target: Target, now=None) -> list[dict]:
         elif r["handling_area_id"]:
             unit, name = f"a{r['handling_area_id']}", r["handling_area__name"]
         else:
-            unit, name = "", ""
+            unit, name = "", _("Not yet with a unit")
         out.append({"unit": unit, "name": name, "count": r["n"]})
     return out
 
