@@ -115,7 +115,7 @@
   function setupMap() {
     var div = document.getElementById("dash-map");
     if (!div) return;
-    if (!window.L) { div.textContent = div.getAttribute("aria-label"); return; }
+    if (!window.L) { div.textContent = (document.getElementById("dash-map-note") || {}).textContent || ""; return; }
     var centre = conf.center || [24.91, 118.59];
     map = L.map(div, { scrollWheelZoom: conf.layout !== "phone", attributionControl: !!conf.tiles, keyboard: false });
     if (conf.tiles) L.tileLayer(conf.tiles, { maxZoom: 19, attribution: conf.attribution || "" }).addTo(map);

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from grids import actions as grid_actions
 from grids.boundaries import draw
+from tests.a11y.sweep import check, report
 from tests.services.conftest import build_desk
 from tests.services.test_browser import _shot
 from tests.services.test_kpis import make
@@ -63,6 +64,8 @@ def test_desk_phone_and_big_screen_layouts(chromium, live_server, transactional_
         shown = page.locator("[data-figure='dispatched'] .n").inner_text()
         assert shown == str(api["kpis"]["dispatched"]) == "4"
         _shot(page, "dashboard-desk.png")
+        found = check(page, "dashboard desk", elder=False)
+        assert not found.serious(), report([found], rules=())
 
         # Keyboard only: street → community → level-1 grid → level-2 grid.
         for expected in (t.a.community.name, "甲一级网格", "甲网格1"):
@@ -88,6 +91,8 @@ def test_desk_phone_and_big_screen_layouts(chromium, live_server, transactional_
         page.wait_for_selector("#dash[data-spot]")
         assert page.locator(".dash-spotlight h3").inner_text().startswith("第1名")
         page.screenshot(path=str(_img("dashboard-screen.png")))
+        found = check(page, "dashboard big screen", elder=False)
+        assert not found.serious(), report([found], rules=())
     finally:
         context.close()
 

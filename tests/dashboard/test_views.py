@@ -65,6 +65,22 @@ def test_out_of_scope_is_404_and_staff_only(client, cases):
     assert c.get("/dashboard/").context["data"]["target"]["area"] == desk.t.a.grids[0].pk
 
 
+def test_a_department_sees_its_own_cases(client, cases):
+    desk = cases
+    Case.objects.filter(state="in_progress").update(handling_department=desk.t.department)
+    page = login(client, desk, "dept").get("/dashboard/")
+    assert page.status_code == 200
+    data = page.context["data"]
+    assert data["target"] == {
+        "area": None,
+        "department": desk.t.department.pk,
+        "name": "城管局",
+        "kind": "department",
+    }
+    assert data["cases"]["open"] == 3 and data["children"] == []
+    assert client.get(f"/dashboard/?area={desk.t.a.community.pk}").status_code == 404
+
+
 def test_drill_down_and_breadcrumb(client, cases):
     desk = cases
     c = login(client, desk, "street")
