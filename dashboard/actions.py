@@ -65,14 +65,16 @@ def report_progress(report: Report, percent: int) -> None:
     Report.objects.filter(pk=report.pk).update(progress=max(0, min(99, percent)))
 
 
-def finish_report(report: Report, content: bytes) -> Report:
-    """Store the workbook and mark the report ready."""
-    name = f"report-{report.area_id}-{report.month:%Y%m}-{report.pk}.xlsx"
+def finish_report(report: Report, content: bytes, pdf: bytes | None = None) -> Report:
+    """Store the workbook (and the PDF) and mark the report ready."""
+    name = f"report-{report.area_id}-{report.month:%Y%m}-{report.pk}"
     with transaction.atomic():
-        report.file.save(name, ContentFile(content), save=False)
+        report.file.save(f"{name}.xlsx", ContentFile(content), save=False)
+        if pdf is not None:
+            report.pdf.save(f"{name}.pdf", ContentFile(pdf), save=False)
         report.status, report.progress = ReportStatus.DONE, 100
         report.finished_at = timezone.now()
-        report.save(update_fields=["file", "status", "progress", "finished_at"])
+        report.save(update_fields=["file", "pdf", "status", "progress", "finished_at"])
     return report
 
 

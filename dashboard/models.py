@@ -35,6 +35,7 @@ class Report(models.Model):
     )
     progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
     file = models.FileField(_("workbook"), upload_to="reports/%Y/%m/", blank=True)
+    pdf = models.FileField(_("PDF"), upload_to="reports/%Y/%m/", blank=True)
     error = models.CharField(_("error"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("requested at"), auto_now_add=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)

@@ -158,13 +158,18 @@ def sheets(data: dict) -> list[tuple[str, list, list]]:
     return out
 
 
-def workbook(report, progress: Callable[[int], None] = lambda pct: None) -> bytes:
-    """The report's .xlsx, computed as the requesting user sees the area (their scope)."""
+def files(report, progress: Callable[[int], None] = lambda pct: None) -> tuple[bytes, bytes]:
+    """The report's .xlsx and .pdf, computed as the requesting user sees the area (their
+    scope): one build of the panels for both, so both hold the same numbers."""
+    from dashboard.report_pdf import render
+
     user = report.requested_by
     view = view_of(scope_for(user), Target(area=report.area), report.month)
     progress(10)
     data = build(view, user)
-    progress(70)
+    progress(60)
     content = xlsx_bytes(sheets(data))
+    progress(75)
+    pdf = render(data)
     progress(95)
-    return content
+    return content, pdf

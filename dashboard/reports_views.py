@@ -70,6 +70,9 @@ def status(request: HttpRequest, pk: int) -> JsonResponse:
             "download": reverse("dashboard:report-download", args=[report.pk])
             if report.status == ReportStatus.DONE
             else None,
+            "pdf": reverse("dashboard:report-download", args=[report.pk]) + "?format=pdf"
+            if report.status == ReportStatus.DONE and report.pdf
+            else None,
         }
     )
 
@@ -77,14 +80,20 @@ def status(request: HttpRequest, pk: int) -> JsonResponse:
 @login_required
 @require_GET
 def download(request: HttpRequest, pk: int) -> FileResponse:
+    """The workbook, or the PDF with ?format=pdf."""
     report = _mine(request, pk)
-    if report.status != ReportStatus.DONE or not report.file:
+    pdf = request.GET.get("format") == "pdf"
+    stored = report.pdf if pdf else report.file
+    if report.status != ReportStatus.DONE or not stored:
         raise Http404(_("The report is not ready."))
     response = FileResponse(
-        report.file.open("rb"),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        stored.open("rb"),
+        content_type="application/pdf"
+        if pdf
+        else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
     response["Content-Disposition"] = content_disposition_header(
-        as_attachment=True, filename=f"{report.area.name}-{report.month:%Y-%m}-月报.xlsx"
+        as_attachment=True,
+        filename=f"{report.area.name}-{report.month:%Y-%m}-月报.{'pdf' if pdf else 'xlsx'}",
     )
     return response

@@ -18,6 +18,11 @@
             var a = document.createElement("a");
             a.href = s.download; a.textContent = "下载（.xlsx）";
             cell.textContent = ""; cell.appendChild(a);
+            if (s.pdf) {
+              var b = document.createElement("a");
+              b.href = s.pdf; b.textContent = "下载（PDF）";
+              cell.appendChild(document.createTextNode(" ")); cell.appendChild(b);
+            }
           } else if (s.status !== "failed") setTimeout(tick, 2000);
         })
         .catch(function () { setTimeout(tick, 5000); });

@@ -60,6 +60,8 @@ def test_request_build_and_download(client, desk, django_capture_on_commit_callb
     assert (report.status, report.progress) == ("done", 100)
     got = client.get(f"/dashboard/reports/{report.pk}/download/")
     assert got.status_code == 200 and got["Content-Disposition"].startswith("attachment")
+    pdf = client.get(f"/dashboard/reports/{report.pk}/download/?format=pdf")
+    assert pdf.status_code == 200 and b"".join(pdf.streaming_content).startswith(b"%PDF")
     # The same numbers as the screen.
     view = view_of(scope_for(user), Target(area=desk.t.a.community), month)
     screen = build(view, user)
