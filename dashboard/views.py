@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET
 
 from dashboard import geo, panels
 from dashboard.scope import breadcrumb, resolve
+from portal.readdb import reading_from
 from services import figures as case_figures
 
 LAYOUTS = {"desk": _("Desk layout"), "phone": _("Phone layout"), "screen": _("Big-screen layout")}
@@ -47,7 +48,8 @@ def home(request: HttpRequest) -> HttpResponse:
     layout = layout if layout in LAYOUTS else "desk"
     colour = request.GET.get("colour", "overdue")
     colour = colour if colour in COLOURS else "overdue"
-    data = panels.build(view, request.user)
+    with reading_from(settings.LINLI.get("DASHBOARD_DB")):
+        data = panels.build(view, request.user)
     query = {"area": view.area.pk} if view.area is not None else {}
     centre = settings.LINLI.get("MAP_CENTER") or [24.91, 118.59]
     return render(
@@ -89,23 +91,29 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_GET
 def data(request: HttpRequest) -> JsonResponse:
     view = resolve(request)
-    return _json(panels.build(view, request.user))
+    with reading_from(settings.LINLI.get("DASHBOARD_DB")):
+        return _json(panels.build(view, request.user))
 
 
 @login_required
 @require_GET
 def geojson(request: HttpRequest) -> JsonResponse:
-    return _json(geo.outlines(resolve(request)))
+    view = resolve(request)
+    with reading_from(settings.LINLI.get("DASHBOARD_DB")):
+        return _json(geo.outlines(view))
 
 
 @login_required
 @require_GET
 def points(request: HttpRequest) -> JsonResponse:
-    return _json(geo.points(resolve(request), request.user))
+    view = resolve(request)
+    with reading_from(settings.LINLI.get("DASHBOARD_DB")):
+        return _json(geo.points(view, request.user))
 
 
 @login_required
 @require_GET
 def stream(request: HttpRequest) -> JsonResponse:
     view = resolve(request)
-    return _json(case_figures.stream(request.user, view.target))
+    with reading_from(settings.LINLI.get("DASHBOARD_DB")):
+        return _json(case_figures.stream(request.user, view.target))

@@ -131,6 +131,13 @@ if DATABASES["default"]["ENGINE"] not in ("django.db.backends.postgresql", "port
     )
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=60))
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# An optional read replica (streaming replication of the primary): the dashboard's figures may
+# read from it (LINLI_DASHBOARD_DB=replica). Tests mirror it onto the primary.
+if env.str("DATABASE_READ_URL", default=""):
+    DATABASES["replica"] = env.db_url("DATABASE_READ_URL")
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASES["replica"]["CONN_HEALTH_CHECKS"] = True
+DATABASE_ROUTERS = ["portal.readdb.ReadRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # The embedded default is a file cache under var/ (not locmem) so web, worker and beat share one
@@ -373,6 +380,9 @@ LINLI = {
     # The tiles' datum: "wgs84" (Tianditu, most intranet servers) or "gcj02" (AMap, Tencent):
     # the dashboard's map shifts its WGS-84 shapes and points onto GCJ-02 tiles.
     "MAP_TILES_CRS": env.str("LINLI_MAP_TILES_CRS", default="wgs84"),
+    # The database alias the dashboard's figures read from (portal.readdb): "default" (the
+    # primary) or "replica" (DATABASE_READ_URL).
+    "DASHBOARD_DB": env.str("LINLI_DASHBOARD_DB", default="default"),
     "MAP_CENTER": env.list("LINLI_MAP_CENTER", cast=float, default=[24.91, 118.59]),
     # Self-service machines: the accounts (usernames) that file as "kiosk" and nothing else.
     "KIOSK_USERS": env.list("LINLI_KIOSK_USERS", default=[]),

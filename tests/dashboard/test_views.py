@@ -206,3 +206,28 @@ def test_the_admin_import_page(client, desk):
     bad = SimpleUploadedFile("a.geojson", b"{not json", content_type="application/json")
     answer = c.post(url, {"file": bad})
     assert answer.status_code == 400 and "JSON" in answer.content.decode()
+
+
+def test_the_figures_read_through_the_configured_alias(client, cases, settings, monkeypatch):
+    from dashboard import views
+    from portal.readdb import ReadRouter, reading_from
+
+    router = ReadRouter()
+    assert router.db_for_read(Case) is None  # outside: the primary
+    with reading_from("replica"):
+        assert router.db_for_read(Case) == "replica"
+    assert router.db_for_read(Case) is None
+    assert router.allow_migrate("replica", "services") is False
+
+    used = []
+
+    def spy(alias):
+        used.append(alias)
+        return reading_from(None)
+
+    monkeypatch.setattr(views, "reading_from", spy)
+    settings.LINLI = {**settings.LINLI, "DASHBOARD_DB": "replica"}
+    c = login(client, cases, "street")
+    assert c.get("/dashboard/").status_code == 200
+    assert c.get("/dashboard/geo/").status_code == 200
+    assert used == ["replica", "replica"]
