@@ -23,9 +23,30 @@ from datetime import datetime
 from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q, QuerySet
 from django.db.models.functions import Substr
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from services.choices import OPEN_STATES, SATISFIED_RATINGS, State
 from services.models import Case, KpiConfig
+
+# What each figure is called, for people: /api/services/kpis/ sends these with the numbers
+# (in the request's language), the dashboard's tiles and report use the same words.
+LABELS = {
+    "dispatched": gettext_lazy("Cases dispatched"),
+    "responded": gettext_lazy("Responded in time"),
+    "called_back": gettext_lazy("Callbacks answered"),
+    "solved": gettext_lazy("Solved (callback)"),
+    "rated": gettext_lazy("Rated"),
+    "satisfied": gettext_lazy("Satisfied"),
+    "resolved": gettext_lazy("Resolved"),
+    "resolved_on_time": gettext_lazy("Resolved in time"),
+    "overdue": gettext_lazy("Overdue"),
+    "mean_handling_hours": gettext_lazy("Mean handling time (hours)"),
+    "response_rate": gettext_lazy("Response rate"),
+    "resolution_rate": gettext_lazy("Resolution rate"),
+    "satisfaction_rate": gettext_lazy("Satisfaction rate"),
+    "on_time_rate": gettext_lazy("On-time resolution"),
+    "score": gettext_lazy("Weighted score"),
+}
 
 
 @dataclass

@@ -117,6 +117,7 @@ def test_the_dashboard_and_the_kpi_api_agree(client, cases):
             HTTP_ACCEPT="application/json",
         ).json()
         assert mine["cases"]["kpis"] == api["kpis"]
+        assert set(api["labels"]) == set(api["kpis"])
         by_area = {row["area"]: row["kpis"] for row in api.get("breakdown", [])}
         for child in mine["children"]:
             if child["id"] in by_area:
@@ -231,3 +232,12 @@ def test_the_figures_read_through_the_configured_alias(client, cases, settings, 
     assert c.get("/dashboard/").status_code == 200
     assert c.get("/dashboard/geo/").status_code == 200
     assert used == ["replica", "replica"]
+
+
+def test_the_kpi_api_names_its_figures_in_the_readers_language(client, cases):
+    c = login(client, cases, "street")
+    zh = c.get(
+        "/api/services/kpis/", HTTP_ACCEPT="application/json", HTTP_ACCEPT_LANGUAGE="zh-hans"
+    )
+    assert zh.json()["labels"]["response_rate"] == "响应率"
+    assert zh.json()["labels"]["score"] == "综合得分"
