@@ -17,6 +17,7 @@ from dashboard.scope import DRILL_KINDS, View
 from grids import figures as grid_figures
 from grids.models import Area
 from services import figures as case_figures
+from services.models import KpiConfig
 from volunteers import figures as volunteer_figures
 
 
@@ -58,13 +59,14 @@ def child_areas(area) -> list[Area]:
     )
 
 
-def children(view: View, user, kids: list[Area], now) -> list[dict]:
+def children(view: View, user, kids: list[Area], now, config=None) -> list[dict]:
     """Each child area with its figures for the map's colours and the ranking table."""
     area = view.area
     if area is None or not kids:
         return []
     kpis_by = {
-        r["area"]: r for r in case_figures.ranked_children(user, area, view.start, view.end, now)
+        r["area"]: r
+        for r in case_figures.ranked_children(user, area, view.start, view.end, now, config=config)
     }
     org = grid_figures.children(area)
     out = []
@@ -105,7 +107,8 @@ def build(view: View, user, now=None) -> dict:
     """Every panel, in about thirty queries whatever the size of the area."""
     now = now or timezone.now()
     target, area = view.target, view.area
-    summary = case_figures.summary(user, target, view.start, view.end, now=now)
+    config = KpiConfig.current()  # read once for every panel
+    summary = case_figures.summary(user, target, view.start, view.end, now=now, config=config)
     kids = child_areas(area) if area is not None else []
     data = {
         "target": {
@@ -117,16 +120,18 @@ def build(view: View, user, now=None) -> dict:
         "month": view.month.strftime("%Y-%m"),
         "as_of": timezone.localtime(now).strftime("%Y-%m-%d %H:%M"),
         "cases": summary,
-        "trend": case_figures.trend(user, target, view.trend_start, view.end, now=now),
+        "trend": case_figures.trend(
+            user, target, view.trend_start, view.end, now=now, config=config
+        ),
         "categories": [
             {**c, "url": month_list(view, category=c["category"])}
-            for c in case_figures.top_categories(user, target, view.start, view.end)
+            for c in case_figures.top_categories(user, target, view.start, view.end, config=config)
         ],
         "units": [
             {**u, "url": desk_list(view, band="overdue", unit=u["unit"])}
             for u in case_figures.overdue_units(user, target, now=now)
         ],
-        "children": children(view, user, kids, now),
+        "children": children(view, user, kids, now, config=config),
         "links": {
             "month": month_list(view),
             "open": desk_list(view),

@@ -10,8 +10,9 @@ The rates come from services.kpis (one definition of each rate, shared with
   the top categories of the cohort, the units with the most overdue open cases;
 - open cases as map points, and the stream of new and late cases.
 
-Every function reads `Case.objects.visible_to(user)` narrowed to one area subtree or one
-department: nothing outside the viewer's scope is ever counted.
+Every function reads `Case.objects.visible_to(user)` (built once per user object: `visible`)
+narrowed to one area subtree or one department: nothing outside the viewer's scope is ever
+counted.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from django.utils.translation import gettext as _
 from services import kpis
 from services.choices import OPEN_STATES
 from services.desk.filters import RULES, Viewer
-from services.models import Case
+from services.models import Case, KpiConfig
 
 TOP = 8  # categories and units listed
 MAX_POINTS = 2000  # open cases drawn on the map (the newest; the count says how many exist)
@@ -49,17 +50,38 @@ class Target:
         return qs
 
 
+_CACHE_ATTR = "_linli_dashboard_cases"
+
+
+def visible(user) -> QuerySet:
+    """`Case.objects.visible_to(user)`, built once per user object (one request, one task):
+    building it may ask the database whether the user reports or follows cases outside their
+    territory, and a dashboard reads it for a dozen figures."""
+    qs = getattr(user, _CACHE_ATTR, None)
+    if qs is None:
+        qs = Case.objects.visible_to(user)
+        setattr(user, _CACHE_ATTR, qs)
+    return qs.all()
+
+
 def cases_of(user, target: Target) -> QuerySet:
-    return target.narrow(Case.objects.visible_to(user))
+    return target.narrow(visible(user))
 
 
-def summary(user, target: Target, start: datetime, end: datetime, now=None) -> dict:
+def summary(user, target: Target, start: datetime, end: datetime, now=None, config=None) -> dict:
     """The period's KPIs (services.kpis.kpis on the viewer's cases) plus the live counts of
-    open cases and the 未诉先办 share: three queries."""
+    open cases and the 未诉先办 share: three queries (and the KPI settings unless given)."""
     now = now or timezone.now()
-    base = Case.objects.visible_to(user)
+    config = config or KpiConfig.current()
+    base = visible(user)
     k = kpis.kpis(
-        start=start, end=end, area=target.area, department=target.department, base=base, now=now
+        start=start,
+        end=end,
+        area=target.area,
+        department=target.department,
+        base=base,
+        now=now,
+        config=config,
     )
     viewer = Viewer.of(user, now)
     live = cases_of(user, target).aggregate(
@@ -68,7 +90,14 @@ def summary(user, target: Target, start: datetime, end: datetime, now=None) -> d
         overdue=Count("pk", filter=RULES["overdue"].q(viewer)),
     )
     proactive = (
-        kpis.cohort(start=start, end=end, area=target.area, department=target.department, base=base)
+        kpis.cohort(
+            start=start,
+            end=end,
+            area=target.area,
+            department=target.department,
+            base=base,
+            config=config,
+        )
         .filter(raised_before_complaint=True)
         .count()
     )
@@ -82,42 +111,53 @@ def summary(user, target: Target, start: datetime, end: datetime, now=None) -> d
     }
 
 
-def trend(user, target: Target, start: datetime, end: datetime, now=None) -> list[dict]:
+def trend(
+    user, target: Target, start: datetime, end: datetime, now=None, config=None
+) -> list[dict]:
     """Month by month over [start, end) (the dashboard asks for twelve months): one query."""
     rows = kpis.monthly(
         start=start,
         end=end,
         area=target.area,
         department=target.department,
-        base=Case.objects.visible_to(user),
+        base=visible(user),
         now=now,
+        config=config,
     )
     return [
         {"month": timezone.localtime(month).strftime("%Y-%m"), **k.as_dict()} for month, k in rows
     ]
 
 
-def ranked_children(user, area, start: datetime, end: datetime, now=None) -> list[dict]:
+def ranked_children(
+    user, area, start: datetime, end: datetime, now=None, config=None
+) -> list[dict]:
     """Each child area's KPIs (one grouped query), best weighted score first; children with
     no case in the period are left out by services.kpis.breakdown."""
     rows = [
         {"area": child.pk, "name": child.name, "kind": child.kind, **k.as_dict()}
         for child, k in kpis.breakdown(
-            area=area, start=start, end=end, base=Case.objects.visible_to(user), now=now
+            area=area,
+            start=start,
+            end=end,
+            base=visible(user),
+            now=now,
+            config=config,
         )
     ]
     rows.sort(key=lambda r: (r["score"] is None, -(r["score"] or 0), r["name"]))
     return rows
 
 
-def top_categories(user, target: Target, start: datetime, end: datetime) -> list[dict]:
+def top_categories(user, target: Target, start: datetime, end: datetime, config=None) -> list[dict]:
     """The categories with most cases in the period's cohort."""
     qs = kpis.cohort(
         start=start,
         end=end,
         area=target.area,
         department=target.department,
-        base=Case.objects.visible_to(user),
+        base=visible(user),
+        config=config,
     )
     return [
         {"category": r["category_id"], "name": r["category__name"], "count": r["n"]}

@@ -177,22 +177,30 @@ def kpis(
     department=None,
     base: QuerySet | None = None,
     now: datetime | None = None,
+    config: KpiConfig | None = None,
 ) -> Kpis:
-    """The KPIs of one area subtree or department for one period: one SQL query."""
-    config = KpiConfig.current()
+    """The KPIs of one area subtree or department for one period: one SQL query (and one
+    for the settings, unless the caller read them already: `config`)."""
+    config = config or KpiConfig.current()
     qs = cohort(start=start, end=end, area=area, department=department, config=config, base=base)
     row = qs.aggregate(**_aggregates(now or timezone.now()))
     return _finish(row, config)
 
 
 def breakdown(
-    *, area, start: datetime, end: datetime, base: QuerySet | None = None, now=None
+    *,
+    area,
+    start: datetime,
+    end: datetime,
+    base: QuerySet | None = None,
+    now=None,
+    config: KpiConfig | None = None,
 ) -> list[tuple[object, Kpis]]:
     """The KPIs of each child of `area` (each street of a district, each community of a
     street …), in one grouped query."""
     from grids.models import Area
 
-    config = KpiConfig.current()
+    config = config or KpiConfig.current()
     children = list(Area.objects.filter(path__startswith=area.path, depth=area.depth + 1))
     if not children:
         return []
@@ -222,13 +230,14 @@ def monthly(
     base: QuerySet | None = None,
     now=None,
     tz=None,
+    config: KpiConfig | None = None,
 ) -> list[tuple[datetime, Kpis]]:
     """The KPIs of each calendar month in [start, end) (months in `tz`, local time by
     default), in one grouped query: the same aggregates as `kpis`, so a month of the trend
     equals that month's report. Months without cases are left out."""
     from django.db.models.functions import TruncMonth
 
-    config = KpiConfig.current()
+    config = config or KpiConfig.current()
     rows = (
         cohort(start=start, end=end, area=area, department=department, config=config, base=base)
         .annotate(k_month=TruncMonth("dispatched_at", tzinfo=tz or timezone.get_current_timezone()))
