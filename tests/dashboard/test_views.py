@@ -101,6 +101,12 @@ def test_drill_down_and_breadcrumb(client, cases):
     assert links["overdue"] == f"/desk/cases/?area={desk.t.a.community.pk}&band=overdue"
     listed = c.get(links["overdue"])
     assert listed.status_code == 200
+    # The organisation figures open the admin's lists of the same rows.
+    body = down.content.decode()
+    grids = f"/admin/grids/area/?kind=grid&amp;within={desk.t.a.community.pk}"
+    assert grids in body
+    listed = c.get(grids.replace("&amp;", "&"))
+    assert listed.status_code == 200 and len(listed.context["cl"].result_list) == 5
     assert down.context["data"]["cases"]["overdue_open"] == 1
 
 
