@@ -163,14 +163,16 @@ def totals(rows: list[Row]) -> dict[str, int]:
     return {f: sum(getattr(r, f) for r in rows) for f in FIELDS}
 
 
-def unit_evaluation(user, start: datetime, end: datetime) -> list[dict]:
+def unit_evaluation(user, start: datetime, end: datetime, area=None) -> list[dict]:
     """Co-building units: promises kept (践诺度 = kept / completed) and mean satisfaction
-    (满意度) of orders completed in the period."""
+    (满意度) of orders completed in the period (at centres under `area`, when given)."""
     from django.db.models import Avg
 
+    orders = Order.objects.visible_to(user)
+    if area is not None:
+        orders = orders.filter(item__centre__community__path__startswith=area.path)
     return list(
-        Order.objects.visible_to(user)
-        .filter(status="completed", completed_at__gte=start, completed_at__lt=end)
+        orders.filter(status="completed", completed_at__gte=start, completed_at__lt=end)
         .values("item__unit_id", "item__unit__name")
         .annotate(
             completed=Count("pk"),
@@ -179,3 +181,44 @@ def unit_evaluation(user, start: datetime, end: datetime) -> list[dict]:
         )
         .order_by("item__unit__name")
     )
+
+
+def for_area(user, area, start: datetime, end: datetime) -> dict:
+    """The dashboard's centre panel for `area`'s subtree: the totals, the totals per function
+    (1+6+X) and the co-building units' evaluation. The rows are `figures` for the centres the
+    user sees under the area, so the panel and the centre table agree."""
+    ids = list(
+        Centre.objects.visible_to(user)
+        .filter(community__path__startswith=area.path)
+        .values_list("pk", flat=True)
+    )
+    rows = figures(user, start, end, centre_ids=ids) if ids else []
+    labels = dict(FunctionCode.choices)
+    by_function: dict[str, dict[str, int]] = {}
+    for r in rows:
+        if r.function == ALL:
+            continue
+        cell = by_function.setdefault(r.function, dict.fromkeys(FIELDS, 0))
+        for f in FIELDS:
+            cell[f] += getattr(r, f)
+    return {
+        "centres": len(ids),
+        "totals": totals(rows),
+        "by_function": [
+            {"function": code, "label": str(labels.get(code, code)), **by_function[code]}
+            for code in [c.value for c in FunctionCode]
+            if code in by_function
+        ],
+        "units": [
+            {
+                "unit": u["item__unit__name"],
+                "completed": u["completed"],
+                "kept": u["kept"],
+                "promise_rate": round(u["kept"] / u["completed"], 4) if u["completed"] else None,
+                "satisfaction": round(float(u["satisfaction"]), 2)
+                if u["satisfaction"] is not None
+                else None,
+            }
+            for u in unit_evaluation(user, start, end, area=area)
+        ],
+    }

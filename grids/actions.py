@@ -10,6 +10,7 @@ django.core.exceptions.ValidationError naming the field when it refuses.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, timedelta
 from typing import cast
 
@@ -594,3 +595,70 @@ def record_visit(
         note=note.strip(),
         follow_up_case=(follow_up_case or "").strip()[:16],
     )
+
+
+# --- area outlines -----------------------------------------------------------------------------
+def import_boundaries(raw: bytes | str, *, actor=None) -> int:
+    """Set the outlines (Area.boundary) of the areas named in a GeoJSON FeatureCollection:
+    all or nothing. Each feature names its area by `properties.code` or `properties.id`; the
+    area must lie in the actor's scope and the geometry be a valid (Multi)Polygon. Any problem
+    refuses the whole file with one error per feature (grids.boundaries.Problem); else every
+    outline is written in one transaction. Returns the number of areas written."""
+    from grids.boundaries import Problem, geometry_problem, parse_collection
+
+    features, problems = parse_collection(raw)
+    wanted: list[tuple[int, str, object, dict]] = []  # (n, name, key, geometry)
+    for n, feature in enumerate(features, 1):
+        props = (feature.get("properties") or {}) if isinstance(feature, dict) else {}
+        name = str(props.get("name") or props.get("code") or props.get("id") or "")[:60]
+        if not isinstance(feature, dict) or feature.get("type") != "Feature":
+            problems.append(Problem(n, name, _("not a GeoJSON Feature.")))
+            continue
+        key = props.get("code") or props.get("id")
+        if key in (None, ""):
+            problems.append(Problem(n, name, _("it names no area: give properties.code or id.")))
+            continue
+        why = geometry_problem(feature.get("geometry"))
+        if why:
+            problems.append(Problem(n, name, why))
+            continue
+        wanted.append((n, name, key, feature["geometry"]))
+    codes = {str(k) for _n, _name, k, _g in wanted}
+    ids = {int(k) for k in codes if k.isdigit()}
+    found = Area.objects.filter(Q(code__in=codes) | Q(pk__in=ids)).only("pk", "code", "path")
+    by_code = {a.code: a for a in found if a.code}
+    by_id = {a.pk: a for a in found}
+    writes: dict[int, dict] = {}
+    for n, name, key, geometry in wanted:
+        area = by_code.get(str(key)) or (by_id.get(int(str(key))) if str(key).isdigit() else None)
+        if area is None:
+            problems.append(Problem(n, name, _("no area has this code or id.")))
+        elif actor is not None and not may_act_on(actor, area):
+            problems.append(Problem(n, name, _("This lies outside your area.")))
+        elif area.pk in writes:
+            problems.append(Problem(n, name, _("the area appears twice in the file.")))
+        else:
+            writes[area.pk] = geometry
+    if problems:
+        raise ValidationError({"file": [str(p) for p in problems]})
+    with transaction.atomic():
+        for pk in sorted(writes):  # a fixed order: two imports never deadlock
+            Area.objects.filter(pk=pk).update(boundary=writes[pk])
+    return len(writes)
+
+
+def set_boundaries(geometries: Mapping[int, dict | None], *, actor=None) -> None:
+    """Set or clear the outlines of many areas by id (the demo seeds draw generated ones),
+    in one transaction; each geometry is checked as import_boundaries checks a feature's."""
+    from grids.boundaries import geometry_problem
+
+    for geometry in geometries.values():
+        why = geometry_problem(geometry) if geometry is not None else None
+        if why:
+            raise ValidationError({"boundary": why})
+    areas = list(Area.objects.filter(pk__in=geometries).only("pk", "path"))
+    for area in areas:
+        _check_actor(actor, area, "boundary")
+        area.boundary = geometries[area.pk]
+    with transaction.atomic():
+        Area.objects.bulk_update(areas, ["boundary"], batch_size=1000)

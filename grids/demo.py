@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -176,7 +176,20 @@ def seed_territory() -> DemoContext:
     _seed_party(ctx)
     _place_buildings(ctx)
     _seed_visits(ctx)
+    _seed_boundaries(ctx)
     return ctx
+
+
+def _seed_boundaries(ctx: DemoContext) -> None:
+    """Generated outlines (no survey for a made-up city) around the communities' points, down
+    to the level-1 grids, so the dashboard's map draws shapes from the first start."""
+    from grids.boundaries import draw
+
+    lats = [c.lat for c in ctx.communities if c.lat is not None]
+    lngs = [c.lng for c in ctx.communities if c.lng is not None]
+    pad = 0.006
+    bbox = (min(lngs) - pad, min(lats) - pad, max(lngs) + pad, max(lats) + pad)
+    actions.set_boundaries(draw(ctx.district, bbox, down_to_depth=ctx.district.depth + 3))
 
 
 def _seed_households(ctx: DemoContext) -> None:
@@ -400,7 +413,7 @@ def _seed_visits(ctx: DemoContext) -> None:
 
     from grids.models import HouseholdVisit
 
-    worker = ctx.users.get("grid1")
+    worker = cast(Any, ctx.users.get("grid1"))
     if worker is None or HouseholdVisit.objects.filter(worker=worker).exists():
         return
     grid = Area.objects.get(code="DEMO-S1C1-G1-1")

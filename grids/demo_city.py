@@ -114,9 +114,19 @@ def seed_city(progress: Progress | None = None) -> Area:
         bar.close()
         buildings = levels[7].rows
     _seed_city_households(buildings, progress)
+    _seed_city_boundaries(city)
     with connection.cursor() as cursor:  # fresh statistics for the planner after a bulk load
         cursor.execute("ANALYZE grids_area; ANALYZE grids_household; ANALYZE grids_resident")
     return city
+
+
+def _seed_city_boundaries(city: Area) -> None:
+    """Generated outlines of districts, streets and communities (the dashboard's map at
+    scale; bench/ measures the GeoJSON of a district's streets)."""
+    from grids import actions
+    from grids.boundaries import draw
+
+    actions.set_boundaries(draw(city, (118.3, 24.6, 118.9, 25.2), down_to_depth=city.depth + 3))
 
 
 def _seed_city_households(buildings: list[Area], progress: Progress) -> None:

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "volunteers",
     "notifications",
     "open311",
+    "dashboard",
     "portal.admin_site.PortalAdminConfig",  # django.contrib.admin with the app list kept
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -142,6 +143,13 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # on another server connection: DATABASE_POOLER=transaction turns them off (deploy/pgbouncer.ini).
 if env.str("DATABASE_POOLER", default="") == "transaction":
     DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+# An optional read replica (streaming replication of the primary): the dashboard's figures may
+# read from it (LINLI_DASHBOARD_DB=replica). Tests mirror it onto the primary.
+if env.str("DATABASE_READ_URL", default=""):
+    DATABASES["replica"] = env.db_url("DATABASE_READ_URL")
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASES["replica"]["CONN_HEALTH_CHECKS"] = True
+DATABASE_ROUTERS = ["portal.readdb.ReadRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # The embedded default is a file cache under var/ (not locmem) so web, worker and beat share one
@@ -401,6 +409,12 @@ LINLI = {
     # no tiles (a plain grid; picking a point still works). See docs/configuration.md.
     "MAP_TILES_URL": env.str("LINLI_MAP_TILES_URL", default=""),
     "MAP_TILES_ATTRIBUTION": env.str("LINLI_MAP_TILES_ATTRIBUTION", default=""),
+    # The tiles' datum: "wgs84" (Tianditu, most intranet servers) or "gcj02" (AMap, Tencent):
+    # the dashboard's map shifts its WGS-84 shapes and points onto GCJ-02 tiles.
+    "MAP_TILES_CRS": env.str("LINLI_MAP_TILES_CRS", default="wgs84"),
+    # The database alias the dashboard's figures read from (portal.readdb): "default" (the
+    # primary) or "replica" (DATABASE_READ_URL).
+    "DASHBOARD_DB": env.str("LINLI_DASHBOARD_DB", default="default"),
     "MAP_CENTER": env.list("LINLI_MAP_CENTER", cast=float, default=[24.91, 118.59]),
     # Grid workers' visit log (grids.visits): a household not visited for this many days is
     # listed first; households with a resident of a priority tag sooner (tag=days).

@@ -44,6 +44,7 @@ urlpatterns = [
     path("centres/", include("centres.urls")),
     path("cases/", include("services.urls")),
     path("desk/", include("services.desk.urls")),
+    path("dashboard/", include("dashboard.urls")),
     path("volunteers/", include("volunteers.urls")),
     path("inbox/", include("notifications.urls")),
     path("open311/v2/", include("open311.urls")),

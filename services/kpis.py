@@ -23,9 +23,30 @@ from datetime import datetime
 from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q, QuerySet
 from django.db.models.functions import Substr
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from services.choices import OPEN_STATES, SATISFIED_RATINGS, State
 from services.models import Case, KpiConfig
+
+# What each figure is called, for people: /api/services/kpis/ sends these with the numbers
+# (in the request's language), the dashboard's tiles and report use the same words.
+LABELS = {
+    "dispatched": gettext_lazy("Cases dispatched"),
+    "responded": gettext_lazy("Responded in time"),
+    "called_back": gettext_lazy("Callbacks answered"),
+    "solved": gettext_lazy("Solved (callback)"),
+    "rated": gettext_lazy("Rated"),
+    "satisfied": gettext_lazy("Satisfied"),
+    "resolved": gettext_lazy("Resolved"),
+    "resolved_on_time": gettext_lazy("Resolved in time"),
+    "overdue": gettext_lazy("Overdue"),
+    "mean_handling_hours": gettext_lazy("Mean handling time (hours)"),
+    "response_rate": gettext_lazy("Response rate"),
+    "resolution_rate": gettext_lazy("Resolution rate"),
+    "satisfaction_rate": gettext_lazy("Satisfaction rate"),
+    "on_time_rate": gettext_lazy("On-time resolution"),
+    "score": gettext_lazy("Weighted score"),
+}
 
 
 @dataclass
@@ -156,22 +177,30 @@ def kpis(
     department=None,
     base: QuerySet | None = None,
     now: datetime | None = None,
+    config: KpiConfig | None = None,
 ) -> Kpis:
-    """The KPIs of one area subtree or department for one period: one SQL query."""
-    config = KpiConfig.current()
+    """The KPIs of one area subtree or department for one period: one SQL query (and one
+    for the settings, unless the caller read them already: `config`)."""
+    config = config or KpiConfig.current()
     qs = cohort(start=start, end=end, area=area, department=department, config=config, base=base)
     row = qs.aggregate(**_aggregates(now or timezone.now()))
     return _finish(row, config)
 
 
 def breakdown(
-    *, area, start: datetime, end: datetime, base: QuerySet | None = None, now=None
+    *,
+    area,
+    start: datetime,
+    end: datetime,
+    base: QuerySet | None = None,
+    now=None,
+    config: KpiConfig | None = None,
 ) -> list[tuple[object, Kpis]]:
     """The KPIs of each child of `area` (each street of a district, each community of a
     street …), in one grouped query."""
     from grids.models import Area
 
-    config = KpiConfig.current()
+    config = config or KpiConfig.current()
     children = list(Area.objects.filter(path__startswith=area.path, depth=area.depth + 1))
     if not children:
         return []
@@ -189,4 +218,36 @@ def breakdown(
         row = by_path.get(child.path)
         if row is not None:
             out.append((child, _finish(dict(row), config)))
+    return out
+
+
+def monthly(
+    *,
+    start: datetime,
+    end: datetime,
+    area=None,
+    department=None,
+    base: QuerySet | None = None,
+    now=None,
+    tz=None,
+    config: KpiConfig | None = None,
+) -> list[tuple[datetime, Kpis]]:
+    """The KPIs of each calendar month in [start, end) (months in `tz`, local time by
+    default), in one grouped query: the same aggregates as `kpis`, so a month of the trend
+    equals that month's report. Months without cases are left out."""
+    from django.db.models.functions import TruncMonth
+
+    config = config or KpiConfig.current()
+    rows = (
+        cohort(start=start, end=end, area=area, department=department, config=config, base=base)
+        .annotate(k_month=TruncMonth("dispatched_at", tzinfo=tz or timezone.get_current_timezone()))
+        .values("k_month")
+        .annotate(**_aggregates(now or timezone.now()))
+        .order_by("k_month")
+    )
+    out = []
+    for r in rows:
+        r = dict(r)
+        month = r.pop("k_month")
+        out.append((month, _finish(r, config)))
     return out

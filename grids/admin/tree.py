@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from treebeard.admin import TreeAdmin
 
 from grids import actions
+from grids.admin.boundaries import BoundaryAdminMixin
 from grids.admin.common import ExcelAdminMixin, OperationAdminMixin, OperationForm, subtree_filter
 from grids.admin_mixins import ScopedAdminMixin
 from grids.coverage import estate_has_branch, household_has_contact
@@ -94,7 +95,9 @@ class AreaForm(OperationForm):
         return actions.add_area(data.get("parent"), actor=self.actor, **values)
 
 
-class AreaAdmin(OperationAdminMixin, ExcelAdminMixin, ScopedAdminMixin, TreeAdmin):
+class AreaAdmin(
+    BoundaryAdminMixin, OperationAdminMixin, ExcelAdminMixin, ScopedAdminMixin, TreeAdmin
+):
     form = AreaForm
     add_via = "add_area"
     change_via = "update_area"

@@ -83,6 +83,9 @@ class Area(MP_Node, TimeStampedModel):
     # Optional WGS-84 centre point, used to match a phone's location to a grid.
     lat = models.FloatField(_("latitude"), null=True, blank=True)
     lng = models.FloatField(_("longitude"), null=True, blank=True)
+    # Optional outline: a GeoJSON Polygon or MultiPolygon geometry in WGS-84 (lng, lat), set by
+    # grids.actions.import_boundaries; the dashboard's map draws it (grids.boundaries).
+    boundary = models.JSONField(_("boundary (GeoJSON)"), null=True, blank=True, editable=False)
 
     node_order_by = None
     objects = AreaManager()

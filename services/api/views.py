@@ -239,6 +239,7 @@ class KpiView(APIView):
             "kpis": kpis.kpis(
                 start=start_at, end=end_at, area=area, department=department, base=cases
             ).as_dict(),
+            "labels": {key: str(label) for key, label in kpis.LABELS.items()},
         }
         if params.get("breakdown") and area is not None:
             body["breakdown"] = [

@@ -271,7 +271,7 @@ STEPS = (
 )
 # Where each state stands on the resident's five steps (已提交 → 已受理 → 处理中 → 已办结 →
 # 已评价); the internal words (签收, 退单待审核, 流转 …) are not theirs.
-STEP_OF_STATE = {
+STEP_OF_STATE: dict[str, int] = {
     State.SUBMITTED: 0,
     State.DISPATCHED: 1,
     State.RETURNED: 1,  # a dispatcher is finding the right unit: still accepted, not lost

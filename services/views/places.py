@@ -7,6 +7,8 @@ through the phone's outbox when offline (the form is data-offline, the view idem
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -70,7 +72,10 @@ def places(request: HttpRequest) -> HttpResponse:
     areas = _my_areas(scope, kinds=("estate", "building"), limit=500)
     estates: list[dict] = []
     by_path: dict[str, dict] = {}
-    loose = {"estate": None, "buildings": []}  # buildings straight under a grid (old lanes)
+    loose: dict[str, Any] = {
+        "estate": None,
+        "buildings": [],
+    }  # buildings straight under a grid (old lanes)
     for area in areas:
         if area.kind == "estate":
             by_path[area.path] = {"estate": area, "buildings": []}
@@ -114,7 +119,7 @@ def building(request: HttpRequest, pk: int) -> HttpResponse:
     today = timezone.localdate()
     for household in households:
         for resident in household.residents.all():
-            resident.masked_phone = mask_phone(resident.phone)
+            resident.masked_phone = mask_phone(resident.phone)  # type: ignore[attr-defined]
     return render(
         request,
         "services/worker/building.html",
@@ -135,9 +140,9 @@ def _household_page(
     residents = list(household.residents.order_by("pk"))
     for resident in residents:
         resident.household = household  # visible_tags reads the building: no query
-        resident.masked_phone = mask_phone(resident.phone)
-        resident.masked_id = mask_id_number(resident.id_number)
-        resident.tags = [ResidentTag(t).label for t in visible_tags(request.user, resident)]
+        resident.masked_phone = mask_phone(resident.phone)  # type: ignore[attr-defined]
+        resident.masked_id = mask_id_number(resident.id_number)  # type: ignore[attr-defined]
+        resident.tags = [ResidentTag(t).label for t in visible_tags(request.user, resident)]  # type: ignore[attr-defined]
     history = list(
         HouseholdVisit.objects.filter(household=household)
         .select_related("worker")

@@ -152,11 +152,11 @@ def _say_why(user, others: list[Case]) -> None:
     )
     for case in others:
         if case.pk in joint:
-            case.why = _("Joint unit: report in at the desk")
+            case.why = _("Joint unit: report in at the desk")  # type: ignore[attr-defined]
         elif case.pk in followed:
-            case.why = _("Followed")
+            case.why = _("Followed")  # type: ignore[attr-defined]
         else:
-            case.why = _("Handled by %(unit)s") % {"unit": case.unit_label}
+            case.why = _("Handled by %(unit)s") % {"unit": case.unit_label}  # type: ignore[attr-defined]
 
 
 @login_required

@@ -169,7 +169,7 @@ CITY_WIDE = {
 
 
 @pytest.mark.parametrize(
-    "app_label", ["grids", "centres", "services", "volunteers", "notifications"]
+    "app_label", ["grids", "centres", "services", "volunteers", "notifications", "dashboard"]
 )
 def test_every_scoped_model_is_in_the_matrix(app_label):
     assert set(unregistered(app_label)) - CITY_WIDE == set()
