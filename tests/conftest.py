@@ -175,8 +175,29 @@ def chromium():
                 "--disable-dev-shm-usage",
             ],
         )
-        yield browser
+        yield _CspBypassingBrowser(browser)
         browser.close()
+
+
+class _CspBypassingBrowser:
+    """The browser with contexts that bypass the portal's Content-Security-Policy by default:
+    Playwright's wait_for_function polls by evaluating strings, which `script-src 'self'`
+    forbids. tests/portal/test_csp_browser.py opens its contexts with bypass_csp=False and
+    fails on any violation, so the policy is still checked where it is the subject."""
+
+    def __init__(self, browser):
+        self._browser = browser
+
+    def new_context(self, **options):
+        options.setdefault("bypass_csp", True)
+        return self._browser.new_context(**options)
+
+    def new_page(self, **options):
+        options.setdefault("bypass_csp", True)
+        return self._browser.new_page(**options)
+
+    def __getattr__(self, name):
+        return getattr(self._browser, name)
 
 
 @pytest.fixture

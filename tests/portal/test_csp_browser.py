@@ -38,7 +38,10 @@ def _session_cookie(user) -> dict:
 def _visit(chromium, live_server, user, paths, check=None) -> list[str]:
     """Each path's violations (empty when clean); check(page, path) asserts more on a page."""
     context = chromium.new_context(
-        viewport={"width": 1280, "height": 900}, locale="zh-CN", base_url=live_server.url
+        viewport={"width": 1280, "height": 900},
+        locale="zh-CN",
+        base_url=live_server.url,
+        bypass_csp=False,  # the policy is what this test checks
     )
     if user is not None:
         context.add_cookies([{**_session_cookie(user), "url": live_server.url}])
