@@ -33,6 +33,19 @@ def _clean_env(tmp_path: Path, **extra) -> dict:
     return env
 
 
+def _django_stdout(env: dict, code: str) -> str:
+    """What `code` prints in a fresh process with Django set up from these variables."""
+    return subprocess.run(
+        [sys.executable, "-c", f"import django;django.setup();{code}"],
+        cwd=ROOT,
+        env={**env, "DJANGO_SETTINGS_MODULE": "portal.settings"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    ).stdout
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -173,15 +186,7 @@ def test_database_broker_and_cache_urls_switch_backends_without_code_change(tmp_
         "print(settings.CACHES['default']['BACKEND']);"
         "print(cache.client.get_client() is cache.client.get_client(write=False))"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", f"import django;django.setup();{code}"],
-        cwd=ROOT,
-        env={**env, "DJANGO_SETTINGS_MODULE": "portal.settings"},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    ).stdout.split()
+    out = _django_stdout(env, code).split()
     assert out == [
         "django.db.backends.postgresql",
         "redis://127.0.0.1:6379/3",
@@ -197,15 +202,7 @@ def test_cache_options_in_the_url_win_over_the_defaults(tmp_path):
         tmp_path, CACHE_URL="rediscache://127.0.0.1:6379/4?socket_timeout=5&max_connections=40"
     )
     code = "import json;from django.conf import settings;print(json.dumps(settings.CACHES['default']['OPTIONS']))"
-    out = subprocess.run(
-        [sys.executable, "-c", f"import django;django.setup();{code}"],
-        cwd=ROOT,
-        env={**env, "DJANGO_SETTINGS_MODULE": "portal.settings"},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    ).stdout
+    out = _django_stdout(env, code)
     options = json.loads(out)
     assert options["SOCKET_TIMEOUT"] == 5 and options["MAX_CONNECTIONS"] == 40
     assert options["IGNORE_EXCEPTIONS"] is True and options["SOCKET_CONNECT_TIMEOUT"] == 0.5
@@ -360,15 +357,7 @@ def test_split_queues_send_each_kind_of_work_to_its_own_workers(tmp_path):
         "'services.tasks.dispatch_case','notifications.tasks.flush_outbox',"
         "'portal.tasks.heartbeat']}))"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", f"import django;django.setup();{code}"],
-        cwd=ROOT,
-        env={**env, "DJANGO_SETTINGS_MODULE": "portal.settings"},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    ).stdout
+    out = _django_stdout(env, code)
     assert json.loads(out) == {
         "services.tasks.drain_city_outbox": "deliveries",
         "services.tasks.sweep_deadlines": "cases",

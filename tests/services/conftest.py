@@ -87,3 +87,20 @@ def _fresh_calendar():
     yield
     calendar.clear_cache()
     actions.clear_limits_cache()
+
+
+@pytest.fixture
+def clean_cache():
+    """An empty cache before and after (the grid pages cache counts and scopes)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def worker(client, desk):
+    """Side a's grid worker, logged in on `client`."""
+    client.force_login(desk.user("grid_a"))
+    return desk.user("grid_a")

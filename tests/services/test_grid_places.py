@@ -9,7 +9,6 @@ import re
 from datetime import timedelta
 
 import pytest
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
@@ -17,18 +16,7 @@ from grids import actions as grid_actions
 from grids.models import AccessLog, Household, HouseholdVisit, Resident
 from grids.privacy import mask_phone
 
-
-@pytest.fixture(autouse=True)
-def _clean_cache():
-    cache.clear()
-    yield
-    cache.clear()
-
-
-@pytest.fixture
-def worker(client, desk):
-    client.force_login(desk.user("grid_a"))
-    return desk.user("grid_a")
+pytestmark = pytest.mark.usefixtures("clean_cache")
 
 
 def _hh(desk, i=0) -> Household:

@@ -7,24 +7,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from django.core.cache import cache
 from django.utils import timezone
 
 from services import actions
 from services.models import Case, CaseFollower
 
-
-@pytest.fixture(autouse=True)
-def _clean_cache():
-    cache.clear()
-    yield
-    cache.clear()
-
-
-@pytest.fixture
-def worker(client, desk):
-    client.force_login(desk.user("grid_a"))
-    return desk.user("grid_a")
+pytestmark = pytest.mark.usefixtures("clean_cache")
 
 
 def section(body: str, name: str) -> str:

@@ -4,25 +4,13 @@ case, the patrol log; scope (404 outside), idempotent POSTs, bad input."""
 from __future__ import annotations
 
 import pytest
-from django.core.cache import cache
 from django.test import Client
 
 from services import actions
 from services.models import Case, CasePhoto, PatrolLog
 from tests.services.test_resident_pages import jpeg
 
-
-@pytest.fixture(autouse=True)
-def _clean_cache():
-    cache.clear()
-    yield
-    cache.clear()
-
-
-@pytest.fixture
-def worker(client, desk):
-    client.force_login(desk.user("grid_a"))
-    return desk.user("grid_a")
+pytestmark = pytest.mark.usefixtures("clean_cache")
 
 
 def test_my_grid_lists_own_open_cases_only(client, desk, worker, django_assert_max_num_queries):
