@@ -73,3 +73,17 @@ class ScopedAdminMixin(WritePathMixin, _ScopedPermissions):
 class ScopedAdmin(ScopedAdminMixin, admin.ModelAdmin):
     list_per_page = 50
     show_full_result_count = False  # one COUNT less per changelist page
+
+
+class ReadOnlyRegister:
+    """A register the admin shows and never writes: rows come from domain operations or
+    imports (the access log, the visit log, the holiday years). Put it before the admin base."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -14,6 +14,7 @@ from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from grids.admin_mixins import ReadOnlyRegister
 from grids.scope import may
 from services import actions, calendar, holiday_files
 from services.admin import CatalogueAdmin
@@ -151,37 +152,19 @@ class HolidayAdmin(CatalogueAdmin):
 
 
 @admin.register(HolidayYear)
-class HolidayYearAdmin(CatalogueAdmin):
+class HolidayYearAdmin(ReadOnlyRegister, CatalogueAdmin):
     """Which years hold the notice (written by the import only: read-only here)."""
 
     list_display = ("year", "source", "provisional", "imported_at", "imported_by")
     list_select_related = ("imported_by",)
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(HolidayChange)
-class HolidayChangeAdmin(CatalogueAdmin):
+class HolidayChangeAdmin(ReadOnlyRegister, CatalogueAdmin):
     """Every change of the holiday table and how many deadlines it moved (read-only)."""
 
     list_display = ("created_at", "source", "actor", "day_count", "cases_moved", "finished_at")
     list_select_related = ("actor",)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description=gettext_lazy("changed days"))
     def day_count(self, obj: HolidayChange) -> int:

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from grids import actions
 from grids.admin.common import ExcelAdminMixin, subtree_filter
-from grids.admin_mixins import ScopedAdmin
+from grids.admin_mixins import ReadOnlyRegister, ScopedAdmin
 from grids.models import (
     AccessLog,
     CoBuildingUnit,
@@ -244,7 +244,7 @@ class RoleAssignmentAdmin(ScopedAdmin):
 
 
 @admin.register(AccessLog)
-class AccessLogAdmin(ScopedAdmin):
+class AccessLogAdmin(ReadOnlyRegister, ScopedAdmin):
     """Read-only: the database refuses changes anyway (an append-only trigger)."""
 
     list_display = ("at", "viewer_name", "resident_name", "record", "field", "reason")
@@ -252,18 +252,9 @@ class AccessLogAdmin(ScopedAdmin):
     search_fields = ("viewer_name", "resident_name", "reason")
     date_hierarchy = "at"
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(HouseholdVisit)
-class HouseholdVisitAdmin(ScopedAdmin):
+class HouseholdVisitAdmin(ReadOnlyRegister, ScopedAdmin):
     """The visit log, read-only: grid workers record visits on their phones
     (grids.actions.record_visit); a visit is a record of what happened, never edited."""
 
@@ -272,12 +263,3 @@ class HouseholdVisitAdmin(ScopedAdmin):
     list_filter = ("kind", subtree_filter("household__building"))
     search_fields = ("household__room", "household__building__name", "note", "follow_up_case")
     date_hierarchy = "visited_on"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
