@@ -21,6 +21,7 @@ from html import escape
 from django.core.signals import got_request_exception
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse, JsonResponse
+from django.templatetags.static import static
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -60,6 +61,15 @@ def message() -> str:
     )
 
 
+def _stylesheet() -> str:
+    """The page's look from a static file (the CSP allows no inline style); none if the
+    static files cannot name it (a missing manifest entry must not turn the 503 into a 500)."""
+    try:
+        return f'<link rel="stylesheet" href="{escape(static("portal/outage.css"))}">'
+    except Exception:  # noqa: BLE001 - the outage page must always answer
+        return ""
+
+
 def unavailable(request) -> HttpResponse:
     """The 503 answer for `request`."""
     if wants_json(request):
@@ -70,9 +80,7 @@ def unavailable(request) -> HttpResponse:
         page = (
             f'<!doctype html><html lang="{escape(lang)}"><head><meta charset="utf-8">'
             '<meta name="viewport" content="width=device-width, initial-scale=1">'
-            f"<title>{escape(title)}</title></head>"
-            '<body style="font:20px/1.5 sans-serif;color:#1a1a1a;background:#fff;'
-            'max-width:40rem;margin:0 auto;padding:1.5rem">'
+            f"<title>{escape(title)}</title>{_stylesheet()}</head><body>"
             f"<main><h1>{escape(title)}</h1><p>{escape(message())}</p></main></body></html>"
         )
         response = HttpResponse(page, status=503, content_type="text/html; charset=utf-8")
