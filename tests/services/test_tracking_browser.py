@@ -1,14 +1,17 @@
 """An anonymous resident at 390×844 in Chromium: files with a photo in three taps, is shown the
-short tracking code, gets it by SMS, and opens the case later with the code and the phone's
-last 4 digits."""
+short tracking code, gets it by SMS, opens the case later with the code and the phone's last 4
+digits, and finds it under that phone's code login."""
 
 from __future__ import annotations
+
+import re
 
 import pytest
 from django.core.cache import cache
 
 from notifications import notify
 from notifications.models import NotificationOutbox
+from portal.accounts import LogSms
 from services.actions.intake import show_tracking_code
 from services.models import Case, CasePhoto
 from tests.conftest import PHONE
@@ -87,6 +90,20 @@ def test_anonymous_filing_gives_a_code_by_page_and_sms_and_the_code_finds_the_ca
         other.wait_for_url("**/cases/t/*/")
         main = other.locator("main").inner_text()
         assert case.number in main and "楼道灯坏了" in main
+
+        # And logging in with that phone (a code by text message) shows it as theirs.
+        other.goto("/cases/login/")
+        other.fill("input[name=phone]", "13912345678")
+        other.click("button[name=step][value=send]")
+        other.wait_for_load_state("networkidle")
+        text = next(t for phone, t in reversed(LogSms.sent) if phone == "13912345678")
+        other.fill("input[name=code]", re.search(r"\d{6}", text).group(0))
+        other.click("button[name=step][value=login]")
+        other.wait_for_load_state("networkidle")
+        other.goto("/cases/mine/")
+        assert case.number in other.locator("main").inner_text()
+        case.refresh_from_db()
+        assert case.reporter is not None and case.reporter.phone == "13912345678"
     finally:
         context.close()
 
