@@ -8,6 +8,7 @@ from typing import NoReturn
 
 from django.core.exceptions import ValidationError
 from django.db.models import Sum
+from django.utils import timezone
 
 from grids.models import Area
 from volunteers.models import AccountKind, OrderStatus, PointType, ServiceOrder, Volunteer
@@ -54,3 +55,37 @@ def settled_hours(user, year: int | None = None) -> Decimal:
     if year:
         qs = qs.filter(settled_at__year=year)
     return qs.aggregate(h=Sum("hours"))["h"] or Decimal(0)
+
+
+def record_review(
+    row,
+    actor,
+    *,
+    accept: bool,
+    accepted: str,
+    refused: str,
+    pending: str,
+    reason: str,
+    by: str,
+    at: str,
+    already: str,
+    say_why: str,
+) -> bool:
+    """The community's review of a locked pending row (a 双报到 report, a micro-wish): set to
+    `accepted` or `refused` with who and when; a refusal needs a reason, which the person
+    sees. Deciding the same way twice is a no-op (False: nothing written); changing a
+    decision is refused with `already`."""
+    wanted = accepted if accept else refused
+    if row.status == wanted:
+        return False  # a repeated click
+    if row.status != pending:
+        _refuse(already, "status")
+    reason = (reason or "").strip()
+    if not accept and not reason:
+        _refuse(say_why, "reason")
+    row.status = wanted
+    setattr(row, by, actor)
+    setattr(row, at, timezone.now())
+    row.refusal_reason = "" if accept else reason[:200]
+    row.save(update_fields=["status", by, at, "refusal_reason", "updated_at"])
+    return True

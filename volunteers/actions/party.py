@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from grids.models import CoBuildingUnit
 from grids.scope import may_act_on, scope_for
-from volunteers.actions._base import _refuse, home_community, settled_hours
+from volunteers.actions._base import _refuse, home_community, record_review, settled_hours
 from volunteers.models import PartyReport, PostClaim, ReportStatus, ServicePost, Volunteer
 
 DEFAULT_TARGET = Decimal("50.00")
@@ -106,19 +106,20 @@ def decide_report(report: PartyReport, actor, confirm: bool, reason: str = "") -
     report = PartyReport.objects.select_for_update().get(pk=report.pk)
     if not may_act_on(actor, report.community):
         _refuse(_("Only the community's staff may confirm a report."))
-    wanted = ReportStatus.CONFIRMED if confirm else ReportStatus.REFUSED
-    if report.status == wanted:
-        return report  # a repeated click
-    if report.status != ReportStatus.PENDING:
-        _refuse(_("This report was already decided."), "status")
-    reason = (reason or "").strip()
-    if not confirm and not reason:
-        _refuse(_("Say why the report is not confirmed."), "reason")
-    report.status, report.decided_by, report.decided_at = wanted, actor, timezone.now()
-    report.refusal_reason = "" if confirm else reason[:200]
-    report.save(
-        update_fields=["status", "decided_by", "decided_at", "refusal_reason", "updated_at"]
-    )
+    if not record_review(
+        report,
+        actor,
+        accept=confirm,
+        accepted=ReportStatus.CONFIRMED,
+        refused=ReportStatus.REFUSED,
+        pending=ReportStatus.PENDING,
+        reason=reason,
+        by="decided_by",
+        at="decided_at",
+        already=_("This report was already decided."),
+        say_why=_("Say why the report is not confirmed."),
+    ):
+        return report
     if confirm and report.member_id:
         Volunteer.objects.filter(user_id=report.member_id, is_party_member=False).update(
             is_party_member=True

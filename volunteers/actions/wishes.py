@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from grids.models import Area, CoBuildingUnit
 from grids.scope import may_act_on, scope_for
 from services import photos
-from volunteers.actions._base import _refuse, community_of
+from volunteers.actions._base import _refuse, community_of, record_review
 from volunteers.models import MicroWish, WishStatus
 
 # A second identical wish from the same person within this time is the first one again (a
@@ -96,18 +96,18 @@ def moderate_wish(wish: MicroWish, actor, approve: bool, reason: str = "") -> Mi
     wish = MicroWish.objects.select_for_update().get(pk=wish.pk)
     if not may_act_on(actor, wish.community):
         _refuse(_("Only the community's staff may review a wish."))
-    wanted = WishStatus.OPEN if approve else WishStatus.REFUSED
-    if wish.status == wanted:
-        return wish  # a repeated click
-    if wish.status != WishStatus.PENDING:
-        _refuse(_("This wish was already reviewed."), "status")
-    reason = (reason or "").strip()
-    if not approve and not reason:
-        _refuse(_("Say why the wish is refused."), "reason")
-    wish.status, wish.moderated_by, wish.moderated_at = wanted, actor, timezone.now()
-    wish.refusal_reason = "" if approve else reason[:200]
-    wish.save(
-        update_fields=["status", "moderated_by", "moderated_at", "refusal_reason", "updated_at"]
+    record_review(
+        wish,
+        actor,
+        accept=approve,
+        accepted=WishStatus.OPEN,
+        refused=WishStatus.REFUSED,
+        pending=WishStatus.PENDING,
+        reason=reason,
+        by="moderated_by",
+        at="moderated_at",
+        already=_("This wish was already reviewed."),
+        say_why=_("Say why the wish is refused."),
     )
     return wish
 
