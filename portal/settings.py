@@ -457,6 +457,10 @@ else:
 
 # Every line carries the request id (portal/request_id.py); LINLI_LOG_FORMAT=json writes one
 # JSON object per line for a log collector.
+LOG_FORMAT = env.str("LINLI_LOG_FORMAT", default="plain")
+if LOG_FORMAT not in ("plain", "json"):
+    # Said here, not as logging.config's "Unable to configure handler 'console'".
+    raise ImproperlyConfigured(f"LINLI_LOG_FORMAT must be plain or json, not {LOG_FORMAT!r}.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -472,7 +476,7 @@ LOGGING = {
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
-            "formatter": env.str("LINLI_LOG_FORMAT", default="plain"),
+            "formatter": LOG_FORMAT,
             "filters": ["request_id"],
         }
     },
