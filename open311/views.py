@@ -218,7 +218,7 @@ def _get_requests(request, fmt, params):
     size = data.get("page_size") or MAX_PAGE_SIZE
     first = ((data.get("page") or 1) - 1) * size
     page = list(records.page_of_cases(cases).order_by("-created_at", "-pk")[first : first + size])
-    body = records.records(page, key, _absolute(request), extensions=data.get("extensions"))
+    body = records.records(page, key, _absolute(request), extensions=bool(data.get("extensions")))
     return answer(fmt, "service_requests", "request", body)
 
 
@@ -229,7 +229,7 @@ def request_detail(request, fmt, params, number: str):
     case = records.page_of_cases(records.readable(key)).filter(number=number).first()
     if case is None:
         raise Refused(404, _("No such service_request_id."))
-    body = records.records([case], key, _absolute(request), extensions=data.get("extensions"))
+    body = records.records([case], key, _absolute(request), extensions=bool(data.get("extensions")))
     return answer(fmt, "service_requests", "request", body)
 
 
