@@ -104,7 +104,7 @@ def attributes_from(params) -> dict[str, str | list[str]]:
     ValidationError naming the parameter."""
     out: dict[str, str | list[str]] = {}
     for name in params:
-        if not name.startswith("attribute"):
+        if name != "attribute" and not name.startswith("attribute["):
             continue
         match = ATTRIBUTE.match(name)
         if match is None:

@@ -108,6 +108,8 @@ def test_bad_attributes_name_the_parameter(client, desk, key, fmt):
     place = desk.t.a.buildings[0].pk
     for data, name in (
         ({"attribute[a][b]": "x"}, "attribute[a][b]"),
+        ({"attribute": "x"}, "attribute"),
+        ({"attribute[]": "x"}, "attribute[]"),
         ({"attribute[a]": "x" * 1001}, "attribute[a]"),
         ({"attribute[a]": "x\x01"}, "attribute[a]"),
         ({f"attribute[k{i}]": "v" for i in range(51)}, "attribute"),
