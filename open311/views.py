@@ -359,6 +359,7 @@ def _get_updates(request, fmt, params):
             action__in=records.PUBLIC_ACTIONS,
         )
         .select_related("case__handling_area", "case__handling_department")
+        .only(*records.UPDATE_FIELDS)
         .order_by("at", "pk")[:MAX_PAGE_SIZE]
     )
     body = [records.update_record(e, key) for e in events]
