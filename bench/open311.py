@@ -130,12 +130,9 @@ def run(emit) -> None:
         .order_by("path")
         .first()
     )
-    # lat/long: the seed places only some buildings; the nearest place is looked up city-wide.
-    located = (
-        Area.objects.filter(path__startswith=city.path, kind="building", lat__isnull=False)
-        .order_by("path")
-        .first()
-    )
+    # lat/long: the seed places only a few buildings (not always the scale city's); the
+    # nearest place is looked up among every placed one.
+    located = Area.objects.filter(kind="building", lat__isnull=False).order_by("path").first()
     service = Category.objects.filter(is_active=True, children__isnull=True).first() or (
         Category.objects.filter(is_active=True).first()
     )
