@@ -233,3 +233,16 @@ def test_duplicate_posts_at_once_file_one_case(transactional_territory, monkeypa
     assert len(numbers) == 1
     assert Case.objects.count() == 1 and Submission.objects.count() == 1
     assert Case.objects.get().number in numbers
+
+
+def test_query_count_with_extensions_is_pinned(client, desk, key, django_assert_max_num_queries):
+    _row, plain = key
+    for _ in range(3):
+        filed(file(client, plain, address_id=desk.t.a.buildings[0].pk))
+    for _ in range(5):
+        desk.dispatched()
+    # The key, the cases, their latest steps, their photos, every step, the attributes: the
+    # same for 8 requests as for 80.
+    with django_assert_max_num_queries(6):
+        rows = json.loads(get(client, "requests.json", api_key=plain, extensions="true").content)
+    assert len(rows) == 8 and all("notes" in r["extended_attributes"] for r in rows)
