@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -124,17 +124,52 @@ class GeoReport:
     phone: str = ""
     account_id: str = ""
     media_url: str = ""
+    # A photo sent in the POST itself (multipart `media`), through the photo pipeline.
+    media: list = field(default_factory=list)
+    attributes: dict = field(default_factory=dict)
+    # The client's name for this filing (see Submission.idempotency_key); empty: none.
+    idempotency_key: str = ""
 
 
 def in_key_area(key: ApiKey, path: str) -> bool:
     return key.area is None or path.startswith(key.area.path)
 
 
-@transaction.atomic
-def file_request(report: GeoReport, *, key: ApiKey) -> Submission:
+def filed_before(key: ApiKey, idempotency_key: str) -> Submission | None:
+    """The submission this key already filed under this idempotency key, if any."""
+    if not idempotency_key:
+        return None
+    return (
+        Submission.objects.select_related("case")
+        .filter(key=key, idempotency_key=idempotency_key)
+        .first()
+    )
+
+
+def file_request(report: GeoReport, *, key: ApiKey) -> tuple[Submission, bool]:
     """File a GeoReport request as a case through services.actions.submit_case (the one intake
     path) with the key's account as the actor and the key's channel, which intake_rights
-    checks. Refused outside the key's area. A `media_url` is fetched by a task on commit."""
+    checks. Refused outside the key's area. A `media_url` is fetched by a task on commit; a
+    `media` upload goes through the photo pipeline with the case (both land or neither).
+
+    With an idempotency key, a repeat answers the submission filed first and files nothing
+    (the second value is False). Two at once: the database's unique constraint on (key,
+    idempotency key) lets one commit; the other's whole filing rolls back and it answers the
+    first one's."""
+    before = filed_before(key, report.idempotency_key)
+    if before is not None:
+        return before, False
+    try:
+        return _file(report, key), True
+    except IntegrityError:
+        before = filed_before(key, report.idempotency_key)
+        if before is None:
+            raise
+        return before, False
+
+
+@transaction.atomic
+def _file(report: GeoReport, key: ApiKey) -> Submission:
     category = Category.objects.filter(code=report.service_code, is_active=True).first()
     if category is None:
         raise ValidationError({"service_code": _("No such service.")})
@@ -154,6 +189,7 @@ def file_request(report: GeoReport, *, key: ApiKey) -> Submission:
             address=report.address,
             reporter_name=name,
             reporter_phone=report.phone,
+            photos=list(report.media),
         ),
         actor=key.account,
     )
@@ -164,6 +200,8 @@ def file_request(report: GeoReport, *, key: ApiKey) -> Submission:
         account_id=report.account_id[:100],
         media_url=report.media_url,
         media_state=MediaState.PENDING if report.media_url else MediaState.NONE,
+        idempotency_key=report.idempotency_key,
+        attributes=report.attributes,
     )
     if report.media_url:
         from open311.tasks import fetch_media

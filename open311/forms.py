@@ -3,10 +3,13 @@ A form error becomes the spec's error envelope naming the parameter."""
 
 from __future__ import annotations
 
+import re
+
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from portal.text import TextFormMixin
+from portal.text import TextFormMixin, check_text, too_long
 from services.limits import ADDRESS_MAX, COMMENT_MAX, DESCRIPTION_MAX
 
 MAX_PAGE_SIZE = 1000
@@ -15,6 +18,10 @@ MAX_PAGE_SIZE = 1000
 class KeyForm(TextFormMixin, forms.Form):
     api_key = forms.CharField(max_length=200, required=False)
     jurisdiction_id = forms.CharField(max_length=100, required=False)
+
+
+class DetailQueryForm(KeyForm):
+    extensions = forms.BooleanField(required=False)
 
 
 class RequestsQueryForm(KeyForm):
@@ -27,6 +34,8 @@ class RequestsQueryForm(KeyForm):
     status = forms.CharField(max_length=20, required=False)
     page = forms.IntegerField(min_value=1, max_value=100000, required=False)
     page_size = forms.IntegerField(min_value=1, max_value=MAX_PAGE_SIZE, required=False)
+    # Chicago's extension: `extended_attributes` (notes, attributes) on each request.
+    extensions = forms.BooleanField(required=False)
 
 
 class UpdatesQueryForm(KeyForm):
@@ -77,3 +86,64 @@ class UpdateForm(KeyForm):
     first_name = forms.CharField(max_length=30, required=False)
     last_name = forms.CharField(max_length=30, required=False)
     email = forms.EmailField(max_length=254, required=False)
+
+
+# --- what a POST requests carries beyond the form ------------------------------------------------
+
+ATTRIBUTE = re.compile(r"^attribute\[([^\[\]]{1,50})\](\[\])?$")
+MAX_ATTRIBUTES = 50
+ATTRIBUTE_VALUE_MAX = 1000
+IDEMPOTENCY_MAX = 100
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+FMS_ID = "fixmystreet_id"
+
+
+def attributes_from(params) -> dict[str, str | list[str]]:
+    """The spec's `attribute[code]=value` (and `attribute[code][]=value` for a multi-value
+    list) as {code: value or [values]}. A malformed name, too many, or a bad value: a
+    ValidationError naming the parameter."""
+    out: dict[str, str | list[str]] = {}
+    for name in params:
+        if name != "attribute" and not name.startswith("attribute["):
+            continue
+        match = ATTRIBUTE.match(name)
+        if match is None:
+            raise ValidationError({name: [_("Send attributes as attribute[code]=value.")]})
+        values = [str(v).strip() for v in params.getlist(name)]
+        for value in values:
+            if len(value) > ATTRIBUTE_VALUE_MAX:
+                raise ValidationError({name: [too_long(ATTRIBUTE_VALUE_MAX)]})
+            try:
+                check_text(value)
+            except ValidationError as exc:
+                raise ValidationError({name: exc.messages}) from exc
+        code = match.group(1)
+        out[code] = values if match.group(2) else values[-1]
+    if len(out) > MAX_ATTRIBUTES:
+        raise ValidationError(
+            {"attribute": [_("At most %(n)s attributes.") % {"n": MAX_ATTRIBUTES}]}
+        )
+    return out
+
+
+def idempotency_from(headers, attributes: dict) -> str:
+    """The client's name for a filing: the `Idempotency-Key` header (visible ASCII, at most
+    100 characters), else FixMyStreet's `attribute[fixmystreet_id]` as "fms:<id>" (what
+    FixMyStreet sends with every report, and sends again when it retries). Empty: none."""
+    value = (headers.get(IDEMPOTENCY_HEADER) or "").strip()
+    if value:
+        if len(value) > IDEMPOTENCY_MAX or not value.isascii() or not value.isprintable():
+            raise ValidationError(
+                {
+                    IDEMPOTENCY_HEADER: [
+                        _("At most %(n)s visible ASCII characters.") % {"n": IDEMPOTENCY_MAX}
+                    ]
+                }
+            )
+        return value
+    fms = attributes.get(FMS_ID)
+    if isinstance(fms, str) and fms:
+        if len(fms) > IDEMPOTENCY_MAX:
+            raise ValidationError({f"attribute[{FMS_ID}]": [too_long(IDEMPOTENCY_MAX)]})
+        return f"fms:{fms}"
+    return ""

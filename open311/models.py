@@ -133,13 +133,24 @@ class Submission(models.Model):
         _("media"), max_length=8, choices=MediaState.choices, default=MediaState.NONE, blank=True
     )
     media_error = models.CharField(_("media error"), max_length=200, blank=True)
+    # The client's name for this filing: the `Idempotency-Key` header, else FixMyStreet's
+    # `attribute[fixmystreet_id]` ("fms:<id>"). A retried POST with it answers the case
+    # already filed; the constraint below makes two at once file one case.
+    idempotency_key = models.CharField(_("idempotency key"), max_length=120, blank=True)
+    # `attribute[code]` answers as sent (categories define none yet): code → value or values.
+    attributes = models.JSONField(_("attributes"), default=dict, blank=True)
     created_at = models.DateTimeField(_("filed at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("Open311 submission")
         verbose_name_plural = _("Open311 submissions")
         constraints = [
-            models.UniqueConstraint(fields=["token"], name="open311_submission_token_unique")
+            models.UniqueConstraint(fields=["token"], name="open311_submission_token_unique"),
+            models.UniqueConstraint(
+                fields=["key", "idempotency_key"],
+                condition=~Q(idempotency_key=""),
+                name="open311_submission_idempotency_unique",
+            ),
         ]
 
     def __str__(self) -> str:

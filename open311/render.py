@@ -16,11 +16,13 @@ from django.http import HttpResponse
 from django.utils import timezone
 
 FORMATS = ("json", "xml")
+XML_DECLARATION = b'<?xml version="1.0" encoding="UTF-8"?>\n'
 LIST_ITEMS = {
     "attributes": "attribute",
     "values": "value",
     "endpoints": "endpoint",
     "formats": "format",
+    "notes": "note",
 }
 
 
@@ -64,7 +66,8 @@ def to_xml(root: str, item: str | None, body) -> bytes:
     else:
         for row in body:
             _fill(ET.SubElement(top, item or "item"), row)
-    return ET.tostring(top, encoding="utf-8", xml_declaration=True)
+    # The spec's words: the root preceded by the declaration with encoding="UTF-8".
+    return XML_DECLARATION + ET.tostring(top, encoding="utf-8", xml_declaration=False)
 
 
 def answer(fmt: str, root: str, item: str | None, body, status: int = 200) -> HttpResponse:

@@ -24,11 +24,14 @@ from grids.models import Area
 from open311 import actions, records
 from open311.forms import (
     MAX_PAGE_SIZE,
+    DetailQueryForm,
     GeoReportForm,
     KeyForm,
     RequestsQueryForm,
     UpdateForm,
     UpdatesQueryForm,
+    attributes_from,
+    idempotency_from,
 )
 from open311.models import ApiKey, Submission
 from open311.render import FORMATS, answer, errors, iso
@@ -36,6 +39,7 @@ from portal import ratelimit
 from services.actions import PLACE_KINDS
 from services.choices import CLOSED_STATES, NOT_CLOSED_STATES
 from services.models import CaseEvent, Category
+from services.photos import MAX_PHOTOS
 from services.views.common import nearest_place
 
 WINDOW = timedelta(days=90)  # the spec's default and widest span of GET requests
@@ -214,18 +218,18 @@ def _get_requests(request, fmt, params):
     size = data.get("page_size") or MAX_PAGE_SIZE
     first = ((data.get("page") or 1) - 1) * size
     page = list(records.page_of_cases(cases).order_by("-created_at", "-pk")[first : first + size])
-    body = records.records(page, key, _absolute(request))
+    body = records.records(page, key, _absolute(request), extensions=bool(data.get("extensions")))
     return answer(fmt, "service_requests", "request", body)
 
 
 @endpoint()
 def request_detail(request, fmt, params, number: str):
-    data = _check(KeyForm(params))
+    data = _check(DetailQueryForm(params))
     key = _key(data, required=False)
     case = records.page_of_cases(records.readable(key)).filter(number=number).first()
     if case is None:
         raise Refused(404, _("No such service_request_id."))
-    body = records.records([case], key, _absolute(request))
+    body = records.records([case], key, _absolute(request), extensions=bool(data.get("extensions")))
     return answer(fmt, "service_requests", "request", body)
 
 
@@ -284,25 +288,45 @@ def _post_request(request, fmt, params):
     assert key is not None
     _rate(key)
     data = _check(form)
+    attributes = attributes_from(params)
+    idempotency_key = idempotency_from(request.headers, attributes)
+    media = request.FILES.getlist("media")
+    if len(media) > MAX_PHOTOS:
+        raise ValidationError({"media": [_("At most %(n)s photos.") % {"n": MAX_PHOTOS}]})
+    before = actions.filed_before(key, idempotency_key)
+    if before is not None:
+        # A retry of a POST already filed (its answer was lost): the same answer again.
+        return _filed_answer(fmt, before)
     place = _place_for(data, key)
     if not actions.in_key_area(key, place.path):
         raise Refused(403, _("The location is outside the area of this key."))
-    submission = actions.file_request(
-        actions.GeoReport(
-            service_code=data["service_code"],
-            place=place,
-            description=data.get("description") or "",
-            lat=data.get("lat"),
-            lng=data.get("long"),
-            address=data.get("address_string") or "",
-            first_name=data.get("first_name") or "",
-            last_name=data.get("last_name") or "",
-            phone=data.get("phone") or "",
-            account_id=data.get("account_id") or "",
-            media_url=data.get("media_url") or "",
-        ),
-        key=key,
+    report = actions.GeoReport(
+        service_code=data["service_code"],
+        place=place,
+        description=data.get("description") or "",
+        lat=data.get("lat"),
+        lng=data.get("long"),
+        address=data.get("address_string") or "",
+        first_name=data.get("first_name") or "",
+        last_name=data.get("last_name") or "",
+        phone=data.get("phone") or "",
+        account_id=data.get("account_id") or "",
+        media_url=data.get("media_url") or "",
+        media=media,
+        attributes=attributes,
+        idempotency_key=idempotency_key,
     )
+    try:
+        submission, _created = actions.file_request(report, key=key)
+    except ValidationError as exc:
+        # The photo pipeline names its field `photos`; here the parameter is `media`.
+        if hasattr(exc, "error_dict") and "photos" in exc.error_dict:
+            raise ValidationError({"media": exc.message_dict["photos"]}) from exc
+        raise
+    return _filed_answer(fmt, submission)
+
+
+def _filed_answer(fmt: str, submission: Submission) -> HttpResponse:
     body = [
         {
             "service_request_id": submission.case.number,
@@ -335,6 +359,7 @@ def _get_updates(request, fmt, params):
             action__in=records.PUBLIC_ACTIONS,
         )
         .select_related("case__handling_area", "case__handling_department")
+        .only(*records.UPDATE_FIELDS)
         .order_by("at", "pk")[:MAX_PAGE_SIZE]
     )
     body = [records.update_record(e, key) for e in events]

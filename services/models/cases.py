@@ -486,7 +486,12 @@ class CaseEvent(models.Model):
         verbose_name = _("case event")
         verbose_name_plural = _("case events")
         ordering = ["at", "pk"]
-        indexes = [models.Index(fields=["case", "at"], name="services_event_case_at")]
+        indexes = [
+            models.Index(fields=["case", "at"], name="services_event_case_at"),
+            # Every case's steps in time order (Open311's servicerequestupdates feed reads
+            # a window of them, oldest first, 1,000 at most: a range scan on this index).
+            models.Index(fields=["at", "id"], name="services_event_at"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.action} {self.at:%Y-%m-%d %H:%M}"

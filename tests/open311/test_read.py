@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from services import actions
 from services.models import Case
+from tests.open311.schema import errors_of, validated
 
 ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d$")
 REQUEST_FIELDS = [
@@ -41,7 +42,9 @@ def get(client, url, **params):
 
 
 def xml(response):
+    """The answer parsed, after checking it against GeoReport v2's XML schema."""
     assert response["Content-Type"].startswith("text/xml")
+    validated(response.content)
     return ET.fromstring(response.content)
 
 
@@ -270,10 +273,15 @@ def test_every_xml_answer_parses(client, desk):
         "servicerequestupdates.xml",
         "requests.xml?status=bogus",
         "tokens/nope.xml",
+        f"requests.xml?extensions=true&service_request_id={case.number}",
+        f"requests/{case.number}.xml?extensions=true",
+        "nowhere.xml",
+        "requests.txt",
     ):
         response = client.get(f"/open311/v2/{url}")
-        root = ET.fromstring(response.content)  # well-formed, UTF-8 declared
-        assert response.content.startswith(b"<?xml version='1.0' encoding='utf-8'?>"), url
+        validated(response.content)  # against georeport_v2.xsd
+        root = ET.fromstring(response.content)
+        assert response.content.startswith(b'<?xml version="1.0" encoding="UTF-8"?>'), url
         assert root.tag in {
             "discovery",
             "services",
@@ -287,3 +295,25 @@ def test_every_xml_answer_parses(client, desk):
 def test_control_characters_in_a_query_are_the_envelope(client, desk):
     assert envelope(client.get("/open311/v2/requests.json?status=%00"), 400)
     assert envelope(client.get("/open311/v2/requests.xml?service_code=a%01b"), 400)
+
+
+def test_the_schema_catches_what_breaks_the_spec():
+    """The check is real: documents a client would choke on are invalid."""
+    head = b'<?xml version="1.0" encoding="UTF-8"?>'
+    good = head + (
+        b"<service_requests><request><service_request_id>1</service_request_id>"
+        b"<status>open</status><requested_datetime>2026-12-07T10:00:00+08:00"
+        b"</requested_datetime></request></service_requests>"
+    )
+    assert errors_of(good) == []
+    for bad in (
+        good.replace(b"<status>open", b"<status>pending"),  # open or closed only
+        good.replace(b"+08:00", b""),  # a date-time without its offset
+        good.replace(b"<status>open</status>", b"")
+        .replace(b"</service_request_id>", b"</service_request_id><status>open</status>")
+        .replace(b"<requested_datetime>", b"<lat>north</lat><requested_datetime>"),
+        head + b"<errors><error><code>x</code><description>d</description></error></errors>",
+        head + b"<errors></errors>",
+        head + b"<services><service><service_code>a</service_code></service></services>",
+    ):
+        assert errors_of(bad), bad
