@@ -19,6 +19,7 @@ from grids.models import Area
 from services import figures as case_figures
 from services.models import KpiConfig
 from volunteers import figures as volunteer_figures
+from workforce import figures as workforce_figures
 
 
 def desk_list(view: View, area=None, **params) -> str:
@@ -143,4 +144,5 @@ def build(view: View, user, now=None) -> dict:
         data["organisation"] = grid_figures.organisation(area)
         data["volunteers"] = volunteer_figures.figures(user, area, view.start, view.end)
         data["centres"] = centre_figures.for_area(user, area, view.start, view.end)
+        data["workforce"] = workforce_figures.for_area(user, area)
     return data

@@ -1,0 +1,316 @@
+"""/workforce/: the staff pages of the street's 社区工作办 and the community's head — the worker
+list, a worker's page with history, promotion proposals, the staffing report and the workload
+sheet (each with its Excel download), and the Excel import. Office roles only; everything is
+read through the area scope (out of scope is 404) and pay and assessments through
+workforce.privacy."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from dashboard.scope import resolve
+from grids.models import GridTeamMember, Role
+from grids.models.roles import OFFICE_ROLES
+from grids.scope import scope_for
+from portal.excel import xlsx_download
+from workforce import actions, excel, figures
+from workforce.ladder import ladder_for, pay_rates_on
+from workforce.models import (
+    Assessment,
+    PromotionProposal,
+    Worker,
+)
+from workforce.privacy import may_decide, pay_scope
+
+SORTS = {
+    "name": ("name", "pk"),
+    "community": ("community__path", "name"),
+    "grade": ("sequence__rank", "-grade", "name"),
+    "started": ("started_on", "name"),
+}
+
+
+def _office(request: HttpRequest) -> None:
+    if not scope_for(request.user).has_role(*OFFICE_ROLES):
+        raise Http404(_("These pages are for community and street staff."))
+
+
+@login_required
+def worker_list(request: HttpRequest) -> HttpResponse:
+    _office(request)
+    q = request.GET.get("q", "").strip()[:60]
+    sort = request.GET.get("sort", "community")
+    if sort not in SORTS:
+        sort = "community"
+    show_left = request.GET.get("left") == "1"
+    base = Worker.objects if show_left else Worker.objects.active()
+    qs = base.visible_to(request.user).select_related("community", "sequence")
+    if q:
+        qs = qs.filter(Q(name__icontains=q) | Q(community__name__icontains=q))
+    qs = qs.order_by(*SORTS[sort])
+    pay = pay_scope(request.user)
+    if request.GET.get("format") == "xlsx":
+        header = [*excel.WORKER_COLUMNS]
+        return xlsx_download(_("Community workers"), header, excel.workers_rows(qs, pay.covers))
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "workforce/workers.html",
+        {
+            "page": page,
+            "q": q,
+            "sort": sort,
+            "show_left": show_left,
+            "sorts": [
+                ("community", _("community")),
+                ("name", _("name")),
+                ("grade", _("grade")),
+                ("started", _("started on")),
+            ],
+        },
+    )
+
+
+@login_required
+def worker_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    worker = get_object_or_404(
+        Worker.objects.visible_to(request.user).select_related(
+            "community", "sequence__ladder", "user"
+        ),
+        pk=pk,
+    )
+    sees_pay = pay_scope(request.user).covers(worker)
+    grids = (
+        list(
+            GridTeamMember.objects.current()
+            .filter(user_id=worker.user_id)
+            .select_related("grid")
+            .order_by("grid__path")
+        )
+        if worker.user_id
+        else []
+    )
+    context = {
+        "worker": worker,
+        "history": worker.changes.select_related("actor")[:100],
+        "grids": grids,
+        "sees_pay": sees_pay,
+        "may_decide": may_decide(request.user, worker),
+    }
+    if sees_pay:
+        rates = pay_rates_on(worker.sequence.ladder, timezone.localdate())
+        context["pay"] = rates.get((worker.sequence_id, worker.grade))
+        context["assessments"] = Assessment.objects.filter(worker=worker)
+        context["proposals"] = PromotionProposal.objects.filter(worker=worker)
+    return render(request, "workforce/worker.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def proposals(request: HttpRequest) -> HttpResponse:
+    _office(request)
+    view = resolve(request, request.POST.get("area") if request.method == "POST" else None)
+    area = view.area
+    if area is None:
+        raise Http404
+    year = _year(request.POST.get("year") or request.GET.get("year"))
+    here = f"{reverse('workforce:proposals')}?area={area.pk}&year={year}"
+    if request.method == "POST":
+        try:
+            made = actions.propose_promotions(area, year, actor=request.user)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(
+                request,
+                _("%(n)s new proposals for %(year)s.") % {"n": len(made), "year": year},
+            )
+        return redirect(here)
+    pay = pay_scope(request.user)
+    rows = [
+        p
+        for p in PromotionProposal.objects.visible_to(request.user)
+        .filter(year=year, worker__community__path__startswith=area.path)
+        .select_related("worker__community", "sequence", "rule", "decided_by")
+        if pay.covers(p.worker)
+    ]
+    is_street = scope_for(request.user).has_role(Role.STREET_STAFF)
+    return render(
+        request,
+        "workforce/proposals.html",
+        {"view": view, "year": year, "rows": rows, "is_street": is_street},
+    )
+
+
+@login_required
+@require_POST
+def decide(request: HttpRequest, pk: int) -> HttpResponse:
+    proposal = get_object_or_404(
+        PromotionProposal.objects.visible_to(request.user).select_related("worker__community"),
+        pk=pk,
+    )
+    if not pay_scope(request.user).covers(proposal.worker):
+        raise Http404
+    approve = request.POST.get("decision") == "approve"
+    try:
+        actions.decide_proposal(
+            proposal, approve=approve, actor=request.user, note=request.POST.get("note", "")
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request,
+            (
+                _("Approved: %(name)s moves to grade %(grade)s.")
+                if approve
+                else _("Rejected: %(name)s.")
+            )
+            % {"name": proposal.worker.name, "grade": proposal.to_grade},
+        )
+    area = request.POST.get("area", "")
+    area = area if area.isdigit() else proposal.worker.community_id
+    return redirect(f"{reverse('workforce:proposals')}?area={area}&year={proposal.year}")
+
+
+def _year(value) -> int:
+    this = timezone.localdate().year
+    try:
+        year = int(value)
+    except (TypeError, ValueError):
+        return this - 1
+    return year if 2000 <= year <= this else this - 1
+
+
+@login_required
+def staffing(request: HttpRequest) -> HttpResponse:
+    _office(request)
+    view = resolve(request)
+    if view.area is None:
+        raise Http404
+    rows = figures.staffing(request.user, view.area)
+    if request.GET.get("format") == "xlsx":
+        header = [
+            _("community"),
+            _("households"),
+            _("residents"),
+            _("workers"),
+            _("workers per 10,000 residents"),
+            _("norm"),
+            _("workers the norm asks for"),
+            _("vacancies"),
+            _("centre floor area (m²)"),
+            _("floor area the norm asks for (m²)"),
+        ]
+        data = [
+            [
+                r.community,
+                r.households,
+                r.residents,
+                r.workers,
+                r.per_10k,
+                r.norm,
+                r.required,
+                r.vacancies,
+                r.floor_area,
+                r.floor_required,
+            ]
+            for r in rows
+        ]
+        return xlsx_download(_("Staffing report"), header, data)
+    return render(
+        request,
+        "workforce/staffing.html",
+        {
+            "view": view,
+            "rows": rows,
+            "totals": figures.staffing_totals(rows),
+            "ladder": ladder_for(view.area),
+        },
+    )
+
+
+@login_required
+def workload(request: HttpRequest) -> HttpResponse:
+    _office(request)
+    view = resolve(request)
+    if view.area is None:
+        raise Http404
+    workers = list(
+        Worker.objects.active(view.start.date())
+        .visible_to(request.user)
+        .filter(community__path__startswith=view.area.path)
+        .select_related("community")
+        .order_by("community__path", "name")
+    )
+    data = figures.workload(workers, view.start, view.end)
+    rows = [(w, data[w.pk]) for w in workers]
+    labels = [
+        _("cases signed for"),
+        _("cases resolved"),
+        _("resolved in time"),
+        _("callbacks"),
+        _("rated"),
+        _("satisfaction (1–5)"),
+        _("patrol reports"),
+        _("household visits"),
+        _("activities run"),
+        _("bookings handled"),
+    ]
+    if request.GET.get("format") == "xlsx":
+        header = [_("name"), _("community"), _("position"), *labels]
+        out = [
+            [w.name, w.community.name, w.get_position_display()]
+            + [f[k] for k in figures.WORKLOAD_FIELDS]
+            for w, f in rows
+        ]
+        return xlsx_download(
+            _("Workload %(month)s") % {"month": f"{view.month:%Y-%m}"}, header, out
+        )
+    return render(
+        request,
+        "workforce/workload.html",
+        {
+            "view": view,
+            "month": f"{view.month:%Y-%m}",
+            "labels": labels,
+            "rows": [(w, [f[k] for k in figures.WORKLOAD_FIELDS]) for w, f in rows],
+        },
+    )
+
+
+@login_required
+@require_POST
+def import_workers(request: HttpRequest) -> HttpResponse:
+    _office(request)
+    upload = request.FILES.get("file")
+    if upload is None:
+        messages.error(request, _("Choose a workbook (.xlsx) to import."))
+        return redirect("workforce:workers")
+    if (upload.size or 0) > 5 * 1024 * 1024:
+        messages.error(request, _("The workbook is larger than 5 MB."))
+        return redirect("workforce:workers")
+    result = excel.import_workers(upload.read(), actor=request.user)
+    if result.errors:
+        messages.error(
+            request,
+            _("Nothing was imported. Correct these rows and try again: %(errors)s")
+            % {"errors": "；".join(result.errors[:30])},
+        )
+    else:
+        messages.success(
+            request,
+            _("Imported: %(created)s new workers, %(updated)s updated.")
+            % {"created": result.created, "updated": result.updated},
+        )
+    return redirect("workforce:workers")
