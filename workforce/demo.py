@@ -75,7 +75,9 @@ def seed(ctx: DemoContext) -> None:
     rng = ctx.rng
     community1, grid1 = ctx.users.get("community1"), ctx.users.get("grid1")
     for ci, community in enumerate(ctx.communities):
-        for i, (position, rank, grade, qualification) in enumerate(STAFF):
+        # Every third community is short-staffed (the staffing report shows its vacancies).
+        staff = STAFF if ci % 3 != 2 else STAFF[:4]
+        for i, (position, rank, grade, qualification) in enumerate(staff):
             user = None
             if ci == 0 and i == 0:
                 user = community1

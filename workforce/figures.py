@@ -1,8 +1,10 @@
 """Workforce figures, by SQL aggregates (GROUP BY in the database):
 
-- staffing per community: residents and households (grids' household register: the sum of
-  member_count, the number of households; a community with no register yet falls back to its
-  planned households), active workers, workers per 10,000 residents against the city's norm,
+- staffing per community: residents and households from grids' household register (the
+  number of households, the sum of their member_count); where the register holds fewer
+  households than planned (the community's households_planned, else the sum over its level-2
+  grids, 300–500 each), the planned households at the register's mean household size, marked
+  as estimated; active workers, workers per 10,000 residents against the city's norm,
   the workers the norm asks for and the vacancies, and the centres' floor area against the
   facility norm (m² per 100 households);
 - the workload sheet per worker and month: what the portal already records against the
@@ -28,12 +30,16 @@ from workforce.ladder import ladder_for
 from workforce.models import Worker
 
 
+DEFAULT_HOUSEHOLD_SIZE = Decimal("2.8")
+
+
 @dataclass
 class StaffingRow:
     community_id: int
     community: str
     households: int
     residents: int
+    estimated: bool
     workers: int
     per_10k: float | None
     norm: float
@@ -57,7 +63,7 @@ def _communities(user, area: Area) -> list[Area]:
 
 
 def staffing(user, area: Area, on: date | None = None) -> list[StaffingRow]:
-    """One row per community of `area` the user may see: five queries whatever the size."""
+    """One row per community of `area` the user may see: six queries whatever the size."""
     from centres.models import Centre
 
     on = on or timezone.localdate()
@@ -78,6 +84,14 @@ def staffing(user, area: Area, on: date | None = None) -> list[StaffingRow]:
         .annotate(n=Count("pk"), people=Sum("member_count"))
         .order_by()
     }
+    planned = {
+        r["unit"]: r["n"]
+        for r in Area.objects.filter(path__startswith=area.path, kind="grid", grid_level=2)
+        .annotate(unit=Substr("path", 1, width))
+        .values("unit")
+        .annotate(n=Sum("households_planned"))
+        .order_by()
+    }
     workers = dict(
         Worker.objects.active(on)
         .filter(community_id__in=ids)
@@ -96,8 +110,14 @@ def staffing(user, area: Area, on: date | None = None) -> list[StaffingRow]:
     rows = []
     for path, c in by_path.items():
         p: dict[str, Any] = people.get(path, {})
-        households = p.get("n") or c.households_planned or 0
-        residents = int(p.get("people") or 0)
+        registered, residents = int(p.get("n") or 0), int(p.get("people") or 0)
+        plan = c.households_planned or int(planned.get(path) or 0)
+        households, estimated = registered, False
+        if plan > registered:
+            # The register is not complete yet: the planned households at the register's
+            # mean household size (2.8 people when nothing is registered).
+            size = Decimal(residents) / registered if registered else DEFAULT_HOUSEHOLD_SIZE
+            households, residents, estimated = plan, int(round(plan * size)), True
         n = workers.get(c.pk, 0)
         required = math.ceil(Decimal(residents) * norm / 10000) if residents else 0
         m2 = float(floor.get(c.pk) or 0)
@@ -108,6 +128,7 @@ def staffing(user, area: Area, on: date | None = None) -> list[StaffingRow]:
                 community=c.name,
                 households=households,
                 residents=residents,
+                estimated=estimated,
                 workers=n,
                 per_10k=round(n * 10000 / residents, 2) if residents else None,
                 norm=float(norm),
