@@ -29,7 +29,6 @@ from grids.models import Area, Household, HouseholdVisit
 from workforce.ladder import ladder_for
 from workforce.models import Worker
 
-
 DEFAULT_HOUSEHOLD_SIZE = Decimal("2.8")
 
 
