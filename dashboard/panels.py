@@ -6,6 +6,7 @@ everywhere, from the figure modules of each app (services/centres/volunteers/gri
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlencode
 
 from django.db.models import BooleanField, ExpressionWrapper, Q
@@ -111,7 +112,7 @@ def build(view: View, user, now=None) -> dict:
     config = KpiConfig.current()  # read once for every panel
     summary = case_figures.summary(user, target, view.start, view.end, now=now, config=config)
     kids = child_areas(area) if area is not None else []
-    data = {
+    data: dict[str, Any] = {
         "target": {
             "area": area.pk if area else None,
             "department": view.department.pk if view.department else None,

@@ -5,6 +5,7 @@ import re
 from datetime import date
 
 import pytest
+from django.core.exceptions import ValidationError
 
 from grids.models import Role
 from tests.territory import assign
@@ -139,6 +140,8 @@ def test_leaving_ends_the_grid_membership_in_grids(staff, people):
     member.refresh_from_db()
     assert member.ends_on == date(2026, 6, 30)
     assert list(mine.changes.values_list("kind", flat=True))[:2] == ["left", "grid"]
-    other_grid = staff.t.b.grids[0]
-    with pytest.raises(Exception):
-        actions.assign_to_grid(people["other"], other_grid)
+    with pytest.raises(ValidationError) as exc:  # a grid of another community
+        actions.assign_to_grid(people["other"], staff.t.a.grids[0])
+    assert "grid" in exc.value.message_dict
+    with pytest.raises(ValidationError):  # a full-time member needs an account to hold it
+        actions.assign_to_grid(people["other"], staff.t.b.grids[1])

@@ -218,7 +218,9 @@ class Assessment(TimeStampedModel):
     )
     party_score = _score(_("party-building review score"))
     total = models.DecimalField(_("total score"), max_digits=5, decimal_places=2)
-    result = models.CharField(_("result"), max_length=12, choices=AssessmentResult.choices)
+    result = models.CharField(
+        _("assessment result"), max_length=12, choices=AssessmentResult.choices
+    )
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
