@@ -498,6 +498,7 @@ def set_pay_table(
     database's exclusion constraint holds that too). Every grade of every sequence needs a pay."""
     if actor is not None:
         scope = scope_for(actor)
+        # The city's table: staff whose scope is the whole city (city staff, superusers).
         if not (scope.has_role(*CATALOGUE_EDITORS) and scope.covers_area(ladder.city)):
             raise ValidationError({"ladder": _("Only city staff keep the pay table.")})
     items = rates.items() if isinstance(rates, Mapping) else (((s.pk, g), p) for s, g, p in rates)

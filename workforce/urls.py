@@ -13,4 +13,5 @@ urlpatterns = [
     path("proposals/<int:pk>/decide/", views.decide, name="decide"),
     path("staffing/", views.staffing, name="staffing"),
     path("workload/", views.workload, name="workload"),
+    path("pay/", views.pay_table, name="pay"),
 ]

@@ -6,6 +6,8 @@ workforce.privacy."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -19,14 +21,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from dashboard.scope import resolve
-from grids.models import GridTeamMember, Role
-from grids.models.roles import OFFICE_ROLES
+from grids.models import Area, GridTeamMember, Role
+from grids.models.roles import CATALOGUE_EDITORS, OFFICE_ROLES
 from grids.scope import scope_for
 from portal.excel import xlsx_download
 from workforce import actions, excel, figures
 from workforce.ladder import ladder_for, pay_rates_on
 from workforce.models import (
     Assessment,
+    Ladder,
     PromotionProposal,
     Worker,
 )
@@ -314,3 +317,57 @@ def import_workers(request: HttpRequest) -> HttpResponse:
             % {"created": result.created, "updated": result.updated},
         )
     return redirect("workforce:workers")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def pay_table(request: HttpRequest) -> HttpResponse:
+    """The city's pay table in force (and its history): read by the street office and city
+    staff, downloaded as Excel, replaced from a workbook by city staff from a date."""
+    scope = scope_for(request.user)
+    if not scope.has_role(Role.STREET_STAFF, *CATALOGUE_EDITORS):  # the street office and above
+        raise Http404
+    # The ladder of the viewer's city (the first territory; a superuser sees the first city's).
+    ladders = Ladder.objects.select_related("city").order_by("pk")
+    if not scope.is_superuser:
+        paths = scope.area_paths
+        ladders = ladders.filter(city__path=paths[0][: Area.steplen]) if paths else ladders.none()
+    ladder = ladders.first()
+    if ladder is None:
+        raise Http404(_("This city has no ladder yet."))
+    on = timezone.localdate()
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        try:
+            starts = date.fromisoformat(request.POST.get("effective_from", ""))
+        except ValueError:
+            starts = None
+        if upload is None or starts is None:
+            messages.error(request, _("Choose a workbook and the date it takes effect."))
+        else:
+            errors = excel.import_pay_table(upload.read(), ladder, starts, actor=request.user)
+            if errors:
+                messages.error(
+                    request,
+                    _("Nothing was imported. Correct these rows and try again: %(errors)s")
+                    % {"errors": "；".join(errors[:30])},
+                )
+            else:
+                messages.success(
+                    request,
+                    _("The new pay table takes effect on %(date)s.") % {"date": starts.isoformat()},
+                )
+        return redirect("workforce:pay")
+    rows = excel.pay_rows(ladder, on)
+    if request.GET.get("format") == "xlsx":
+        return xlsx_download(_("Pay table"), list(excel.PAY_COLUMNS), rows)
+    return render(
+        request,
+        "workforce/pay.html",
+        {
+            "ladder": ladder,
+            "rows": rows,
+            "tables": ladder.pay_tables.all(),
+            "may_edit": scope.has_role(Role.CITY_STAFF) and scope.covers_area(ladder.city),
+        },
+    )

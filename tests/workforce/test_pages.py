@@ -1,6 +1,7 @@
 """Staff pages and the API: scope (404 out of scope) and the privacy of pay and assessments
 (the worker, the community's head, the street's staff office only)."""
 
+import io
 import re
 from datetime import date
 
@@ -8,7 +9,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from grids.models import Role
-from tests.territory import assign
+from tests.territory import assign, make_user
 from workforce import actions
 from workforce.models import Position, PromotionProposal
 
@@ -145,3 +146,29 @@ def test_leaving_ends_the_grid_membership_in_grids(staff, people):
     assert "grid" in exc.value.message_dict
     with pytest.raises(ValidationError):  # a full-time member needs an account to hold it
         actions.assign_to_grid(people["other"], staff.t.b.grids[1])
+
+
+def test_pay_table_page_reads_for_the_street_and_imports_for_the_city(client, staff, people):
+    from tests.workforce.test_import import book
+    from workforce import excel
+    from workforce.models import PayTable
+
+    client.force_login(staff.user("community_a"))
+    assert client.get("/workforce/pay/").status_code == 404
+    client.force_login(staff.user("street"))
+    page = client.get("/workforce/pay/").content.decode()
+    assert "2025-01-01" in page and 'name="file"' not in page
+    rows = excel.pay_rows(staff.ladder, date(2025, 6, 1))
+    client.force_login(staff.user("district"))  # the district reads, the city decides
+    page = client.get("/workforce/pay/").content.decode()
+    assert 'name="file"' not in page
+    city = make_user("city_staff", staff=True)
+    assign(city, Role.CITY_STAFF, area=staff.t.city)
+    client.force_login(city)
+    raised = [[s, g, p + 300] for s, g, p in rows]
+    upload = io.BytesIO(book(excel.PAY_COLUMNS, *raised))
+    upload.name = "pay.xlsx"
+    response = client.post("/workforce/pay/", {"effective_from": "2026-07-01", "file": upload})
+    assert response.status_code == 302
+    assert PayTable.objects.count() == 2
+    assert client.get("/workforce/pay/?format=xlsx").status_code == 200
