@@ -8,8 +8,9 @@ from decimal import Decimal
 
 import pytest
 
+from grids.models import Role
 from tests.services.conftest import _english, client, desk  # noqa: F401
-from tests.territory import Territory, make_user
+from tests.territory import Territory, assign, make_user
 from workforce import actions
 from workforce.models import AssessmentResult, Ladder, Position, PromotionRule, Qualification
 
@@ -98,3 +99,13 @@ def head(staff):
     return staff.worker(
         position=Position.SECRETARY_DIRECTOR, rank=1, grade=5, user=user, name="甲书记"
     )
+
+
+@pytest.fixture
+def people(staff, head):
+    t = staff.t
+    assign(head.user, Role.COMMUNITY_STAFF, area=t.a.community)
+    mine = staff.worker(name="甲网格社工", position=Position.GRID, grade=4, user=t.user("grid_a"))
+    staff.assess(mine, 2025, 80)
+    other = staff.worker("b", name="乙全科社工", grade=2)
+    return {"head": head, "mine": mine, "other": other}

@@ -11,19 +11,9 @@ from django.core.exceptions import ValidationError
 from grids.models import Role
 from tests.territory import assign, make_user
 from workforce import actions
-from workforce.models import Position, PromotionProposal
+from workforce.models import PromotionProposal
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def people(staff, head):
-    t = staff.t
-    assign(head.user, Role.COMMUNITY_STAFF, area=t.a.community)
-    mine = staff.worker(name="甲网格社工", position=Position.GRID, grade=4, user=t.user("grid_a"))
-    staff.assess(mine, 2025, 80)
-    other = staff.worker("b", name="乙全科社工", grade=2)
-    return {"head": head, "mine": mine, "other": other}
 
 
 PAY = re.compile(r'id="pay"')
