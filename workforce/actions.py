@@ -173,7 +173,7 @@ def create_worker(
             actor,
             {
                 "community": [None, community.name],
-                "position": [None, worker.get_position_display()],
+                "position": [None, worker.position],
                 "sequence": [None, sequence.name],
                 "grade": [None, grade],
             },
@@ -310,7 +310,7 @@ def assign_to_grid(
             worker,
             ChangeKind.GRID,
             actor,
-            {"grid": [None, grid.name], "team_role": [None, str(member.get_role_display())]},
+            {"grid": [None, grid.name], "team_role": [None, member.role]},
         )
     return member
 

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from dashboard.scope import resolve
-from grids.models import Area, GridTeamMember, Role
+from grids.models import Area, GridTeamMember, Role, TeamRole
 from grids.models.roles import CATALOGUE_EDITORS, OFFICE_ROLES
 from grids.scope import scope_for
 from portal.excel import xlsx_download
@@ -29,8 +29,14 @@ from workforce import actions, excel, figures
 from workforce.ladder import ladder_for, pay_rates_on
 from workforce.models import (
     Assessment,
+    AssessmentResult,
+    ChangeKind,
+    ContractKind,
+    Education,
     Ladder,
+    Position,
     PromotionProposal,
+    Qualification,
     Worker,
 )
 from workforce.privacy import may_decide, pay_scope
@@ -84,6 +90,64 @@ def worker_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _label(name: str) -> str:
+    extra = {
+        "year": _("year"),
+        "total": _("total score"),
+        "result": _("assessment result"),
+        "grid": _("grid"),
+        "team_role": _("team role"),
+    }
+    if name in extra:
+        return str(extra[name])
+    try:
+        return str(getattr(Worker._meta.get_field(name), "verbose_name", name))
+    except LookupError:  # FieldDoesNotExist: a name from an older history entry
+        return name
+
+
+_VALUE_LABELS = {
+    "position": Position,
+    "contract_kind": ContractKind,
+    "qualification": Qualification,
+    "education": Education,
+    "result": AssessmentResult,
+    "team_role": TeamRole,
+}
+
+
+def _value(name: str, value) -> str:
+    if value is None or value == "":
+        return "—"
+    choices = _VALUE_LABELS.get(name)
+    if choices is not None and value in choices.values:
+        return str(choices(value).label)
+    return str(value)
+
+
+def history_rows(changes, sees_pay: bool) -> list[dict]:
+    """A worker's history for the page: field names and coded values in the reader's
+    language; an assessment's scores only for those who may see them."""
+    rows = []
+    for c in changes:
+        shown = c.kind != ChangeKind.ASSESSED or sees_pay
+        parts = [
+            f"{_label(k)}：{_value(k, v[0])} → {_value(k, v[1])}"
+            for k, v in (c.changes or {}).items()
+            if shown and isinstance(v, list) and len(v) == 2
+        ]
+        rows.append(
+            {
+                "at": c.at,
+                "kind": c.get_kind_display(),
+                "text": "；".join(parts),
+                "note": c.note,
+                "actor": c.actor,
+            }
+        )
+    return rows
+
+
 @login_required
 def worker_detail(request: HttpRequest, pk: int) -> HttpResponse:
     worker = get_object_or_404(
@@ -105,7 +169,7 @@ def worker_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
     context = {
         "worker": worker,
-        "history": worker.changes.select_related("actor")[:100],
+        "history": history_rows(worker.changes.select_related("actor")[:100], sees_pay),
         "grids": grids,
         "sees_pay": sees_pay,
         "may_decide": may_decide(request.user, worker),
