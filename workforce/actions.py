@@ -345,7 +345,7 @@ def record_assessment(
     with transaction.atomic():
         worker = _locked(worker)
         _check_street(actor, worker, "year")
-        if not 2000 <= int(year) <= timezone.localdate().year:
+        if not isinstance(year, int) or not 2000 <= year <= timezone.localdate().year:
             raise ValidationError({"year": _("Enter a past or the current year.")})
         if not (report or "").strip():
             raise ValidationError({"report": _("The written report (述职) is required.")})

@@ -8,6 +8,7 @@ app_name = "workforce"
 urlpatterns = [
     path("", views.worker_list, name="workers"),
     path("<int:pk>/", views.worker_detail, name="worker"),
+    path("<int:pk>/assess/", views.assess, name="assess"),
     path("import/", views.import_workers, name="import"),
     path("proposals/", views.proposals, name="proposals"),
     path("proposals/<int:pk>/decide/", views.decide, name="decide"),

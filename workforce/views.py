@@ -173,6 +173,7 @@ def worker_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "grids": grids,
         "sees_pay": sees_pay,
         "may_decide": may_decide(request.user, worker),
+        "last_year": timezone.localdate().year - 1,
     }
     if sees_pay:
         rates = pay_rates_on(worker.sequence.ladder, timezone.localdate())
@@ -435,3 +436,40 @@ def pay_table(request: HttpRequest) -> HttpResponse:
             "may_edit": scope.has_role(Role.CITY_STAFF) and scope.covers_area(ladder.city),
         },
     )
+
+
+@login_required
+@require_POST
+def assess(request: HttpRequest, pk: int) -> HttpResponse:
+    """The street's staff office records (or corrects) a worker's yearly assessment."""
+    worker = get_object_or_404(
+        Worker.objects.visible_to(request.user).select_related("community"), pk=pk
+    )
+    if not may_decide(request.user, worker):
+        raise Http404
+    data = request.POST
+    try:
+        year = int(data.get("year", ""))
+    except ValueError:
+        year = 0
+    try:
+        actions.record_assessment(
+            worker,
+            year,
+            report=data.get("report", ""),
+            report_score=data.get("report_score") or None,
+            residents_score=data.get("residents_score") or None,
+            street_score=data.get("street_score") or None,
+            party_report=data.get("party_report", ""),
+            party_score=data.get("party_score") or None,
+            actor=request.user,
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request,
+            _("The %(year)s assessment of %(name)s is recorded.")
+            % {"year": year, "name": worker.name},
+        )
+    return redirect("workforce:worker", pk=worker.pk)

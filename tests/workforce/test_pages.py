@@ -162,3 +162,21 @@ def test_pay_table_page_reads_for_the_street_and_imports_for_the_city(client, st
     assert response.status_code == 302
     assert PayTable.objects.count() == 2
     assert client.get("/workforce/pay/?format=xlsx").status_code == 200
+
+
+def test_the_street_records_an_assessment_on_the_worker_page(client, staff, people):
+    head = people["head"]
+    url = f"/workforce/{head.pk}/assess/"
+    form = {"year": 2025, "report": "述职", "residents_score": 90, "street_score": 90}
+    client.force_login(staff.user("community_a"))
+    assert client.post(url, form).status_code == 404  # the community does not assess
+    client.force_login(staff.user("street"))
+    response = client.post(url, form, follow=True)  # a secretary needs the party report too
+    assert "party building" in response.content.decode()
+    assert not head.assessments.exists()
+    form.update(party_report="党建述职", party_score=95, report_score=85)
+    response = client.post(url, form, follow=True)
+    assert "is recorded" in response.content.decode()
+    assert head.assessments.get(year=2025).result == "excellent"
+    bad = client.post(url, {**form, "residents_score": "abc"}, follow=True)
+    assert "score from 0 to 100" in bad.content.decode()
