@@ -5,7 +5,9 @@ set_pay_table; portal.write_path keeps the generic forms off them)."""
 
 from django.contrib import admin
 
+from grids.admin.common import OperationAdminMixin, OperationForm
 from grids.admin_mixins import ScopedAdmin, ScopedAdminMixin
+from workforce import actions
 from workforce.models import (
     Assessment,
     Ladder,
@@ -54,12 +56,35 @@ class ChangeInline(ScopedAdminMixin, admin.TabularInline):
     readonly_fields = ["at", "kind", "changes", "note", "actor"]
 
 
+class WorkerForm(OperationForm):
+    """A worker's details through actions.update_worker (the history records the change);
+    grade, community and leaving go through their own operations (the staff pages)."""
+
+    class Meta:
+        model = Worker
+        fields = [
+            "name",
+            "position",
+            "contract_kind",
+            "contract_ends_on",
+            "qualification",
+            "education",
+        ]
+
+    def operate(self, data: dict):
+        return actions.update_worker(
+            self.instance, actor=self.actor, **{f: data[f] for f in self.Meta.fields}
+        )
+
+
 @admin.register(Worker)
-class WorkerAdmin(ScopedAdmin):
+class WorkerAdmin(OperationAdminMixin, ScopedAdmin):
+    form = WorkerForm
+    change_via = "update_worker"
     list_display = ["name", "community", "position", "sequence", "grade", "started_on", "left_on"]
     list_filter = ["position", "qualification"]
     search_fields = ["name"]
-    exclude = ["phone"]  # personal: shown masked on the staff pages only
+    fields = ["name", "position", "contract_kind", "contract_ends_on", "qualification", "education"]
     inlines = [ChangeInline]
 
 

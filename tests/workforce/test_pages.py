@@ -180,3 +180,30 @@ def test_the_street_records_an_assessment_on_the_worker_page(client, staff, peop
     assert head.assessments.get(year=2025).result == "excellent"
     bad = client.post(url, {**form, "residents_score": "abc"}, follow=True)
     assert "score from 0 to 100" in bad.content.decode()
+
+
+def test_admin_edits_a_worker_through_update_worker(client, staff, people):
+    mine = people["mine"]
+    client.force_login(staff.user("community_a"))
+    url = f"/admin/workforce/worker/{mine.pk}/change/"
+    form = {
+        "name": "甲网格社工",
+        "position": "general",
+        "contract_kind": "service",
+        "contract_ends_on": "2028-12-31",
+        "qualification": "social_worker",
+        "education": "bachelor",
+        "changes-TOTAL_FORMS": "0",
+        "changes-INITIAL_FORMS": "0",
+    }
+    response = client.post(url, form)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    mine.refresh_from_db()
+    assert (mine.position, mine.qualification) == ("general", "social_worker")
+    entry = mine.changes.filter(kind="changed").get()
+    assert entry.changes["position"] == ["grid", "general"] and entry.actor == staff.user(
+        "community_a"
+    )
+    client.force_login(staff.user("community_b"))
+    assert client.get(url).status_code in (302, 404)
+    assert client.post(url, form).status_code in (302, 404)
