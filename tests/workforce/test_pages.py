@@ -207,3 +207,22 @@ def test_admin_edits_a_worker_through_update_worker(client, staff, people):
     client.force_login(staff.user("community_b"))
     assert client.get(url).status_code in (302, 404)
     assert client.post(url, form).status_code in (302, 404)
+
+
+def test_worker_page_and_proposals_query_counts(
+    client, staff, people, django_assert_max_num_queries
+):
+    client.force_login(staff.user("street"))
+    mine = people["mine"]
+    for year in (2023, 2024):
+        staff.assess(mine, year, 85)
+    actions.propose_promotions(staff.t.street, 2025)
+    client.get("/workforce/")  # warm the scope cache
+    # Session and user, the worker, the pay scope's heads, grids held, history, pay rates,
+    # assessments, proposals: eight, however long the history.
+    with django_assert_max_num_queries(8):
+        assert client.get(f"/workforce/{mine.pk}/").status_code == 200
+    # Session and user, the area, the pay scope's heads, the proposals with their workers.
+    with django_assert_max_num_queries(4):
+        page = client.get(f"/workforce/proposals/?area={staff.t.street.pk}&year=2025")
+    assert page.status_code == 200
