@@ -218,11 +218,11 @@ def test_worker_page_and_proposals_query_counts(
         staff.assess(mine, year, 85)
     actions.propose_promotions(staff.t.street, 2025)
     client.get("/workforce/")  # warm the scope cache
-    # Session and user, the worker, the pay scope's heads, grids held, history, pay rates,
+    # The user, the worker, the pay scope's heads, grids held, history, pay rates,
     # assessments, proposals: eight, however long the history.
     with django_assert_max_num_queries(8):
         assert client.get(f"/workforce/{mine.pk}/").status_code == 200
-    # Session and user, the area, the pay scope's heads, the proposals with their workers.
+    # The user, the area, the pay scope's heads, the proposals with their workers.
     with django_assert_max_num_queries(4):
         page = client.get(f"/workforce/proposals/?area={staff.t.street.pk}&year=2025")
     assert page.status_code == 200
