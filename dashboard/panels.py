@@ -6,6 +6,7 @@ everywhere, from the figure modules of each app (services/centres/volunteers/gri
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlencode
 
 from django.db.models import BooleanField, ExpressionWrapper, Q
@@ -19,6 +20,7 @@ from grids.models import Area
 from services import figures as case_figures
 from services.models import KpiConfig
 from volunteers import figures as volunteer_figures
+from workforce import figures as workforce_figures
 
 
 def desk_list(view: View, area=None, **params) -> str:
@@ -110,7 +112,7 @@ def build(view: View, user, now=None) -> dict:
     config = KpiConfig.current()  # read once for every panel
     summary = case_figures.summary(user, target, view.start, view.end, now=now, config=config)
     kids = child_areas(area) if area is not None else []
-    data = {
+    data: dict[str, Any] = {
         "target": {
             "area": area.pk if area else None,
             "department": view.department.pk if view.department else None,
@@ -143,4 +145,5 @@ def build(view: View, user, now=None) -> dict:
         data["organisation"] = grid_figures.organisation(area)
         data["volunteers"] = volunteer_figures.figures(user, area, view.start, view.end)
         data["centres"] = centre_figures.for_area(user, area, view.start, view.end)
+        data["workforce"] = workforce_figures.for_area(user, area)
     return data
