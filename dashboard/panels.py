@@ -16,6 +16,7 @@ from centres import figures as centre_figures
 from dashboard.scope import DRILL_KINDS, View
 from grids import figures as grid_figures
 from grids.models import Area
+from mediation import figures as mediation_figures
 from services import figures as case_figures
 from services.models import KpiConfig
 from volunteers import figures as volunteer_figures
@@ -143,4 +144,5 @@ def build(view: View, user, now=None) -> dict:
         data["organisation"] = grid_figures.organisation(area)
         data["volunteers"] = volunteer_figures.figures(user, area, view.start, view.end)
         data["centres"] = centre_figures.for_area(user, area, view.start, view.end)
+        data["mediation"] = mediation_figures.figures(user, area, view.start, view.end)
     return data
