@@ -14,8 +14,8 @@ from mediation.choices import (
     MediatorKind,
     PartyKind,
     ReferredTo,
-    SignMethod,
     Side,
+    SignMethod,
     Status,
 )
 
@@ -104,8 +104,9 @@ class AskForm(forms.Form):
         max_length=100,
         help_text=_("A neighbour (e.g. the family in room 302), the property company, a shop…"),
     )
-    other_address = forms.CharField(label=_("Their address, if you know it"), max_length=200,
-                                    required=False)
+    other_address = forms.CharField(
+        label=_("Their address, if you know it"), max_length=200, required=False
+    )
     facts = forms.CharField(
         label=_("What happened, and what would you like"),
         max_length=2000,
@@ -131,8 +132,7 @@ class AssignForm(forms.Form):
     username = forms.CharField(label=_("Mediator's account"), max_length=150)
     kind = forms.ChoiceField(label=_("Kind of mediator"), choices=MediatorKind.choices)
     unit = forms.ModelChoiceField(
-        label=_("From the co-building unit"), queryset=CoBuildingUnit.objects.none(),
-        required=False
+        label=_("From the co-building unit"), queryset=CoBuildingUnit.objects.none(), required=False
     )
 
     def __init__(self, *args, dispute=None, **kwargs):

@@ -22,8 +22,8 @@ from mediation.choices import (
     MediatorKind,
     PartyKind,
     ReferredTo,
-    SignMethod,
     Side,
+    SignMethod,
     Source,
     Status,
 )

@@ -88,7 +88,9 @@ def render_agreement(dispute) -> bytes:
         line(f"{_('Mediator')} {m.name}: ________________", 12, 22)
     y -= 10
     pdf.setFont(font, 12)
-    pdf.drawRightString(width - MARGIN, max(y, 60), f"{dispute.community.name} {_('mediation committee')}")
+    pdf.drawRightString(
+        width - MARGIN, max(y, 60), f"{dispute.community.name} {_('mediation committee')}"
+    )
     pdf.showPage()
     pdf.save()
     return buffer.getvalue()

@@ -30,30 +30,29 @@ STEPS = (
 def ask(request):
     household = actions.household_of(request.user)
     form = forms.AskForm(request.POST or None)
-    if request.method == "POST" and household is not None:
-        if form.is_valid():
-            d = form.cleaned_data
-            try:
-                dispute = actions.request_mediation(
-                    actor=request.user,
-                    kind=d["kind"],
-                    facts=d["facts"],
-                    other_party=d["other_party"],
-                    other_address=d["other_address"],
-                    phone=d["phone"],
+    if request.method == "POST" and household is not None and form.is_valid():
+        d = form.cleaned_data
+        try:
+            dispute = actions.request_mediation(
+                actor=request.user,
+                kind=d["kind"],
+                facts=d["facts"],
+                other_party=d["other_party"],
+                other_address=d["other_address"],
+                phone=d["phone"],
+            )
+        except ValidationError as exc:
+            form.add_error(None, messages_of(exc))
+        else:
+            messages.success(
+                request,
+                _(
+                    "Your request %(n)s has been sent to the community's mediation "
+                    "committee. A mediator will call you within three working days."
                 )
-            except ValidationError as exc:
-                form.add_error(None, messages_of(exc))
-            else:
-                messages.success(
-                    request,
-                    _(
-                        "Your request %(n)s has been sent to the community's mediation "
-                        "committee. A mediator will call you within three working days."
-                    )
-                    % {"n": dispute.number},
-                )
-                return redirect("mediation:mine-detail", dispute.pk)
+                % {"n": dispute.number},
+            )
+            return redirect("mediation:mine-detail", dispute.pk)
     status = 400 if request.method == "POST" else 200
     return render(
         request, "mediation/ask.html", {"form": form, "household": household}, status=status
@@ -80,7 +79,7 @@ def mine_detail(request, pk: int):
         .select_related("booking__space__centre")
         .order_by("starts_at")
     )
-    order = [s for s, _label in STEPS]
+    order: list[str] = [str(s) for s, _label in STEPS]
     reached = order.index(dispute.status) if dispute.status in order else -1
     steps = [
         {"label": label, "done": i <= reached, "current": i == reached}
@@ -115,4 +114,3 @@ def mine_withdraw(request, pk: int):
         else:
             messages.error(request, _("Say why you withdraw the request."))
     return redirect("mediation:mine-detail", pk)
-

@@ -6,6 +6,7 @@ mediation.actions call; a refusal comes back as a message in Chinese."""
 from __future__ import annotations
 
 from datetime import datetime, time
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -49,12 +50,6 @@ def _filtered(request):
     return form, qs.order_by(*order)
 
 
-def _month() -> tuple[datetime, datetime]:
-    today = timezone.localdate()
-    start = timezone.make_aware(datetime.combine(today.replace(day=1), time.min))
-    return start, timezone.now() + timezone.timedelta(seconds=1)
-
-
 @login_required
 def dispute_list(request):
     require_desk_user(request.user)
@@ -75,8 +70,9 @@ def dispute_list(request):
             "figures": rows,
             "totals": figures.totals(rows),
             "query": query.urlencode(),
-            "filtered": bool(request.GET.get("q") or request.GET.get("status")
-                             or request.GET.get("kind")),
+            "filtered": bool(
+                request.GET.get("q") or request.GET.get("status") or request.GET.get("kind")
+            ),
             "may_take_in": scope_for(request.user).is_territorial,
         },
     )
@@ -97,9 +93,7 @@ def export(request):
     for d in qs:
         if d.community_id not in heads:
             heads[d.community_id] = privacy.community_head_ids(d.community)
-        entitled = request.user.pk in heads[d.community_id] or privacy.is_mediator(
-            request.user, d
-        )
+        entitled = request.user.pk in heads[d.community_id] or privacy.is_mediator(request.user, d)
         if entitled:
             shown = privacy.reveal(request.user, d, _("mediation ledger export"))
             names = "、".join(f"{p['side']} {p['name']}" for p in shown)
@@ -182,16 +176,17 @@ def new(request):
             except ValidationError as exc:
                 messages.error(request, messages_of(exc))
             else:
-                messages.success(
-                    request, _("Dispute %(n)s taken in.") % {"n": dispute.number}
-                )
+                messages.success(request, _("Dispute %(n)s taken in.") % {"n": dispute.number})
                 return redirect("mediation:dispute", dispute.pk)
         else:
             messages.error(
                 request,
                 " ".join(
                     x
-                    for x in [form_errors(form), " ".join(str(e) for e in parties.non_form_errors())]
+                    for x in [
+                        form_errors(form),
+                        " ".join(str(e) for e in parties.non_form_errors()),
+                    ]
                     + [form_errors(f) for f in parties.forms]
                     if x
                 ),
@@ -248,8 +243,9 @@ def _dispute_or_404(request, pk: int) -> Dispute:
     return get_visible_or_404(qs, request.user, pk=pk)
 
 
-def _page(request, dispute: Dispute, *, revealed: list | None = None, reveal_form=None,
-          status: int = 200):
+def _page(
+    request, dispute: Dispute, *, revealed: list | None = None, reveal_form=None, status: int = 200
+):
     entitled = privacy.may_see_details(request.user, dispute)
     mediator = privacy.is_mediator(request.user, dispute)
     office = is_office(request.user, dispute) or is_head(request.user, dispute)
@@ -272,8 +268,7 @@ def _page(request, dispute: Dispute, *, revealed: list | None = None, reveal_for
         "sign_methods": forms.SignMethod.choices,
         "party_rows": parties,
         "unsigned": [p for p in parties if p.signed_at is None],
-        "terms_editable": dispute.status in OPEN_STATUSES
-        and not any(p.signed_at for p in parties),
+        "terms_editable": dispute.status in OPEN_STATUSES and not any(p.signed_at for p in parties),
         "is_open": dispute.status in OPEN_STATUSES,
         "Status": Status,
         "now": timezone.now(),
@@ -298,7 +293,9 @@ def reveal(request, pk: int):
     try:
         shown = privacy.reveal(request.user, found, form.cleaned_data["reason"])
     except PermissionDenied:
-        messages.error(request, _("Only the dispute's mediators and the community's head see the parties."))
+        messages.error(
+            request, _("Only the dispute's mediators and the community's head see the parties.")
+        )
         return redirect("mediation:dispute", pk)
     return _page(request, found, revealed=shown)
 
@@ -336,6 +333,7 @@ def signed_scan(request, pk: int):
 def _step(request, found: Dispute, step: str) -> str:
     """Run one step from its form; returns the confirmation. ValidationError on refusal."""
     user, post = request.user, request.POST
+    form: Any
     if step == "assign":
         form = forms.AssignForm(post, dispute=found)
         if not form.is_valid():
@@ -438,4 +436,3 @@ def step(request, pk: int, step: str):
     else:
         messages.success(request, done)
     return redirect(reverse("mediation:dispute", args=[pk]) + f"#{step}")
-

@@ -236,7 +236,9 @@ LINLI_LOGIN_LOG_DAYS = max(180, env.int("LINLI_LOGIN_LOG_DAYS", default=365))
 LINLI_API_TOKEN_DAYS = env.int("LINLI_API_TOKEN_DAYS", default=30)
 # Mediation (mediation/): the 12345 categories (by code; a category or its parent) whose cases
 # can be converted into a dispute for mediation.
-LINLI_MEDIATION_CASE_CATEGORIES = env.list("LINLI_MEDIATION_CASE_CATEGORIES", default=["neighbours"])
+LINLI_MEDIATION_CASE_CATEGORIES = env.list(
+    "LINLI_MEDIATION_CASE_CATEGORIES", default=["neighbours"]
+)
 
 # --- Language and time: Chinese first ---------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"

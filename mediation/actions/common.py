@@ -33,8 +33,10 @@ def event(dispute: Dispute, actor, action: str, note: str = "") -> Event:
     dispute.version += 1
     dispute.save()
     return Event.objects.create(
-        dispute=dispute, actor=actor if actor and actor.is_authenticated else None,
-        action=action, note=note[:200]
+        dispute=dispute,
+        actor=actor if actor and actor.is_authenticated else None,
+        action=action,
+        note=note[:200],
     )
 
 

@@ -95,9 +95,7 @@ def assign_mediator(
     if dispute.status == Status.RECEIVED:
         dispute.status = Status.MEDIATING
     event(dispute, actor, "mediator", f"{name} · {mediator.get_kind_display()}")
-    _notify(
-        dispute, [user.pk], _("You mediate dispute %(n)s") % {"n": dispute.number}, staff=True
-    )
+    _notify(dispute, [user.pk], _("You mediate dispute %(n)s") % {"n": dispute.number}, staff=True)
     return mediator
 
 
@@ -116,9 +114,10 @@ def remove_mediator(mediator: Mediator | int, *, actor) -> None:
 
 def _check_space(space: Space, dispute: Dispute) -> None:
     centre = space.centre
-    if centre.community_id != dispute.community_id and not centre.served_areas.filter(
-        pk=dispute.community_id
-    ).exists():
+    if (
+        centre.community_id != dispute.community_id
+        and not centre.served_areas.filter(pk=dispute.community_id).exists()
+    ):
         raise ValidationError({"space": _("Choose a space of a centre serving this community.")})
 
 
@@ -138,7 +137,9 @@ def book_session(
     require_open(dispute)
     if not (is_mediator(actor, dispute) or is_office(actor, dispute) or is_head(actor, dispute)):
         raise ValidationError({"actor": _("Only the dispute's mediators can do this.")})
-    space_obj = Space.objects.select_related("centre").filter(pk=getattr(space, "pk", space)).first()
+    space_obj = (
+        Space.objects.select_related("centre").filter(pk=getattr(space, "pk", space)).first()
+    )
     if space_obj is None:
         raise ValidationError({"space": _("No such space.")})
     _check_space(space_obj, dispute)
@@ -261,10 +262,16 @@ def record_signature(
         dispute.status = Status.SETTLED
         dispute.settled_at = dispute.closed_at = now
         event(dispute, actor, "settled")
-        _close_case(dispute, actor, _("Settled by mediation: agreement %(n)s signed.")
-                    % {"n": dispute.number})
-        _notify(dispute, _requesters(dispute), _("Your dispute %(n)s is settled")
-                % {"n": dispute.number})
+        _close_case(
+            dispute,
+            actor,
+            _("Settled by mediation: agreement %(n)s signed.") % {"n": dispute.number},
+        )
+        _notify(
+            dispute,
+            _requesters(dispute),
+            _("Your dispute %(n)s is settled") % {"n": dispute.number},
+        )
     return found
 
 
@@ -316,8 +323,9 @@ def refer(dispute: Dispute | int, *, actor, to: str, note: str = "") -> Dispute:
         _("Mediation %(n)s reached no agreement; the parties were referred to %(to)s.")
         % {"n": dispute.number, "to": dispute.get_referred_to_display()},
     )
-    _notify(dispute, _requesters(dispute), _("Your dispute %(n)s: no agreement")
-            % {"n": dispute.number})
+    _notify(
+        dispute, _requesters(dispute), _("Your dispute %(n)s: no agreement") % {"n": dispute.number}
+    )
     return dispute
 
 

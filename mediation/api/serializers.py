@@ -3,6 +3,7 @@ of the operations."""
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from mediation.choices import (
@@ -11,8 +12,8 @@ from mediation.choices import (
     MediatorKind,
     PartyKind,
     ReferredTo,
-    SignMethod,
     Side,
+    SignMethod,
 )
 from mediation.models import Dispute
 from mediation.privacy import masked_parties
@@ -65,7 +66,7 @@ class DisputeSerializer(serializers.ModelSerializer):
         return obj.case.number if obj.case_id else ""
 
     def get_parties(self, obj) -> list[dict]:
-        return MaskedPartySerializer(masked_parties(obj), many=True).data
+        return list(MaskedPartySerializer(masked_parties(obj), many=True).data)
 
     def get_mediators(self, obj) -> list[dict]:
         return [
@@ -87,7 +88,12 @@ class DisputeCreateSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=DisputeKind.choices)
     summary = serializers.CharField(max_length=120)
     facts = serializers.CharField(max_length=4000)
-    parties = PartyInSerializer(many=True, min_length=2, max_length=20)
+    parties = PartyInSerializer(many=True)
+
+    def validate_parties(self, value: list) -> list:
+        if not 2 <= len(value) <= 20:
+            raise serializers.ValidationError(_("Give between 2 and 20 parties."))
+        return value
 
 
 class ConvertSerializer(serializers.Serializer):

@@ -5,7 +5,7 @@ is a 400 naming the field; a dispute out of scope is a 404."""
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import date, datetime, time
 
 from django.contrib.auth import get_user_model
 from django.db.models import Prefetch
@@ -183,16 +183,12 @@ class FiguresView(APIView):
     def get(self, request):
         today = timezone.localdate()
         try:
-            start_day = datetime.strptime(
-                request.query_params.get("from") or f"{today.year}-01-01", "%Y-%m-%d"
-            ).date()
-            end_day = datetime.strptime(
-                request.query_params.get("to") or today.isoformat(), "%Y-%m-%d"
-            ).date()
+            start_day = date.fromisoformat(
+                request.query_params.get("from") or f"{today.year}-01-01"
+            )
+            end_day = date.fromisoformat(request.query_params.get("to") or today.isoformat())
         except ValueError:
-            raise exceptions.ValidationError(
-                {"from": [_("Give dates as YYYY-MM-DD.")]}
-            ) from None
+            raise exceptions.ValidationError({"from": [_("Give dates as YYYY-MM-DD.")]}) from None
         if end_day < start_day:
             raise exceptions.ValidationError({"to": [_("The end is before the start.")]})
         start = timezone.make_aware(datetime.combine(start_day, time.min))

@@ -42,10 +42,12 @@ class Med:
             parties=extra.pop(
                 "parties",
                 [
-                    PartyIn(side="applicant", name="王秀英", phone="13812345678",
-                            address="甲1号楼101"),
-                    PartyIn(side="respondent", name="李建国", phone="13987654321",
-                            address="甲1号楼201"),
+                    PartyIn(
+                        side="applicant", name="王秀英", phone="13812345678", address="甲1号楼101"
+                    ),
+                    PartyIn(
+                        side="respondent", name="李建国", phone="13987654321", address="甲1号楼201"
+                    ),
                 ],
             ),
         )

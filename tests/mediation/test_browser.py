@@ -41,8 +41,9 @@ def _phone(chromium, live_server, elder: bool):
 
 
 @pytest.mark.parametrize("elder", [False, True])
-def test_a_resident_asks_for_mediation_on_the_phone(chromium, live_server, transactional_territory,
-                                                   elder):
+def test_a_resident_asks_for_mediation_on_the_phone(
+    chromium, live_server, transactional_territory, elder
+):
     med = build_med(transactional_territory)
     resident = med.user("resident_a")
     Resident.objects.create(
@@ -55,9 +56,10 @@ def test_a_resident_asks_for_mediation_on_the_phone(chromium, live_server, trans
         page.goto("/")
         page.click("a.tile[href='/mediation/ask/']")
         page.wait_for_load_state("networkidle")
-        assert page.locator("h1").inner_text() == "申请调解 (申请调解)" or "调解" in page.locator(
-            "h1"
-        ).inner_text()
+        assert (
+            page.locator("h1").inner_text() == "申请调解 (申请调解)"
+            or "调解" in page.locator("h1").inner_text()
+        )
         assert ("elder" in page.evaluate("document.documentElement.className")) == elder
         findings.append(check(page, "ask", elder=elder))
         # Sent empty: the browser's own check stops it; bypass it to see the server's words.
@@ -82,8 +84,9 @@ def test_a_resident_asks_for_mediation_on_the_phone(chromium, live_server, trans
         assert page.locator(".stepper [aria-current=step]").count() == 1
         findings.append(check(page, "progress", elder=elder))
 
-        actions.assign_mediator(dispute, actor=med.user("community_a"),
-                                user=med.user("mediator_a"), kind="community")
+        actions.assign_mediator(
+            dispute, actor=med.user("community_a"), user=med.user("mediator_a"), kind="community"
+        )
         page.reload()
         assert page.locator(".timeline li").count() == 2
         if not elder:
@@ -98,8 +101,9 @@ def test_a_resident_asks_for_mediation_on_the_phone(chromium, live_server, trans
 def test_the_mediators_dispute_page_is_axe_clean(chromium, live_server, transactional_territory):
     med = build_med(transactional_territory)
     dispute = med.dispute()
-    actions.assign_mediator(dispute, actor=med.user("community_a"), user=med.user("mediator_a"),
-                            kind="community")
+    actions.assign_mediator(
+        dispute, actor=med.user("community_a"), user=med.user("mediator_a"), kind="community"
+    )
     context = chromium.new_context(
         viewport={"width": 1280, "height": 900}, locale="zh-CN", base_url=live_server.url
     )

@@ -34,8 +34,9 @@ def test_figures_equal_hand_counts(med):
     b1 = med.dispute(actor=med.user("community_b"), place=med.t.b.buildings[0])
     _settle(med, a1, 2)
     _settle(med, a2, 4)
-    actions.assign_mediator(a3, actor=med.user("community_a"), user=med.user("mediator_a"),
-                            kind="community")
+    actions.assign_mediator(
+        a3, actor=med.user("community_a"), user=med.user("mediator_a"), kind="community"
+    )
     actions.refer(a3, actor=med.user("mediator_a"), to="court")
     _settle(med, b1, 10)
     start = timezone.now() - timedelta(days=30)
@@ -94,8 +95,9 @@ def test_the_ledger_export_masks_unless_mediator_and_logs(client, med):
     from grids.models import AccessLog
 
     d = med.dispute()
-    actions.assign_mediator(d, actor=med.user("community_a"), user=med.user("mediator_a"),
-                            kind="community")
+    actions.assign_mediator(
+        d, actor=med.user("community_a"), user=med.user("mediator_a"), kind="community"
+    )
     client.force_login(med.user("community_a"))
     book = load_workbook(io.BytesIO(client.get(reverse("mediation:export")).content))
     rows = list(book.active.values)
@@ -103,7 +105,9 @@ def test_the_ledger_export_masks_unless_mediator_and_logs(client, med):
     assert "王*" in rows[1][6] and "王秀英" not in rows[1][6]
     assert not AccessLog.objects.exists()
     client.force_login(med.user("mediator_a"))
-    rows = list(load_workbook(io.BytesIO(client.get(reverse("mediation:export")).content)).active.values)
+    rows = list(
+        load_workbook(io.BytesIO(client.get(reverse("mediation:export")).content)).active.values
+    )
     assert "王秀英" in rows[1][6]
     assert AccessLog.objects.filter(viewer=med.user("mediator_a")).count() == 2
 
@@ -114,7 +118,10 @@ def test_the_ledger_export_masks_unless_mediator_and_logs(client, med):
         ([PartyIn(side="applicant", name="王秀英")], "parties"),  # no respondent
         ([PartyIn(side="applicant", name=""), PartyIn(side="respondent", name="李")], "parties"),
         (
-            [PartyIn(side="applicant", name="王", phone="12"), PartyIn(side="respondent", name="李")],
+            [
+                PartyIn(side="applicant", name="王", phone="12"),
+                PartyIn(side="respondent", name="李"),
+            ],
             "parties",
         ),
     ],
@@ -157,20 +164,27 @@ def test_a_session_outside_the_space_hours_is_refused_in_words(client, med):
     from tests.mediation.conftest import at
 
     d = med.dispute()
-    actions.assign_mediator(d, actor=med.user("community_a"), user=med.user("mediator_a"),
-                            kind="community")
+    actions.assign_mediator(
+        d, actor=med.user("community_a"), user=med.user("mediator_a"), kind="community"
+    )
     from django.core.exceptions import ValidationError
 
     with pytest.raises(ValidationError) as exc:
         actions.book_session(
-            d, actor=med.user("mediator_a"), space=med.w.space_a, starts_at=at(2, 22),
-            ends_at=at(2, 23)
+            d,
+            actor=med.user("mediator_a"),
+            space=med.w.space_a,
+            starts_at=at(2, 22),
+            ends_at=at(2, 23),
         )
     assert "between" in str(exc.value)
     with pytest.raises(ValidationError) as exc:  # the other community's centre
         actions.book_session(
-            d, actor=med.user("mediator_a"), space=med.w.space_b, starts_at=at(2, 10),
-            ends_at=at(2, 11)
+            d,
+            actor=med.user("mediator_a"),
+            space=med.w.space_b,
+            starts_at=at(2, 10),
+            ends_at=at(2, 11),
         )
     assert "serving this community" in str(exc.value)
     assert not d.sessions.exists()
@@ -179,8 +193,9 @@ def test_a_session_outside_the_space_hours_is_refused_in_words(client, med):
 def test_query_counts_are_pinned(client, med, django_assert_max_num_queries):
     for _ in range(3):
         d = med.dispute()
-        actions.assign_mediator(d, actor=med.user("community_a"), user=med.user("mediator_a"),
-                                kind="community")
+        actions.assign_mediator(
+            d, actor=med.user("community_a"), user=med.user("mediator_a"), kind="community"
+        )
     client.force_login(med.user("community_a"))
     client.get(reverse("mediation:list"))  # warm the scope cache
     with django_assert_max_num_queries(4):

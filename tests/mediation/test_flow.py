@@ -65,7 +65,11 @@ def test_from_the_desk_to_a_signed_agreement_and_a_follow_up(client, med):
     assert response.status_code == 302 and response["Location"] == reverse(
         "mediation:dispute", args=[dispute.pk]
     )
-    assert (dispute.source, dispute.status, dispute.community) == ("desk", "received", med.t.a.community)
+    assert (dispute.source, dispute.status, dispute.community) == (
+        "desk",
+        "received",
+        med.t.a.community,
+    )
     assert [p.phone for p in dispute.parties.order_by("side")] == ["13812345678", ""]
 
     step = lambda name, data, who=office: client.post(  # noqa: E731
@@ -133,8 +137,17 @@ def test_from_the_desk_to_a_signed_agreement_and_a_follow_up(client, med):
     assert dispute.follow_ups.get().result == "kept"
     steps = list(dispute.events.values_list("action", flat=True))
     assert steps == [
-        "received", "mediator", "mediator", "session_booked", "session_held", "agreed",
-        "signed", "signed", "settled", "scan", "follow_up",
+        "received",
+        "mediator",
+        "mediator",
+        "session_booked",
+        "session_held",
+        "agreed",
+        "signed",
+        "signed",
+        "settled",
+        "scan",
+        "follow_up",
     ]
 
 
@@ -177,8 +190,12 @@ def test_a_converted_12345_case_is_resolved_with_reference_to_the_mediation(med)
 def test_only_neighbour_dispute_cases_convert(med):
     case = case_actions.dispatch(
         case_actions.submit_case(
-            Intake(case_type="help", category=med.potholes, description="路面坑洼。",
-                   place=med.t.a.buildings[0]),
+            Intake(
+                case_type="help",
+                category=med.potholes,
+                description="路面坑洼。",
+                place=med.t.a.buildings[0],
+            ),
             actor=med.user("resident_a"),
         ),
         actor=None,

@@ -38,7 +38,7 @@ def test_other_staff_in_scope_see_a_masked_summary(client, med, dispute, who):
     assert dispute.summary in html and "王*" in html and "138****5678" in html
     for secret in (NAME, PHONE, ADDRESS, FACTS):
         assert secret not in html
-    assert 'action="/mediation/%d/reveal/"' % dispute.pk not in html
+    assert f'action="/mediation/{dispute.pk}/reveal/"' not in html
     client.post(reverse("mediation:reveal", args=[dispute.pk]), {"reason": "好奇"})
     assert not AccessLog.objects.exists()
     with pytest.raises(PermissionDenied):
@@ -85,12 +85,16 @@ def test_the_api_shows_the_same_masks_and_logs_reveals(client, med, dispute):
     } == {"王*", "李*"}
     assert NAME not in str(data) and PHONE not in str(data)
     response = client.post(
-        f"/api/mediation/disputes/{dispute.pk}/reveal/", {"reason": "x"}, content_type="application/json"
+        f"/api/mediation/disputes/{dispute.pk}/reveal/",
+        {"reason": "x"},
+        content_type="application/json",
     )
     assert response.status_code == 403 and not AccessLog.objects.exists()
     client.force_login(med.user("mediator_a"))
     response = client.post(
-        f"/api/mediation/disputes/{dispute.pk}/reveal/", {"reason": ""}, content_type="application/json"
+        f"/api/mediation/disputes/{dispute.pk}/reveal/",
+        {"reason": ""},
+        content_type="application/json",
     )
     assert response.status_code == 400 and "reason" in response.json()
     response = client.post(
@@ -122,7 +126,10 @@ def test_out_of_scope_is_404(client, med, dispute, who):
     for step in ("assign", "terms", "session", "follow_up"):
         response = client.post(reverse("mediation:step", args=[dispute.pk, step]), {})
         assert response.status_code == 404
-    assert client.post(reverse("mediation:reveal", args=[dispute.pk]), {"reason": "x"}).status_code == 404
+    assert (
+        client.post(reverse("mediation:reveal", args=[dispute.pk]), {"reason": "x"}).status_code
+        == 404
+    )
     assert dispute.events.count() == 2  # received, mediator: nothing written
 
 
@@ -154,7 +161,10 @@ def test_only_mediators_take_the_steps_that_touch_details(med, dispute):
     with pytest.raises(ValidationError) as exc:  # a unit that does not serve community a
         unit_b = med.t.b.users["unit"].role_assignments.get().unit
         actions.assign_mediator(
-            dispute, actor=med.user("community_a"), user=med.user("unit_b"), kind="lawyer",
+            dispute,
+            actor=med.user("community_a"),
+            user=med.user("unit_b"),
+            kind="lawyer",
             unit=unit_b,
         )
     assert "does not serve" in str(exc.value)

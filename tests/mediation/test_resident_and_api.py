@@ -26,13 +26,19 @@ def test_a_resident_asks_and_follows_their_request(client, med):
     assert page.status_code == 200 and "only by the mediators" in page.content.decode()
     response = client.post(
         reverse("mediation:ask"),
-        {"kind": "neighbour", "other_party": "302室住户", "facts": "楼上每晚十二点后跳绳，噪音很大。"},
+        {
+            "kind": "neighbour",
+            "other_party": "302室住户",
+            "facts": "楼上每晚十二点后跳绳，噪音很大。",
+        },
     )
     dispute = Dispute.objects.get()
     assert response.status_code == 302
     assert response["Location"] == reverse("mediation:mine-detail", args=[dispute.pk])
     assert (dispute.source, dispute.requested_by, dispute.place) == (
-        "resident", resident, med.t.a.buildings[0]
+        "resident",
+        resident,
+        med.t.a.buildings[0],
     )
     applicant = dispute.parties.get(side="applicant")
     assert (applicant.name, applicant.phone) == ("赵阿姨", "13900000001")
@@ -41,8 +47,7 @@ def test_a_resident_asks_and_follows_their_request(client, med):
     assert dispute.number in html and "Request received" in html
     assert "302" not in html  # the other side is not repeated back
     mediator = med.user("mediator_a")
-    actions.assign_mediator(dispute, actor=med.user("community_a"), user=mediator,
-                            kind="community")
+    actions.assign_mediator(dispute, actor=med.user("community_a"), user=mediator, kind="community")
     html = client.get(response["Location"]).content.decode()
     assert "A mediator was assigned" in html and "调解员" not in html
     assert client.get(reverse("mediation:mine")).content.decode().count(dispute.number) == 1
@@ -58,8 +63,9 @@ def test_a_resident_sees_only_their_own(client, med):
 
 def test_bad_requests_are_answered_in_words(client, med):
     client.force_login(med.user("resident_a"))
-    response = client.post(reverse("mediation:ask"), {"kind": "neighbour", "other_party": "",
-                                                      "facts": ""})
+    response = client.post(
+        reverse("mediation:ask"), {"kind": "neighbour", "other_party": "", "facts": ""}
+    )
     assert response.status_code == 400 and not Dispute.objects.exists()
     assert "This field is required" in response.content.decode()
     response = client.post(
@@ -70,8 +76,9 @@ def test_bad_requests_are_answered_in_words(client, med):
     assert not Dispute.objects.exists()
     # Not a resident of any household: told so, nothing written.
     client.force_login(med.user("unit_a"))
-    response = client.post(reverse("mediation:ask"), {"kind": "neighbour", "other_party": "x",
-                                                      "facts": "y"})
+    response = client.post(
+        reverse("mediation:ask"), {"kind": "neighbour", "other_party": "x", "facts": "y"}
+    )
     assert "registered in a household" in response.content.decode()
     assert not Dispute.objects.exists()
 
@@ -96,25 +103,37 @@ def test_api_intake_and_steps(client, med):
     bad = dict(body, place=med.t.b.buildings[0].pk)
     response = client.post("/api/mediation/disputes/", bad, content_type="application/json")
     assert response.status_code == 400 and "place" in response.json()
-    response = client.post("/api/mediation/disputes/", dict(body, parties=[]),
-                           content_type="application/json")
+    response = client.post(
+        "/api/mediation/disputes/", dict(body, parties=[]), content_type="application/json"
+    )
     assert response.status_code == 400 and "parties" in response.json()
     assert Dispute.objects.count() == 1
     mediator = med.user("mediator_a")
-    response = client.post(f"/api/mediation/disputes/{pk}/mediators/",
-                           {"user": mediator.pk, "kind": "community"},
-                           content_type="application/json")
+    response = client.post(
+        f"/api/mediation/disputes/{pk}/mediators/",
+        {"user": mediator.pk, "kind": "community"},
+        content_type="application/json",
+    )
     assert response.status_code == 200 and response.json()["status"] == "mediating"
     client.force_login(mediator)
-    response = client.post(f"/api/mediation/disputes/{pk}/agreement/", {"terms": "修电梯后补交"},
-                           content_type="application/json")
+    response = client.post(
+        f"/api/mediation/disputes/{pk}/agreement/",
+        {"terms": "修电梯后补交"},
+        content_type="application/json",
+    )
     assert response.json()["status"] == "agreed"
     for party in Dispute.objects.get(pk=pk).parties.all():
-        response = client.post(f"/api/mediation/disputes/{pk}/signatures/", {"party": party.pk},
-                               content_type="application/json")
+        response = client.post(
+            f"/api/mediation/disputes/{pk}/signatures/",
+            {"party": party.pk},
+            content_type="application/json",
+        )
     assert response.json()["status"] == "settled"
-    response = client.post(f"/api/mediation/disputes/{pk}/signatures/", {"party": party.pk},
-                           content_type="application/json")
+    response = client.post(
+        f"/api/mediation/disputes/{pk}/signatures/",
+        {"party": party.pk},
+        content_type="application/json",
+    )
     assert response.status_code == 400
     figures = client.get("/api/mediation/figures/").json()
     assert figures[0]["settled"] == 1
@@ -124,19 +143,25 @@ def test_api_intake_and_steps(client, med):
 def test_api_converts_a_case(client, med):
     case = case_actions.dispatch(
         case_actions.submit_case(
-            Intake(case_type="complaint", category=med.pets, description="狗叫扰民",
-                   place=med.t.a.buildings[0]),
+            Intake(
+                case_type="complaint",
+                category=med.pets,
+                description="狗叫扰民",
+                place=med.t.a.buildings[0],
+            ),
             actor=med.user("resident_a"),
         ),
         actor=None,
     )
     client.force_login(med.user("community_b"))
-    response = client.post("/api/mediation/disputes/convert/", {"case": case.pk},
-                           content_type="application/json")
+    response = client.post(
+        "/api/mediation/disputes/convert/", {"case": case.pk}, content_type="application/json"
+    )
     assert response.status_code == 400 and "case" in response.json()
     client.force_login(med.user("community_a"))
-    response = client.post("/api/mediation/disputes/convert/", {"case": case.pk},
-                           content_type="application/json")
+    response = client.post(
+        "/api/mediation/disputes/convert/", {"case": case.pk}, content_type="application/json"
+    )
     assert response.status_code == 201 and response.json()["case_number"] == case.number
 
 
