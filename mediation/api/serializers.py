@@ -84,7 +84,7 @@ class PartyInSerializer(serializers.Serializer):
 
 
 class DisputeCreateSerializer(serializers.Serializer):
-    place = serializers.IntegerField(min_value=1)
+    place = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
     kind = serializers.ChoiceField(choices=DisputeKind.choices)
     summary = serializers.CharField(max_length=120)
     facts = serializers.CharField(max_length=4000)
@@ -97,7 +97,7 @@ class DisputeCreateSerializer(serializers.Serializer):
 
 
 class ConvertSerializer(serializers.Serializer):
-    case = serializers.IntegerField(min_value=1)
+    case = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
     respondent = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
 
 
@@ -116,13 +116,15 @@ class RevealedSerializer(serializers.Serializer):
 
 
 class AssignSerializer(serializers.Serializer):
-    user = serializers.IntegerField(min_value=1)
+    user = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
     kind = serializers.ChoiceField(choices=MediatorKind.choices)
-    unit = serializers.IntegerField(min_value=1, required=False, allow_null=True, default=None)
+    unit = serializers.IntegerField(
+        min_value=1, max_value=2**31 - 1, required=False, allow_null=True, default=None
+    )
 
 
 class SessionSerializer(serializers.Serializer):
-    space = serializers.IntegerField(min_value=1)
+    space = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
     starts_at = serializers.DateTimeField()
     ends_at = serializers.DateTimeField()
     attendees = serializers.IntegerField(min_value=1, max_value=200, default=4)
@@ -133,7 +135,7 @@ class TermsSerializer(serializers.Serializer):
 
 
 class SignSerializer(serializers.Serializer):
-    party = serializers.IntegerField(min_value=1)
+    party = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
     method = serializers.ChoiceField(choices=SignMethod.choices, default=SignMethod.IN_PERSON)
 
 
