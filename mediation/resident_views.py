@@ -9,7 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_lazy
 
 from mediation import actions, forms
 from mediation.choices import PUBLIC_EVENTS, Status
@@ -18,10 +18,10 @@ from mediation.models import Dispute, Session
 from portal.idempotency import idempotent
 
 STEPS = (
-    (Status.RECEIVED, _l("Received")),
-    (Status.MEDIATING, _l("Being mediated")),
-    (Status.AGREED, _l("Agreement reached")),
-    (Status.SETTLED, _l("Signed and settled")),
+    (Status.RECEIVED, gettext_lazy("Received")),
+    (Status.MEDIATING, gettext_lazy("Being mediated")),
+    (Status.AGREED, gettext_lazy("Agreement reached")),
+    (Status.SETTLED, gettext_lazy("Signed and settled")),
 )
 
 

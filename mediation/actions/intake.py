@@ -148,7 +148,7 @@ def _create(
             for p in clean
         ]
     )
-    event(dispute, actor, "received", dispute.get_source_display())
+    event(dispute, actor, "received")
     return dispute
 
 

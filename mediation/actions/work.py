@@ -94,7 +94,7 @@ def assign_mediator(
     )
     if dispute.status == Status.RECEIVED:
         dispute.status = Status.MEDIATING
-    event(dispute, actor, "mediator", f"{name} · {mediator.get_kind_display()}")
+    event(dispute, actor, "mediator", name)
     _notify(dispute, [user.pk], _("You mediate dispute %(n)s") % {"n": dispute.number}, staff=True)
     return mediator
 

@@ -217,3 +217,16 @@ def test_no_agreement_refers_and_resolves_the_case(med):
     assert (dispute.status, dispute.referred_to) == ("referred", "court")
     with pytest.raises(ValidationError):  # closed: no more steps
         actions.record_agreement(dispute, actor=mediator, terms="x")
+
+
+def test_a_grid_worker_takes_a_dispute_in_on_the_phone(client, med):
+    client.force_login(med.user("grid_a"))
+    home = client.get("/").content.decode()
+    assert reverse("mediation:new") in home
+    page = client.get(reverse("mediation:new"))
+    places = list(page.context["form"].fields["place"].queryset)
+    assert med.t.a.buildings[0] in places and med.t.a.buildings[1] not in places
+    dispute = med.dispute(actor=med.user("grid_a"))
+    assert dispute.source == "grid"
+    with pytest.raises(ValidationError):  # not their grid
+        med.dispute(actor=med.user("grid_a"), place=med.t.a.buildings[1])
