@@ -330,6 +330,15 @@ def signed_scan(request, pk: int):
     return FileResponse(found.signed_scan.open("rb"), as_attachment=True)
 
 
+def _own(rows, pk, field: str):
+    """The row of this dispute named by the form (a session or mediator of another dispute
+    is refused, whatever the user may see elsewhere)."""
+    for row in rows:
+        if str(row.pk) == str(pk):
+            return row
+    raise ValidationError({field: _("Choose one of this dispute's own.")})
+
+
 def _step(request, found: Dispute, step: str) -> str:
     """Run one step from its form; returns the confirmation. ValidationError on refusal."""
     user, post = request.user, request.POST
@@ -344,7 +353,8 @@ def _step(request, found: Dispute, step: str) -> str:
         )
         return _("%(name)s now mediates this dispute.") % {"name": m.name}
     if step == "unassign":
-        actions.remove_mediator(int(post.get("mediator") or 0), actor=user)
+        mediator = _own(found.mediators.all(), post.get("mediator"), "mediator")
+        actions.remove_mediator(mediator, actor=user)
         return _("The mediator was taken off this dispute.")
     if step == "session":
         form = forms.SessionForm(post, dispute=found)
@@ -361,7 +371,9 @@ def _step(request, found: Dispute, step: str) -> str:
         )
         return _("Session booked.")
     if step == "cancel_session":
-        actions.cancel_session(int(post.get("session") or 0), actor=user)
+        actions.cancel_session(
+            _own(found.sessions.all(), post.get("session"), "session"), actor=user
+        )
         return _("Session cancelled; the space is free again.")
     if step == "record_session":
         form = forms.RecordSessionForm(post, parties=found.parties.all())
@@ -369,7 +381,7 @@ def _step(request, found: Dispute, step: str) -> str:
             raise ValidationError(form_errors(form))
         d = form.cleaned_data
         actions.record_session(
-            d["session"],
+            _own(found.sessions.all(), d["session"], "session"),
             actor=user,
             attended=[int(x) for x in d["attended"]],
             notes=d["notes"],

@@ -208,3 +208,29 @@ def test_query_counts_are_pinned(client, med, django_assert_max_num_queries):
         assert client.get(reverse("mediation:dispute", args=[d.pk])).status_code == 200
     with django_assert_max_num_queries(5):
         assert client.get("/api/mediation/disputes/").status_code == 200
+
+
+def test_a_step_cannot_reach_another_disputes_session(client, med):
+    from tests.mediation.conftest import at
+
+    first, second = med.dispute(), med.dispute()
+    mediator = med.user("mediator_a")
+    for d in (first, second):
+        actions.assign_mediator(d, actor=med.user("community_a"), user=mediator, kind="community")
+    session = actions.book_session(
+        second, actor=mediator, space=med.w.space_a, starts_at=at(3, 10), ends_at=at(3, 11)
+    )
+    client.force_login(mediator)
+    response = client.post(
+        reverse("mediation:step", args=[first.pk, "cancel_session"]),
+        {"session": session.pk},
+        follow=True,
+    )
+    assert "this dispute's own" in str(list(response.context["messages"])[0])
+    session.refresh_from_db()
+    assert not session.cancelled
+    response = client.post(
+        reverse("mediation:step", args=[second.pk, "cancel_session"]), {"session": session.pk}
+    )
+    session.refresh_from_db()
+    assert session.cancelled and session.booking.status == "cancelled"
