@@ -17,6 +17,7 @@ from centres import figures as centre_figures
 from dashboard.scope import DRILL_KINDS, View
 from grids import figures as grid_figures
 from grids.models import Area
+from mediation import figures as mediation_figures
 from services import figures as case_figures
 from services.models import KpiConfig
 from volunteers import figures as volunteer_figures
@@ -146,4 +147,5 @@ def build(view: View, user, now=None) -> dict:
         data["volunteers"] = volunteer_figures.figures(user, area, view.start, view.end)
         data["centres"] = centre_figures.for_area(user, area, view.start, view.end)
         data["workforce"] = workforce_figures.for_area(user, area)
+        data["mediation"] = mediation_figures.figures(user, area, view.start, view.end)
     return data

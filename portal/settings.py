@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "open311",
     "dashboard",
     "workforce",
+    "mediation",
     "portal.admin_site.PortalAdminConfig",  # django.contrib.admin with the app list kept
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -234,6 +235,11 @@ LINLI_STAFF_IDLE_MINUTES = env.int("LINLI_STAFF_IDLE_MINUTES", default=30)
 LINLI_LOGIN_LOG_DAYS = max(180, env.int("LINLI_LOGIN_LOG_DAYS", default=365))
 # API tokens expire after this many days (0: never); a new one is issued at the next login.
 LINLI_API_TOKEN_DAYS = env.int("LINLI_API_TOKEN_DAYS", default=30)
+# Mediation (mediation/): the 12345 categories (by code; a category or its parent) whose cases
+# can be converted into a dispute for mediation.
+LINLI_MEDIATION_CASE_CATEGORIES = env.list(
+    "LINLI_MEDIATION_CASE_CATEGORIES", default=["neighbours"]
+)
 
 # --- Language and time: Chinese first ---------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"

@@ -23,6 +23,7 @@ api_patterns: list[URLPattern | URLResolver] = [
     path("volunteers/", include("volunteers.api.urls")),
     path("notifications/", include("notifications.api.urls")),
     path("workforce/", include("workforce.api.urls")),
+    path("mediation/", include("mediation.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view: its start-up script is a second request, not inline (the CSP).
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
@@ -49,6 +50,7 @@ urlpatterns = [
     path("volunteers/", include("volunteers.urls")),
     path("inbox/", include("notifications.urls")),
     path("workforce/", include("workforce.urls")),
+    path("mediation/", include("mediation.urls")),
     path("open311/v2/", include("open311.urls")),
 ]
 
