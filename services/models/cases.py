@@ -353,6 +353,19 @@ class Case(TimeStampedModel):
                 fields=["master"], name="services_case_master", condition=Q(master__isnull=False)
             ),
             models.Index(fields=["state", "created_at"], name="services_case_state"),
+            # The dashboard's daily rollup (dashboard/rollup.py): a day's cases, to write its
+            # rows; the cases changed since the last refresh, whose days are read live.
+            models.Index(
+                fields=["dispatched_at"],
+                name="services_case_dispatched",
+                condition=Q(dispatched_at__isnull=False),
+            ),
+            models.Index(
+                fields=["updated_at"],
+                include=["dispatched_at"],
+                name="services_case_updated",
+                condition=Q(dispatched_at__isnull=False),
+            ),
             # The desk's counts (services.desk.counts): the cases still to work on, by place,
             # with every column the tiles test, so a district's counts read this index alone.
             models.Index(
