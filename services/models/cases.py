@@ -360,6 +360,15 @@ class Case(TimeStampedModel):
                 name="services_case_dispatched",
                 condition=Q(dispatched_at__isnull=False),
             ),
+            # The open cases past their deadline of a period, counted live by the rollup's
+            # readers: every column they test is here, so the count reads the index alone.
+            models.Index(
+                fields=["place_path", "resolve_due"],
+                include=["dispatched_at", "state", "is_malicious", "resolved_on_time"],
+                name="services_case_late_open",
+                condition=Q(state__in=["dispatched", "signed", "in_progress"])
+                & Q(resolved_at__isnull=True),
+            ),
             models.Index(
                 fields=["updated_at"],
                 include=["dispatched_at"],
