@@ -4,9 +4,14 @@ step ≤ 150 ms, the GeoJSON of a district's children ≤ 200 KB and ≤ 50 ms).
 
 For a district and a street user on the seed's first of each: the whole page and /data/
 through Django's test client (session, scope, every panel, template), each panel alone (the
-figure functions of each app), a drill-down step (the first child's page), and the GeoJSON
-(time and size; the seed's outlines are generated, grids/demo_city.py). p95 over
-BENCH_DASHBOARD_REPEAT requests, with query counts.
+figure functions of each app, as the page calls them), a drill-down step (the first child's
+page), and the GeoJSON (time and size; the seed's outlines are generated, grids/demo_city.py).
+p95 over BENCH_DASHBOARD_REPEAT requests, with query counts.
+
+The daily rollup (dashboard/rollup.py) is refreshed first (its time is a figure: the first
+build, then a refresh with nothing changed); the district's page is also measured with the
+rollup switched off (LINLI_DASHBOARD_ROLLUP=false: every figure from the cases) to show what
+it buys.
 """
 
 from __future__ import annotations
@@ -55,9 +60,23 @@ def run(emit) -> None:
 
         # A seed made before outlines existed: draw them now (once).
         actions.set_boundaries(draw(city, (118.3, 24.6, 118.9, 25.2), city.depth + 3))
+    import time
+
+    from dashboard import actions
+    from dashboard.models import DailyCaseFigures
+
+    started = time.perf_counter()
+    days = actions.refresh_rollup()
+    emit("rollup_refresh_s", time.perf_counter() - started, "s", cases=total, days=days)
+    started = time.perf_counter()
+    again = actions.refresh_rollup()
+    emit("rollup_refresh_again_s", time.perf_counter() - started, "s", cases=total, days=again)
+    emit("rollup_rows", DailyCaseFigures.objects.count(), "rows", cases=total)
     month = timezone.localdate().replace(day=1)
     for kind, (user, area) in _users().items():
         _measure(emit, user, area, month, {"cases": total, "user": kind})
+        if kind == "district":
+            _without_rollup(emit, user, area, {"cases": total, "user": kind})
 
 
 def _measure(emit, user, area, month, sizes: dict) -> None:
@@ -66,6 +85,7 @@ def _measure(emit, user, area, month, sizes: dict) -> None:
     from django.test import Client
 
     from centres import figures as centre_figures
+    from dashboard import rollup
     from dashboard.scope import view_of
     from grids import figures as grid_figures
     from grids.models import Area
@@ -97,10 +117,25 @@ def _measure(emit, user, area, month, sizes: dict) -> None:
 
     view = view_of(scope_for(user), Target(area=area), month)
     t, start, end = view.target, view.start, view.end
+
+    def summary():
+        plan = rollup.Plan.now()
+        totals = rollup.totals(user, t, start, end, plan=plan)
+        return case_figures.summary(user, t, start, end, totals=totals)
+
+    def trend():
+        rows = rollup.monthly(user, t, view.trend_start, end)
+        return case_figures.trend(user, t, view.trend_start, end, rows=rows)
+
+    def ranking():
+        pairs = rollup.breakdown(user, area, start, end)
+        return case_figures.ranked_children(user, area, start, end, pairs=pairs)
+
     panels = {
-        "summary": lambda: case_figures.summary(user, t, start, end),
-        "trend": lambda: case_figures.trend(user, t, view.trend_start, end),
-        "ranking": lambda: case_figures.ranked_children(user, area, start, end),
+        "rollup_plan": rollup.Plan.now,
+        "summary": summary,
+        "trend": trend,
+        "ranking": ranking,
         "categories": lambda: case_figures.top_categories(user, t, start, end),
         "units": lambda: case_figures.overdue_units(user, t),
         "points": lambda: case_figures.open_points(user, t),
@@ -111,3 +146,23 @@ def _measure(emit, user, area, month, sizes: dict) -> None:
     }
     for name, fn in panels.items():
         emit(f"panel_{name}_p95", p95(timings(fn, repeat=REPEAT)), "ms", **sizes)
+
+
+def _without_rollup(emit, user, area, sizes: dict) -> None:
+    """The district's page and its heavy panels with every figure read from the cases."""
+    from django.conf import settings
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    page = f"/dashboard/?area={area.pk}"
+    settings.LINLI["DASHBOARD_ROLLUP"] = False
+    try:
+        emit(
+            "page_without_rollup_p95",
+            p95(timings(lambda: client.get(page), repeat=max(REPEAT // 3, 5), warmup=1)),
+            "ms",
+            **sizes,
+        )
+    finally:
+        settings.LINLI["DASHBOARD_ROLLUP"] = True

@@ -48,6 +48,7 @@ from centres.models import (
     SignUp,
     Space,
 )
+from grids.admin.common import subtree_filter
 from grids.admin_mixins import ScopedAdmin
 from grids.models import Resident
 from grids.privacy import shown_phone
@@ -176,7 +177,7 @@ def week_view(admin_site, request, pk: int):
 @admin.register(Centre)
 class CentreAdmin(ScopedAdmin):
     list_display = ["name", "community", "kind", "stars", "floor_area", "is_active", "week"]
-    list_filter = ["kind", "stars", "is_active"]
+    list_filter = ["kind", "stars", "is_active", subtree_filter("community")]
     search_fields = ["name", "address", "community__name"]
     list_select_related = ["community"]
     filter_horizontal = ["served_areas"]

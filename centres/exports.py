@@ -10,7 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from centres import figures as fig
-from centres.models import Activity, SignUp
+from centres.models import Activity, Centre, SignUp
+from grids.models import Area
 from grids.privacy import shown_phone
 from grids.scope import scope_for
 from portal.excel import xlsx_bytes, xlsx_response
@@ -89,13 +90,34 @@ def figures_view(admin_site, request):
     if not scope_for(request.user).is_staff:
         raise Http404
     start, end, errors = parse_period(request.GET)
-    rows = fig.figures(request.user, start, end) if not errors else []
+    # ?within=<area>: the centres under one area of the viewer's scope (the dashboard's centre
+    # panel links here); an area outside the scope is 404, as everywhere.
+    within = None
+    centre_ids = None
+    raw = request.GET.get("within", "")
+    if raw:
+        if not raw.isdigit():
+            raise Http404
+        within = Area.objects.visible_to(request.user).filter(pk=int(raw)).first()
+        if within is None:
+            raise Http404
+        centre_ids = list(
+            Centre.objects.visible_to(request.user)
+            .filter(community__path__startswith=within.path)
+            .values_list("pk", flat=True)
+        )
+    if errors or centre_ids == []:
+        rows = []
+    else:
+        rows = fig.figures(request.user, start, end, centre_ids=centre_ids)
+    units = [] if errors else fig.unit_evaluation(request.user, start, end, area=within)
     context = {
         **admin_site.each_context(request),
         "title": _("Centre figures"),
+        "within": within,
         "rows": rows,
         "totals": fig.totals(rows),
-        "units": fig.unit_evaluation(request.user, start, end) if not errors else [],
+        "units": units,
         "start": timezone.localtime(start).date(),
         "end": (timezone.localtime(end) - timedelta(days=1)).date(),
         "errors": errors,

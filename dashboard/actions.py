@@ -3,11 +3,13 @@ dashboard.Report; views and the task call these)."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import Q
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -82,3 +84,53 @@ def fail_report(report: Report, error: str) -> None:
     Report.objects.filter(pk=report.pk).update(
         status=ReportStatus.FAILED, error=error[:200], finished_at=timezone.now()
     )
+
+
+# --- the daily rollup (dashboard/rollup.py) --------------------------------------------------
+# Cases changed this long before a refresh began are read live too: a transaction still open
+# when the refresh read the cases commits with an earlier updated_at than its commit.
+ROLLUP_MARGIN = timedelta(minutes=10)
+
+
+def refresh_rollup(now=None) -> int:
+    """Bring the daily rollup up to date: write again every closed day whose cases changed
+    since the last refresh (or that closed since), or every day on the first run. A day's rows
+    are deleted and written in one transaction, so running twice (a redelivered message, beat
+    and a kick at once) gives the same rows; the state row's lock lets one refresh run at a
+    time (a second waits, then finds little to do). Returns the number of days written."""
+    from dashboard import rollup
+    from dashboard.models import DailyCaseFigures, RollupState
+    from services.models import Case
+
+    now = now or timezone.now()
+    today = timezone.localtime(now, rollup.TZ).date()
+    with transaction.atomic():
+        RollupState.objects.get_or_create(pk=1)
+        state = RollupState.objects.select_for_update().get(pk=1)
+        closed = Case.objects.filter(dispatched_at__lt=rollup.midnight(today))
+        if state.covered_to is None or state.watermark is None:
+            changed = closed
+            DailyCaseFigures.objects.all().delete()
+        else:
+            changed = closed.filter(
+                Q(updated_at__gte=state.watermark)
+                | Q(dispatched_at__gte=rollup.midnight(state.covered_to))
+            )
+        days = sorted(
+            changed.filter(dispatched_at__isnull=False)
+            .annotate(r_day=TruncDate("dispatched_at", tzinfo=rollup.TZ))
+            .values_list("r_day", flat=True)
+            .distinct()
+            .order_by()
+        )
+        DailyCaseFigures.objects.filter(day__in=days).delete()
+        for chunk in range(0, len(days), 31):  # a month of days per read of the cases
+            DailyCaseFigures.objects.bulk_create(
+                rollup.day_rows(days[chunk : chunk + 31]), batch_size=2000
+            )
+        state.covered_to = today
+        state.watermark = now - ROLLUP_MARGIN
+        state.refreshed_at = now
+        state.days_written = len(days)
+        state.save()
+    return len(days)

@@ -6,6 +6,7 @@ everywhere, from the figure modules of each app (services/centres/volunteers/gri
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -14,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from centres import figures as centre_figures
+from dashboard import rollup
 from dashboard.scope import DRILL_KINDS, View
 from grids import figures as grid_figures
 from grids.models import Area
@@ -49,6 +51,43 @@ def month_list(view: View, area=None, **params) -> str:
     )
 
 
+def admin_list(name: str, **params) -> str:
+    """An admin list (a register: centres, volunteers, wishes …) narrowed by its filters;
+    `within=<area>` is the admin's "within this area" filter (grids.admin.common)."""
+    query = {k: v for k, v in params.items() if v not in (None, "")}
+    return reverse(f"admin:{name}") + ("?" + urlencode(query) if query else "")
+
+
+def register_links(view: View, user) -> dict:
+    """The lists behind the centres', the organisation's and the time bank's figures: the
+    admin's registers, which read through the same scope (a list never shows more than the
+    figure counted). None for a viewer who cannot open the staff admin."""
+    area = view.area
+    if area is None or not user.is_staff:
+        return {}
+    last = (view.end - timedelta(days=1)).date()
+    first = view.start.date()
+    return {
+        "centres": admin_list("centres_centre_changelist", within=area.pk),
+        "centre_figures": admin_list(
+            "centres_figures", within=area.pk, start=first.isoformat(), end=last.isoformat()
+        ),
+        "volunteers": admin_list(
+            "volunteers_volunteer_changelist", status="active", within=area.pk
+        ),
+        "wishes": admin_list(
+            "volunteers_microwish_changelist",
+            status="fulfilled",
+            within=area.pk,
+            fulfilled_at__gte=view.start.isoformat(),  # the month's bounds, local time
+            fulfilled_at__lt=view.end.isoformat(),
+        ),
+        "grids": admin_list("grids_area_changelist", kind="grid", within=area.pk),
+        "contacts": admin_list("grids_contacthousehold_changelist", within=area.pk),
+        "branches": admin_list("grids_partyorg_changelist", kind="branch", within=area.pk),
+    }
+
+
 def child_areas(area) -> list[Area]:
     """The children the drill-down walks to (the outlines themselves stay in the database:
     the map reads them from /dashboard/geo/)."""
@@ -62,14 +101,18 @@ def child_areas(area) -> list[Area]:
     )
 
 
-def children(view: View, user, kids: list[Area], now, config=None) -> list[dict]:
+def children(view: View, user, kids: list[Area], now, config=None, plan=None) -> list[dict]:
     """Each child area with its figures for the map's colours and the ranking table."""
     area = view.area
     if area is None or not kids:
         return []
+    plan = plan if plan is not None else rollup.Plan.now()
+    pairs = rollup.breakdown(user, area, view.start, view.end, now, config, plan)
     kpis_by = {
         r["area"]: r
-        for r in case_figures.ranked_children(user, area, view.start, view.end, now, config=config)
+        for r in case_figures.ranked_children(
+            user, area, view.start, view.end, now, config=config, pairs=pairs
+        )
     }
     org = grid_figures.children(area)
     out = []
@@ -111,7 +154,16 @@ def build(view: View, user, now=None) -> dict:
     now = now or timezone.now()
     target, area = view.target, view.area
     config = KpiConfig.current()  # read once for every panel
-    summary = case_figures.summary(user, target, view.start, view.end, now=now, config=config)
+    plan = rollup.Plan.now()  # the daily rollup's state, read once for every panel
+    summary = case_figures.summary(
+        user,
+        target,
+        view.start,
+        view.end,
+        now=now,
+        config=config,
+        totals=rollup.totals(user, target, view.start, view.end, now, config, plan),
+    )
     kids = child_areas(area) if area is not None else []
     data: dict[str, Any] = {
         "target": {
@@ -124,8 +176,18 @@ def build(view: View, user, now=None) -> dict:
         "as_of": timezone.localtime(now).strftime("%Y-%m-%d %H:%M"),
         "cases": summary,
         "trend": case_figures.trend(
-            user, target, view.trend_start, view.end, now=now, config=config
+            user,
+            target,
+            view.trend_start,
+            view.end,
+            now=now,
+            config=config,
+            rows=rollup.monthly(user, target, view.trend_start, view.end, now, config, plan),
         ),
+        # Closed days from the daily rollup as it stood then (null: every figure read live).
+        "rollup_as_of": timezone.localtime(plan.refreshed_at).strftime("%Y-%m-%d %H:%M")
+        if plan.refreshed_at and plan.applies(user, area)
+        else None,
         "categories": [
             {**c, "url": month_list(view, category=c["category"])}
             for c in case_figures.top_categories(user, target, view.start, view.end, config=config)
@@ -134,12 +196,13 @@ def build(view: View, user, now=None) -> dict:
             {**u, "url": desk_list(view, band="overdue", unit=u["unit"])}
             for u in case_figures.overdue_units(user, target, now=now)
         ],
-        "children": children(view, user, kids, now, config=config),
+        "children": children(view, user, kids, now, config=config, plan=plan),
         "links": {
             "month": month_list(view),
             "open": desk_list(view),
             "yellow": desk_list(view, band="yellow"),
             "overdue": desk_list(view, band="overdue"),
+            **register_links(view, user),
         },
     }
     if area is not None:

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from dashboard.geo import outlines
 from dashboard.panels import build
 from dashboard.scope import view_of
 from grids.scope import scope_for
@@ -170,9 +171,10 @@ def files(report, progress: Callable[[int], None] = lambda pct: None) -> tuple[b
     progress(10)
     with reading_from(settings.LINLI.get("DASHBOARD_DB")):
         data = build(view, user)
+        shapes = outlines(view)
     progress(60)
     content = xlsx_bytes(sheets(data))
     progress(75)
-    pdf = render(data)
+    pdf = render(data, shapes)
     progress(95)
     return content, pdf

@@ -29,3 +29,15 @@ def build_report(report_id: int) -> str:
         return "failed"
     actions.finish_report(report, content, pdf)
     return "done"
+
+
+@shared_task(acks_late=True)
+def refresh_rollup() -> int:
+    """Bring the daily rollup of the 12345 figures up to date (dashboard.actions.refresh_rollup:
+    idempotent, one at a time). Run by beat; the figures are exact whenever it last ran (days
+    changed since are read live), so its period only trades the live share against work."""
+    from django.conf import settings
+
+    if not settings.LINLI.get("DASHBOARD_ROLLUP", True):
+        return 0
+    return actions.refresh_rollup()

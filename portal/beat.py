@@ -43,4 +43,7 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "task": "volunteers.tasks.nightly_ledger_check",
         "schedule": 86400.0,
     },
+    # The dashboard's daily rollup of the 12345 figures (dashboard/rollup.py): closed days
+    # whose cases changed, written again; until then those days are read live.
+    "dashboard.refresh_rollup": {"task": "dashboard.tasks.refresh_rollup", "schedule": 300.0},
 }

@@ -422,6 +422,9 @@ LINLI = {
     # The database alias the dashboard's figures read from (portal.readdb): "default" (the
     # primary) or "replica" (DATABASE_READ_URL).
     "DASHBOARD_DB": env.str("LINLI_DASHBOARD_DB", default="default"),
+    # The dashboard's daily rollup (dashboard/rollup.py): off = every figure read from the
+    # cases (exact either way; the rollup makes a district's page fast at a million cases).
+    "DASHBOARD_ROLLUP": env.bool("LINLI_DASHBOARD_ROLLUP", default=True),
     "MAP_CENTER": env.list("LINLI_MAP_CENTER", cast=float, default=[24.91, 118.59]),
     # Grid workers' visit log (grids.visits): a household not visited for this many days is
     # listed first; households with a resident of a priority tag sooner (tag=days).

@@ -28,6 +28,7 @@ from grids.models import Area, Department
 from services import kpis
 from services.choices import OPEN_STATES
 from services.desk.filters import RULES, Viewer
+from services.desk.options import NO_UNIT
 from services.models import Case, KpiConfig
 
 TOP = 8  # categories and units listed
@@ -69,39 +70,47 @@ def cases_of(user, target: Target) -> QuerySet:
     return target.narrow(visible(user))
 
 
-def summary(user, target: Target, start: datetime, end: datetime, now=None, config=None) -> dict:
+def summary(
+    user, target: Target, start: datetime, end: datetime, now=None, config=None, totals=None
+) -> dict:
     """The period's KPIs (services.kpis.kpis on the viewer's cases) plus the live counts of
-    open cases and the 未诉先办 share: three queries (and the KPI settings unless given)."""
+    open cases and the 未诉先办 share: three queries (and the KPI settings unless given).
+    `totals`: the period's (Kpis, 未诉先办 count) when the caller has them already (the
+    dashboard's daily rollup, dashboard/rollup.py); then one query."""
     now = now or timezone.now()
     config = config or KpiConfig.current()
     base = visible(user)
-    k = kpis.kpis(
-        start=start,
-        end=end,
-        area=target.area,
-        department=target.department,
-        base=base,
-        now=now,
-        config=config,
-    )
+    if totals is not None:
+        k, proactive = totals
+    else:
+        k = kpis.kpis(
+            start=start,
+            end=end,
+            area=target.area,
+            department=target.department,
+            base=base,
+            now=now,
+            config=config,
+        )
     viewer = Viewer.of(user, now)
     live = cases_of(user, target).aggregate(
         open=Count("pk", filter=Q(state__in=OPEN_STATES)),
         yellow=Count("pk", filter=RULES["yellow"].q(viewer)),
         overdue=Count("pk", filter=RULES["overdue"].q(viewer)),
     )
-    proactive = (
-        kpis.cohort(
-            start=start,
-            end=end,
-            area=target.area,
-            department=target.department,
-            base=base,
-            config=config,
+    if totals is None:
+        proactive = (
+            kpis.cohort(
+                start=start,
+                end=end,
+                area=target.area,
+                department=target.department,
+                base=base,
+                config=config,
+            )
+            .filter(raised_before_complaint=True)
+            .count()
         )
-        .filter(raised_before_complaint=True)
-        .count()
-    )
     return {
         "kpis": k.as_dict(),
         "open": live["open"],
@@ -113,31 +122,33 @@ def summary(user, target: Target, start: datetime, end: datetime, now=None, conf
 
 
 def trend(
-    user, target: Target, start: datetime, end: datetime, now=None, config=None
+    user, target: Target, start: datetime, end: datetime, now=None, config=None, rows=None
 ) -> list[dict]:
-    """Month by month over [start, end) (the dashboard asks for twelve months): one query."""
-    rows = kpis.monthly(
-        start=start,
-        end=end,
-        area=target.area,
-        department=target.department,
-        base=visible(user),
-        now=now,
-        config=config,
-    )
+    """Month by month over [start, end) (the dashboard asks for twelve months): one query, or
+    none when the caller has the months' Kpis already (`rows`: the daily rollup's)."""
+    if rows is None:
+        rows = kpis.monthly(
+            start=start,
+            end=end,
+            area=target.area,
+            department=target.department,
+            base=visible(user),
+            now=now,
+            config=config,
+        )
     return [
         {"month": timezone.localtime(month).strftime("%Y-%m"), **k.as_dict()} for month, k in rows
     ]
 
 
 def ranked_children(
-    user, area, start: datetime, end: datetime, now=None, config=None
+    user, area, start: datetime, end: datetime, now=None, config=None, pairs=None
 ) -> list[dict]:
-    """Each child area's KPIs (one grouped query), best weighted score first; children with
-    no case in the period are left out by services.kpis.breakdown."""
-    rows = [
-        {"area": child.pk, "name": child.name, "kind": child.kind, **k.as_dict()}  # type: ignore[attr-defined]
-        for child, k in kpis.breakdown(
+    """Each child area's KPIs (one grouped query, or the caller's `pairs` of (child, Kpis):
+    the daily rollup's), best weighted score first; children with no case in the period are
+    left out by services.kpis.breakdown."""
+    if pairs is None:
+        pairs = kpis.breakdown(
             area=area,
             start=start,
             end=end,
@@ -145,6 +156,9 @@ def ranked_children(
             now=now,
             config=config,
         )
+    rows = [
+        {"area": child.pk, "name": child.name, "kind": child.kind, **k.as_dict()}  # type: ignore[attr-defined]
+        for child, k in pairs
     ]
     rows.sort(key=lambda r: (r["score"] is None, -(r["score"] or 0), r["name"]))
     return rows
@@ -191,7 +205,8 @@ def overdue_units(user, target: Target, now=None) -> list[dict]:
         elif r["handling_area_id"]:
             unit, name = f"a{r['handling_area_id']}", r["handling_area__name"]
         else:
-            unit, name = "", _("Not yet with a unit")
+            # No unit holds it: the desk's word for that state (the "To dispatch" tab).
+            unit, name = NO_UNIT, _("To dispatch")
         out.append({"unit": unit, "name": name, "count": r["n"]})
     return out
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
-from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q, QuerySet
+from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q, QuerySet, Sum
 from django.db.models.functions import Substr
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
@@ -103,28 +103,90 @@ def cohort(
     return qs
 
 
+# The facts each count tests, named once: the live report (`_aggregates`) and the dashboard's
+# daily rollup (`daily_aggregates`, dashboard/rollup.py) count with the same conditions.
+RESPONDED = Q(sign_on_time=True, contact_on_time=True)
+CALLED_BACK = Q(callback_solved__isnull=False)
+SOLVED = Q(callback_solved=True)
+RATED = Q(rating__isnull=False)
+SATISFIED = Q(rating__in=[int(r) for r in SATISFIED_RATINGS])
+RESOLVED = Q(resolved_at__isnull=False)
+RESOLVED_ON_TIME = Q(resolved_on_time=True)
+RESOLVED_LATE = Q(resolved_on_time=False)
+HANDLING = ExpressionWrapper(F("resolved_at") - F("dispatched_at"), output_field=DurationField())
+
+
+def late_open(now: datetime) -> Q:
+    """Still open past the resolve deadline at `now` (the other half of "overdue")."""
+    return Q(state__in=OPEN_STATES, resolved_at__isnull=True, resolve_due__lt=now)
+
+
 def _aggregates(now: datetime) -> dict:
     """The aggregate expressions, keyed k_<name> (plain names would clash with fields)."""
     exprs = {
         "dispatched": Count("pk"),
-        "responded": Count("pk", filter=Q(sign_on_time=True, contact_on_time=True)),
-        "called_back": Count("pk", filter=Q(callback_solved__isnull=False)),
-        "solved": Count("pk", filter=Q(callback_solved=True)),
-        "rated": Count("pk", filter=Q(rating__isnull=False)),
-        "satisfied": Count("pk", filter=Q(rating__in=[int(r) for r in SATISFIED_RATINGS])),
-        "resolved": Count("pk", filter=Q(resolved_at__isnull=False)),
-        "resolved_on_time": Count("pk", filter=Q(resolved_on_time=True)),
-        "overdue": Count(
-            "pk",
-            filter=Q(resolved_on_time=False)
-            | Q(state__in=OPEN_STATES, resolved_at__isnull=True, resolve_due__lt=now),
-        ),
-        "mean_handling": Avg(
-            ExpressionWrapper(F("resolved_at") - F("dispatched_at"), output_field=DurationField()),
-            filter=Q(resolved_at__isnull=False),
-        ),
+        "responded": Count("pk", filter=RESPONDED),
+        "called_back": Count("pk", filter=CALLED_BACK),
+        "solved": Count("pk", filter=SOLVED),
+        "rated": Count("pk", filter=RATED),
+        "satisfied": Count("pk", filter=SATISFIED),
+        "resolved": Count("pk", filter=RESOLVED),
+        "resolved_on_time": Count("pk", filter=RESOLVED_ON_TIME),
+        "overdue": Count("pk", filter=RESOLVED_LATE | late_open(now)),
+        "mean_handling": Avg(HANDLING, filter=RESOLVED),
     }
     return {f"k_{name}": expr for name, expr in exprs.items()}
+
+
+def daily_aggregates(only: Q | None = None) -> dict:
+    """The counts that do not depend on the time of reading, for a stored rollup: `_aggregates`
+    without "open past the deadline" (read live: `late_open`) and with the handling time as a
+    sum (a mean of means would be wrong). `only` narrows every count (the rows of the days a
+    reader takes live). Keyed k_<name>, as `_aggregates`; `finish_sums` turns summed rows
+    into Kpis."""
+    only = only if only is not None else Q()
+
+    def count(q: Q | None = None):
+        q = only & q if q is not None else only
+        return Count("pk", filter=q) if q else Count("pk")
+
+    exprs = {
+        "dispatched": count(),
+        "responded": count(RESPONDED),
+        "called_back": count(CALLED_BACK),
+        "solved": count(SOLVED),
+        "rated": count(RATED),
+        "satisfied": count(SATISFIED),
+        "resolved": count(RESOLVED),
+        "resolved_on_time": count(RESOLVED_ON_TIME),
+        "resolved_late": count(RESOLVED_LATE),
+        "handling_total": Sum(HANDLING, filter=only & RESOLVED),
+    }
+    return {f"k_{name}": expr for name, expr in exprs.items()}
+
+
+def finish_sums(sums: dict, late_open_count: int, config: KpiConfig) -> Kpis:
+    """Kpis from summed `daily_aggregates` counts (k_<name>) plus the cases still open past their
+    deadline now (counted live, those not already late-resolved): the same arithmetic as
+    `kpis` on the cases themselves."""
+    total = sums.get("k_handling_total")
+    resolved = sums.get("k_resolved") or 0
+    row = {
+        f"k_{k}": sums.get(f"k_{k}") or 0
+        for k in (
+            "dispatched",
+            "responded",
+            "called_back",
+            "solved",
+            "rated",
+            "satisfied",
+            "resolved",
+            "resolved_on_time",
+        )
+    }
+    row["k_overdue"] = (sums.get("k_resolved_late") or 0) + late_open_count
+    row["k_mean_handling"] = total / resolved if total is not None and resolved else None
+    return _finish(row, config)
 
 
 def _finish(row: dict, config: KpiConfig) -> Kpis:

@@ -25,6 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from grids.admin.common import subtree_filter
 from grids.admin_mixins import ScopedAdmin
 from grids.privacy import shown_id_number, shown_phone
 from grids.scope import scope_for
@@ -134,7 +135,7 @@ class AsSeenBy:
 class VolunteerAdmin(VolAdmin):
     # The phone column is added per request (get_list_display): it depends on the viewer.
     list_display = ["real_name", "community", "is_party_member", "status"]
-    list_filter = ["status", "is_party_member"]
+    list_filter = ["status", "is_party_member", subtree_filter("community")]
     search_fields = ["real_name"]
     list_select_related = ["community"]
     autocomplete_fields = ["skills"]
@@ -485,7 +486,7 @@ class MicroWishAdmin(VolAdmin):
     may also mark one fulfilled with the action."""
 
     list_display = ["title", "community", "status", "claimed_by", "fulfilled_at"]
-    list_filter = ["status"]
+    list_filter = ["status", subtree_filter("community")]
     add_via = "post_wish"
     actions = [export_xlsx, "approve", "fulfil"]
     add_fields = ["community", "title", "beneficiary", "contact"]

@@ -14,6 +14,7 @@ from functools import cached_property
 from typing import NamedTuple
 
 from django.db.models import Q
+from django.utils.translation import gettext_lazy
 
 from grids.models import Area, Department
 from grids.scope import Scope
@@ -30,6 +31,7 @@ _lists: TTLMemo[list] = TTLMemo(60.0)
 MAX_PLACES = 400  # options in the place drop-down
 MAX_GRIDS = 300
 PLACE_KINDS = ("district", "street", "community")
+NO_UNIT = "none"  # the unit filter's value for cases with no handling unit yet
 
 
 def _load_categories() -> tuple[list[tuple[str, str]], dict[int, int | None], dict[int, str]]:
@@ -211,11 +213,15 @@ class Choices:
 
     @property
     def units(self) -> list[tuple[str, str]]:
-        out = [(f"d{pk}", name) for pk, name in self.departments]
+        # NO_UNIT: cases no unit holds yet (待派单), the dashboard's "units" panel links here.
+        out = [(NO_UNIT, str(gettext_lazy("To dispatch")))]
+        out += [(f"d{pk}", name) for pk, name in self.departments]
         out += [(f"a{a.pk}", a.name) for a in self.places if a.kind != "district"]
         return out
 
     def unit_q(self, value: str) -> Q | None:
+        if value == NO_UNIT:
+            return Q(handling_department__isnull=True, handling_area__isnull=True)
         kind, pk = value[:1], value[1:]
         if not pk.isdigit():
             return None

@@ -353,6 +353,28 @@ class Case(TimeStampedModel):
                 fields=["master"], name="services_case_master", condition=Q(master__isnull=False)
             ),
             models.Index(fields=["state", "created_at"], name="services_case_state"),
+            # The dashboard's daily rollup (dashboard/rollup.py): a day's cases, to write its
+            # rows; the cases changed since the last refresh, whose days are read live.
+            models.Index(
+                fields=["dispatched_at"],
+                name="services_case_dispatched",
+                condition=Q(dispatched_at__isnull=False),
+            ),
+            # The open cases past their deadline of a period, counted live by the rollup's
+            # readers: every column they test is here, so the count reads the index alone.
+            models.Index(
+                fields=["place_path", "resolve_due"],
+                include=["dispatched_at", "state", "is_malicious", "resolved_on_time"],
+                name="services_case_late_open",
+                condition=Q(state__in=["dispatched", "signed", "in_progress"])
+                & Q(resolved_at__isnull=True),
+            ),
+            models.Index(
+                fields=["updated_at"],
+                include=["dispatched_at"],
+                name="services_case_updated",
+                condition=Q(dispatched_at__isnull=False),
+            ),
             # The desk's counts (services.desk.counts): the cases still to work on, by place,
             # with every column the tiles test, so a district's counts read this index alone.
             models.Index(

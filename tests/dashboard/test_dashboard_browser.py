@@ -90,6 +90,9 @@ def test_desk_phone_and_big_screen_layouts(chromium, live_server, transactional_
         page.wait_for_selector("#dash-map[data-ready='1']")
         page.wait_for_selector("#dash[data-spot]")
         assert page.locator(".dash-spotlight h3").inner_text().startswith("第1名")
+        # A wall display: no site header, menu, display toolbar or footer; the page is the map.
+        for chrome in (".site-header", ".toolbar", ".site-footer"):
+            assert not page.locator(chrome).is_visible(), chrome
         page.screenshot(path=str(_img("dashboard-screen.png")))
         found = check(page, "dashboard big screen", elder=False)
         assert not found.serious(), report([found], rules=())

@@ -98,3 +98,92 @@ def test_a_real_worker_builds_the_report(celery_worker_process, transactional_te
     wait_until(lambda: Report.objects.get(pk=report.pk).status == "done", timeout=90)
     report.refresh_from_db()
     assert _summary(report)["派单量"] == 3
+
+
+ZERO = dict.fromkeys(("attended", "appointments_handled", "orders_completed"), 0)
+
+
+def test_the_pdf_draws_the_child_areas_map_and_the_centres_chart():
+    from reportlab.graphics.shapes import Circle, Polygon, String
+
+    from dashboard import report_pdf
+
+    def square(x, y):
+        return {"type": "Polygon", "coordinates": [[[x, y], [x + 1, y], [x + 1, y + 1], [x, y]]]}
+
+    kid = {
+        "has_boundary": True,
+        "lat": None,
+        "lng": None,
+        "dispatched": 4,
+        **dict.fromkeys(("rank", "score", "households", "per_1000"), 0),
+        **dict.fromkeys(("response_rate", "resolution_rate", "satisfaction_rate")),
+    }
+    data = {
+        "children": [
+            {**kid, "id": 1, "name": "甲街道", "overdue": 0},
+            {**kid, "id": 2, "name": "乙街道", "overdue": 8},
+            {**kid, "id": 3, "name": "丙街道", "overdue": 3, "dispatched": 0},
+            {
+                **kid,
+                "id": 4,
+                "name": "丁街道",
+                "overdue": 2,
+                "has_boundary": False,
+                "lat": 24.5,
+                "lng": 118.5,
+            },
+        ],
+        "centres": {
+            "by_function": [
+                {**ZERO, "label": "党建引领", "services_given": 3, "signups": 1},
+                {**ZERO, "label": "文体活动", "services_given": 0, "signups": 5},
+            ]
+        },
+    }
+    outlines = {"features": [{"id": pk, "geometry": square(118 + pk, 24)} for pk in (1, 2, 3)]}
+    drawing = report_pdf.map_drawing(data, outlines, "STSong-Light")
+    shapes = [s for s in drawing.contents if isinstance(s, Polygon)]
+    assert len(shapes) == 3  # one per outline; the fourth area is a dot at its centre point
+    assert len([s for s in drawing.contents if isinstance(s, Circle)]) == 1
+    fills = [s.fillColor for s in shapes]
+    assert fills[0] == report_pdf.SHADES[0]  # none overdue
+    assert fills[1] == report_pdf.SHADES[-1]  # the most overdue
+    assert fills[2] == report_pdf.NO_DATA  # no cases in the month
+    names = {s.text for s in drawing.contents if isinstance(s, String)}
+    assert {"甲街道", "乙街道", "丙街道", "丁街道"} <= names
+    # The legend's classes: counts 1–2 fall in the second class, up to the largest (8).
+    assert [label for _c, label in report_pdf.legend(8)] == ["0", "1–2", "3–4", "5–6", "7–8"]
+    assert [label for _c, label in report_pdf.legend(1)] == ["0", "1"]
+    assert report_pdf.shade(2, 8) == report_pdf.SHADES[1]
+    assert report_pdf.map_drawing({"children": []}, {}, "STSong-Light") is None
+    chart = report_pdf._centre_chart(data, "STSong-Light")
+    assert chart is not None and chart.contents[0].data == [[3, 0], [1, 5]]
+    pdf = report_pdf.render({**_empty_panels(), **data}, outlines)
+    assert pdf.startswith(b"%PDF")
+
+
+def _empty_panels() -> dict:
+    """The rest of one build of the panels, empty."""
+    kpis = dict.fromkeys(
+        (
+            "dispatched",
+            "response_rate",
+            "resolution_rate",
+            "satisfaction_rate",
+            "on_time_rate",
+            "score",
+            "overdue",
+            "mean_handling_hours",
+        ),
+    )
+    return {
+        "target": {"name": "测试区"},
+        "month": "2026-11",
+        "as_of": "2026-11-30 12:00",
+        "cases": {"kpis": kpis, "proactive_share": None, "open": 0, "yellow": 0, "overdue_open": 0},
+        "trend": [],
+        "categories": [],
+        "units": [],
+        "children": [],
+    }
