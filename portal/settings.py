@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "notifications",
     "open311",
     "dashboard",
+    "surveys",
     "portal.admin_site.PortalAdminConfig",  # django.contrib.admin with the app list kept
     "django.contrib.auth",
     "django.contrib.contenttypes",
