@@ -63,8 +63,8 @@ class QuestionForm(TextFormMixin, forms.Form):
 
 
 class RoundForm(TextFormMixin, forms.Form):
-    opens_at = forms.DateTimeField(label=_("opens"), widget=LOCAL_INPUT)
-    closes_at = forms.DateTimeField(label=_("closes"), widget=LOCAL_INPUT)
+    opens_at = forms.DateTimeField(label=_("opens at"), widget=LOCAL_INPUT)
+    closes_at = forms.DateTimeField(label=_("closes at"), widget=LOCAL_INPUT)
     label = forms.CharField(label=_("label"), max_length=40, required=False)
 
 
@@ -108,7 +108,7 @@ class PaperForm(TextFormMixin, forms.Form):
 
 class KioskForm(TextFormMixin, forms.Form):
     centre = forms.ModelChoiceField(label=_("centre"), queryset=None)
-    name = forms.CharField(label=_("name"), max_length=40)
+    name = forms.CharField(label=_("kiosk name"), max_length=40)
 
     def __init__(self, *args, centres=None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -48,12 +48,12 @@ def _indices(questionnaire: Questionnaire) -> list[tuple[Index, list[tuple[int, 
     return [(i, [(w.question_id, float(w.weight)) for w in i.weights.all()]) for i in indices]
 
 
-def summary(round: Round) -> dict:
+def summary(rnd: Round) -> dict:
     """Counts for every question of a round (5 queries + one per free-text question)."""
-    questions = list(round.questionnaire.questions.order_by("position"))
-    answers = Answer.objects.filter(response__round=round)
+    questions = list(rnd.questionnaire.questions.order_by("position"))
+    answers = Answer.objects.filter(response__round=rnd)
     channels = dict(
-        Response.objects.filter(round=round)
+        Response.objects.filter(round=rnd)
         .values("channel")
         .annotate(n=Count("pk"))
         .values_list("channel", "n")
@@ -76,7 +76,7 @@ def summary(round: Round) -> dict:
             "JOIN surveys_response r ON r.id = a.response_id "
             "CROSS JOIN LATERAL unnest(a.choices) AS c(choice) "
             "WHERE r.round_id = %s GROUP BY 1, 2",
-            [round.pk],
+            [rnd.pk],
         )
         for qid, choice, n in cursor.fetchall():
             choice_counts[qid][choice] = n

@@ -211,8 +211,8 @@ class Round(TimeStampedModel):
         verbose_name=_("questionnaire"),
     )
     number = models.PositiveSmallIntegerField(_("round"))
-    opens_at = models.DateTimeField(_("opens"))
-    closes_at = models.DateTimeField(_("closes"), null=True, blank=True)
+    opens_at = models.DateTimeField(_("opens at"))
+    closes_at = models.DateTimeField(_("closes at"), null=True, blank=True)
     label = models.CharField(_("label"), max_length=40, blank=True)
 
     written_by = "surveys.actions"

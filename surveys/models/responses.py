@@ -37,7 +37,7 @@ class Response(TimeStampedModel):
     round = models.ForeignKey(
         Round, on_delete=models.CASCADE, related_name="responses", verbose_name=_("round")
     )
-    channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices)
+    channel = models.CharField(_("answered via"), max_length=8, choices=Channel.choices)
     # Who answered: empty on anonymous questionnaires, paper forms and the kiosk.
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
