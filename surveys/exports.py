@@ -57,7 +57,7 @@ def round_workbook(round: Round) -> bytes:
         *[f"{q.position}. {q.text}" for q in questions],
     ]
     summary = results.summary(round)
-    summary_rows = []
+    summary_rows: list[list] = []
     for q in summary["questions"]:
         summary_rows.extend(
             [q["position"], q["text"], o["label"], o["count"], o["share"]]

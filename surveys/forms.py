@@ -107,7 +107,7 @@ class PaperForm(TextFormMixin, forms.Form):
 
 
 class KioskForm(TextFormMixin, forms.Form):
-    centre = forms.ModelChoiceField(label=_("centre"), queryset=None)
+    centre: forms.ModelChoiceField = forms.ModelChoiceField(label=_("centre"), queryset=None)
     name = forms.CharField(label=_("kiosk name"), max_length=40)
 
     def __init__(self, *args, centres=None, **kwargs):

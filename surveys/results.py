@@ -68,7 +68,8 @@ def summary(rnd: Round) -> dict:
         .annotate(n=Count("pk"))
         .values_list("question_id", "number", "n")
     ):
-        scale_counts[qid][number] = n
+        if number is not None:
+            scale_counts[qid][number] = n
     choice_counts: dict[int, dict[int, int]] = defaultdict(dict)
     with connection.cursor() as cursor:
         cursor.execute(

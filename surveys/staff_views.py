@@ -122,10 +122,10 @@ def detail(request, pk: int):
     _staff(request)
     questionnaire = _questionnaire(request, pk)
     questions = list(questionnaire.questions.order_by("position"))
-    rounds = list(questionnaire.rounds.annotate(responses=Count("responses")).order_by("number"))
+    rounds = list(questionnaire.rounds.annotate(answers=Count("responses")).order_by("number"))
     indices = list(questionnaire.indices.prefetch_related("weights__question"))
     for r in rounds:
-        r.current = r.state()
+        r.current = r.state()  # type: ignore[attr-defined]
     return render(
         request,
         "surveys/staff/detail.html",
@@ -134,7 +134,7 @@ def detail(request, pk: int):
             "questions": questions,
             "rounds": rounds,
             "indices": indices,
-            "locked": any(r.responses for r in rounds),
+            "locked": any(r.answers for r in rounds),  # type: ignore[attr-defined]
             "question_form": QuestionForm(),
             "round_form": RoundForm(),
             "index_form": IndexForm(

@@ -165,7 +165,7 @@ def eligibility(questionnaire: Questionnaire, user, *, today: date | None = None
         from centres.models import SignUp
 
         came = SignUp.objects.filter(
-            activity_id=questionnaire.activity_id, user=user, checked_in_at__isnull=False
+            activity=questionnaire.activity, user=user, checked_in_at__isnull=False
         ).exists()
         if not came:
             raise ValidationError({"user": _("This survey is for those who came to the activity.")})

@@ -115,7 +115,7 @@ def order_scores(order_ids) -> dict[int, int]:
     rows = Answer.objects.filter(
         response__order_id__in=list(order_ids), response__channel=Channel.STAFF
     ).values_list("response__order_id", "number")
-    return dict(rows)
+    return {order_id: number for order_id, number in rows if number is not None}
 
 
 def mean_order_score(orders) -> float | None:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from portal.text import TextSerializerMixin
@@ -69,7 +70,8 @@ class OpenRoundSerializer(serializers.ModelSerializer):
         q = round.questionnaire
         return {"id": q.pk, "title": q.title, "intro": q.intro, "anonymous": q.anonymous}
 
-    def get_questions(self, round: Round) -> list[dict]:
+    @extend_schema_field(QuestionSerializer(many=True))
+    def get_questions(self, round: Round):
         return QuestionSerializer(round.questionnaire.questions.all(), many=True).data
 
 
