@@ -38,6 +38,8 @@ def forwards(apps, schema_editor):
         .order_by("pk")
     )
     for order in orders.iterator():
+        if Response.objects.filter(order_id=order.pk).exists():
+            continue  # moved already (a migration run forwards again after going back)
         community_id = order.item.centre.community_id
         if community_id not in rounds:
             questionnaire, _ = Questionnaire.objects.get_or_create(
