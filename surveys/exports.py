@@ -80,7 +80,7 @@ def round_workbook(round: Round) -> bytes:
     ]
     return xlsx_bytes(
         [
-            (_("Answers"), raw_header, raw_rows),
+            (_("Responses"), raw_header, raw_rows),
             (
                 _("Summary"),
                 [_("No."), _("Question"), _("Option"), _("Count"), _("Share")],
