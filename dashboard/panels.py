@@ -18,6 +18,7 @@ from grids import figures as grid_figures
 from grids.models import Area
 from services import figures as case_figures
 from services.models import KpiConfig
+from surveys import figures as survey_figures
 from volunteers import figures as volunteer_figures
 
 
@@ -143,4 +144,5 @@ def build(view: View, user, now=None) -> dict:
         data["organisation"] = grid_figures.organisation(area)
         data["volunteers"] = volunteer_figures.figures(user, area, view.start, view.end)
         data["centres"] = centre_figures.for_area(user, area, view.start, view.end)
+        data["surveys"] = survey_figures.for_area(user, area, view.start, view.end, now=now)
     return data

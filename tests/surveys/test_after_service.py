@@ -88,3 +88,32 @@ def test_order_rating_goes_through_the_engine_once(sw):
     with pytest.raises(ValidationError):
         actions.submit_phone(round, sw.resident("x"), {})
     assert Order.objects.filter(status="completed").count() == 2
+
+
+@pytest.mark.django_db
+def test_dashboard_figures_count_open_surveys_and_the_months_answers(sw, client):
+    from surveys import figures as survey_figures
+
+    q = sw.questionnaire()
+    round = sw.round(q)
+    sw.round(sw.questionnaire(), days_ago=30, days=7)  # closed: not open now
+    q1, q2, q3, *_ = q.questions.order_by("position")
+    for i in range(3):
+        actions.submit_phone(
+            round, sw.resident(f"d{i}"), {f"q{q1.pk}": 3, f"q{q2.pk}": 3, f"q{q3.pk}": 0}
+        )
+    paper = {f"q{q1.pk}": 2, f"q{q2.pk}": 2, f"q{q3.pk}": 1}
+    actions.submit_paper(round, sw.t.user("community_a"), paper, area=sw.level1)
+    now = timezone.now()
+    figures_a = survey_figures.for_area(
+        sw.t.user("street"), sw.t.street, now - timedelta(days=1), now + timedelta(days=1)
+    )
+    assert (figures_a["open"], figures_a["responses"]) == (1, 4)
+    assert [c["n"] for c in figures_a["channels"]] == [3, 1]
+    figures_b = survey_figures.for_area(
+        sw.t.user("community_b"), sw.t.b.community, now - timedelta(days=1), now + timedelta(days=1)
+    )
+    assert (figures_b["open"], figures_b["responses"]) == (0, 0)
+    client.force_login(sw.t.user("street"))
+    page = client.get(f"/dashboard/?area={sw.t.street.pk}")
+    assert "进行中的问卷：1 份；本月答卷：4 份" in page.text

@@ -33,7 +33,9 @@ def test_order_scores_move_into_the_engine_and_back():
         community = Area.objects.create(path="9999", depth=1, name="迁移社区", kind="community")
         centre = Centre.objects.create(name="迁移中心", community=community)
         unit = Unit.objects.create(name="迁移单位", home_community=community)
-        item = ListItem.objects.create(kind="service", centre=centre, unit=unit, title="修", quota=5)
+        item = ListItem.objects.create(
+            kind="service", centre=centre, unit=unit, title="修", quota=5
+        )
         from django.utils import timezone
 
         now = timezone.now()
