@@ -29,7 +29,7 @@ from surveys.forms import (
     QuestionnaireForm,
     RoundForm,
 )
-from surveys.models import Kind, Kiosk, QuestionKind, Questionnaire, Round
+from surveys.models import Channel, Kind, Kiosk, QuestionKind, Questionnaire, Round
 from surveys.views import question_rows, raw_answers
 
 SORTS = {
@@ -293,6 +293,11 @@ def round_results(request, pk: int):
             "round": round,
             "questionnaire": questionnaire,
             "summary": summary,
+            "channels": [
+                (label, summary["channels"][code])
+                for code, label in Channel.choices
+                if code in summary["channels"]
+            ],
             "area": area,
             "rows": [
                 {

@@ -104,6 +104,7 @@ def test_survey_with_its_index_over_two_rounds(sw, client):
     client.force_login(staff)
     page = client.get(f"/surveys/staff/rounds/{first.pk}/")
     assert page.status_code == 200 and "70.8" in page.text and "survey-chart" in page.text
+    assert "手机作答 3" in page.text
     assert "79.2" in client.get(f"/surveys/staff/{q.pk}/trend/").text
     xlsx = client.get(f"/surveys/staff/rounds/{second.pk}/export/")
     book = load_workbook(io.BytesIO(xlsx.content))
