@@ -19,6 +19,7 @@ from centres import actions
 from centres.models import Centre, ListItem, Order
 from centres.models.cobuilding import ListKind, OrderStatus
 from grids.scope import get_visible_or_404, scope_for
+from surveys.actions.service import with_scores
 
 
 def centre_cobuilding(request, pk: int):
@@ -75,7 +76,9 @@ def unit_desk(request):
         .order_by("placed_at")
     )
     history = Paginator(
-        orders.filter(status__in=[OrderStatus.ACCEPTED, OrderStatus.COMPLETED])
+        # The community's rating lives in the surveys engine (surveys.actions.rate_order).
+        with_scores(orders)
+        .filter(status__in=[OrderStatus.ACCEPTED, OrderStatus.COMPLETED])
         .select_related("item__centre")
         .order_by("-accepted_at", "-pk"),
         20,

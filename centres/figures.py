@@ -175,9 +175,9 @@ def unit_evaluation(user, start: datetime, end: datetime, area=None) -> list[dic
         orders.filter(status="completed", completed_at__gte=start, completed_at__lt=end)
         .values("item__unit_id", "item__unit__name")
         .annotate(
-            completed=Count("pk"),
-            kept=Count("pk", filter=Q(promise_kept=True)),
-            satisfaction=Avg("satisfaction"),
+            completed=Count("pk", distinct=True),
+            kept=Count("pk", filter=Q(promise_kept=True), distinct=True),
+            satisfaction=Avg("ratings__answers__number"),
         )
         .order_by("item__unit__name")
     )

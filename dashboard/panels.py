@@ -22,6 +22,7 @@ from grids.models import Area
 from mediation import figures as mediation_figures
 from services import figures as case_figures
 from services.models import KpiConfig
+from surveys import figures as survey_figures
 from volunteers import figures as volunteer_figures
 from workforce import figures as workforce_figures
 
@@ -211,4 +212,5 @@ def build(view: View, user, now=None) -> dict:
         data["centres"] = centre_figures.for_area(user, area, view.start, view.end)
         data["workforce"] = workforce_figures.for_area(user, area)
         data["mediation"] = mediation_figures.figures(user, area, view.start, view.end)
+        data["surveys"] = survey_figures.for_area(user, area, view.start, view.end, now=now)
     return data

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "dashboard",
     "workforce",
     "mediation",
+    "surveys",
     "portal.admin_site.PortalAdminConfig",  # django.contrib.admin with the app list kept
     "django.contrib.auth",
     "django.contrib.contenttypes",

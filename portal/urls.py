@@ -24,6 +24,7 @@ api_patterns: list[URLPattern | URLResolver] = [
     path("notifications/", include("notifications.api.urls")),
     path("workforce/", include("workforce.api.urls")),
     path("mediation/", include("mediation.api.urls")),
+    path("surveys/", include("surveys.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view: its start-up script is a second request, not inline (the CSP).
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
@@ -51,6 +52,7 @@ urlpatterns = [
     path("inbox/", include("notifications.urls")),
     path("workforce/", include("workforce.urls")),
     path("mediation/", include("mediation.urls")),
+    path("surveys/", include("surveys.urls")),
     path("open311/v2/", include("open311.urls")),
 ]
 

@@ -8,6 +8,7 @@ from datetime import datetime
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -436,10 +437,14 @@ def record_no_shows(activity: Activity | int, *, now: datetime | None = None) ->
 
 
 def send_survey(activity: Activity | int, *, actor=None, now: datetime | None = None) -> int:
-    """Send the follow-up survey to those who came (checked in), each once."""
+    """Send the follow-up survey to those who came (checked in), each once. The survey is the
+    activity's built-in questionnaire in the surveys engine (a 1-5 score and the activity's
+    own question); the notice opens its answer page."""
+    from surveys.actions import activity_questionnaire
+
     now = now or timezone.now()
     with transaction.atomic():
-        activity = Activity.objects.select_related("centre").get(
+        activity = Activity.objects.select_related("centre__community").get(
             pk=getattr(activity, "pk", activity)
         )
         if actor is not None:
@@ -453,18 +458,23 @@ def send_survey(activity: Activity | int, *, actor=None, now: datetime | None = 
                 survey_sent_at__isnull=True,
             )
         )
+        if not rows:
+            return 0
+        round = activity_questionnaire(activity, now=now)
+        link = reverse("surveys:answer", args=[round.pk])
         notices = []
         for signup in rows:
             signup.survey_sent_at = now
             signup.save(update_fields=["survey_sent_at"])
-            notices.append(
-                _notice(
-                    signup.user_id,
-                    "survey",
-                    _("How was “%(title)s”?") % {"title": activity.title},
-                    activity.survey_question,
-                    signup=signup,
+            if signup.user_id:
+                notices.append(
+                    notify.Message(
+                        user=signup.user_id,
+                        kind="survey",
+                        title=_("How was “%(title)s”?") % {"title": activity.title},
+                        body=activity.survey_question,
+                        link=link,
+                    )
                 )
-            )
         notify.send(notices)
     return len(rows)

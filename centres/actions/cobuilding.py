@@ -108,6 +108,11 @@ def complete_order(
         order.status = OrderStatus.COMPLETED
         order.completed_at = now
         order.promise_kept = promise_kept
-        order.satisfaction = satisfaction
         order.save()
+        if satisfaction is not None:
+            # The rating goes through the surveys engine (a built-in questionnaire per
+            # community), in this transaction: the order closes with its rating or not at all.
+            from surveys.actions import rate_order
+
+            rate_order(order, actor=actor, score=int(satisfaction), now=now)
     return order

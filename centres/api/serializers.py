@@ -292,6 +292,17 @@ class CoBuildingOrderSerializer(TextSerializerMixin, serializers.ModelSerializer
             "satisfaction",
         ]
 
+    satisfaction = serializers.SerializerMethodField(
+        help_text="The community's 1-5 rating, kept in the surveys engine."
+    )
+
+    def get_satisfaction(self, order) -> int | None:
+        if hasattr(order, "satisfaction"):
+            return order.satisfaction
+        from surveys.actions import order_scores
+
+        return order_scores([order.pk]).get(order.pk)
+
 
 class CoBuildingOrderCreateSerializer(TextSerializerMixin, serializers.Serializer):
     item = serializers.IntegerField()

@@ -220,7 +220,9 @@ class CoBuildingOrderViewSet(
     filterset_fields = ["status", "item"]
 
     def get_queryset(self):
-        return Order.objects.visible_to(self.request.user).order_by("-created_at")
+        from surveys.actions.service import with_scores
+
+        return with_scores(Order.objects.visible_to(self.request.user)).order_by("-created_at")
 
     @extend_schema(
         request=s.CoBuildingOrderCreateSerializer, responses={201: s.CoBuildingOrderSerializer}

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -179,12 +178,6 @@ class Order(TimeStampedModel):
     accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
     completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
     promise_kept = models.BooleanField(_("promise kept (践诺)"), null=True, blank=True)
-    satisfaction = models.PositiveSmallIntegerField(
-        _("satisfaction (1-5)"),
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(1), MaxValueValidator(5)],
-    )
 
     written_by = "centres.actions"  # request, place, accept, complete (portal.write_path)
     objects = ScopedQuerySet.as_manager()
@@ -198,14 +191,6 @@ class Order(TimeStampedModel):
         verbose_name = _("co-building order")
         verbose_name_plural = _("co-building orders")
         ordering = ["-created_at"]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(satisfaction__isnull=True)
-                | Q(satisfaction__gte=1, satisfaction__lte=5),
-                name="centres_order_satisfaction_1_5",
-                violation_error_message=_("Satisfaction runs from 1 to 5."),
-            )
-        ]
 
     def __str__(self) -> str:
         return f"{self.item} · {self.get_status_display()}"

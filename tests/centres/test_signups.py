@@ -293,6 +293,12 @@ def test_survey_goes_only_to_those_who_came_and_once(world):
     assert actions.send_survey(activity, actor=world.user("operator_a")) == 0
     assert Notification.objects.filter(kind="survey", recipient=came).count() == 1
     assert not Notification.objects.filter(recipient=absent).exists()
+    # The survey is the activity's built-in questionnaire in the surveys engine, and the
+    # notice opens its answer page.
+    round = activity.questionnaire.rounds.get()
+    assert [q.text for q in activity.questionnaire.questions.order_by("position")][1] == "满意吗？"
+    notice = Notification.objects.get(kind="survey", recipient=came)
+    assert notice.link == f"/surveys/{round.pk}/"
     assert actions.record_no_shows(activity, now=timezone.now() + timedelta(hours=2)) == 1
     with pytest.raises(ValidationError):
         actions.send_survey(activity, actor=world.user("operator_b"))

@@ -135,11 +135,11 @@ def test_query_counts_are_pinned(client, cases, django_assert_max_num_queries):
     desk = cases
     c = login(client, desk, "street")
     c.get("/dashboard/")  # warm the scope cache and the KPI settings
-    # Every panel: about 37 queries whatever the size of the area (grouped, never per row);
-    # the workforce panel's staffing figures are six of them (workforce.figures.staffing).
-    with django_assert_max_num_queries(38):
+    # Every panel: about 33 queries whatever the size of the area (grouped, never per row);
+    # the surveys line adds two.
+    with django_assert_max_num_queries(34):
         assert c.get("/dashboard/").status_code == 200
-    with django_assert_max_num_queries(38):
+    with django_assert_max_num_queries(34):
         assert c.get("/dashboard/data/").status_code == 200
     with django_assert_max_num_queries(6):
         assert c.get("/dashboard/geo/").status_code == 200

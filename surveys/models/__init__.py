@@ -1,0 +1,41 @@
+from surveys.models.indices import INDEX_NAME_MAX, Index, IndexWeight, Kiosk
+from surveys.models.questionnaires import (
+    ANSWER_TEXT_MAX,
+    INTRO_MAX,
+    OPTION_MAX,
+    OPTIONS_MAX,
+    PAPER_NUMBER_MAX,
+    QUESTION_MAX,
+    TITLE_MAX,
+    Audience,
+    Kind,
+    Question,
+    QuestionKind,
+    Questionnaire,
+    Round,
+)
+from surveys.models.responses import Answer, Channel, Participation, Response
+
+__all__ = [
+    "ANSWER_TEXT_MAX",
+    "INDEX_NAME_MAX",
+    "INTRO_MAX",
+    "OPTIONS_MAX",
+    "OPTION_MAX",
+    "PAPER_NUMBER_MAX",
+    "QUESTION_MAX",
+    "TITLE_MAX",
+    "Answer",
+    "Audience",
+    "Channel",
+    "Index",
+    "IndexWeight",
+    "Kind",
+    "Kiosk",
+    "Participation",
+    "Question",
+    "QuestionKind",
+    "Questionnaire",
+    "Response",
+    "Round",
+]
