@@ -22,6 +22,7 @@ api_patterns: list[URLPattern | URLResolver] = [
     path("services/", include("services.api.urls")),
     path("volunteers/", include("volunteers.api.urls")),
     path("notifications/", include("notifications.api.urls")),
+    path("deliberation/", include("deliberation.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view: its start-up script is a second request, not inline (the CSP).
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
@@ -47,6 +48,7 @@ urlpatterns = [
     path("dashboard/", include("dashboard.urls")),
     path("volunteers/", include("volunteers.urls")),
     path("inbox/", include("notifications.urls")),
+    path("deliberation/", include("deliberation.urls")),
     path("open311/v2/", include("open311.urls")),
 ]
 
