@@ -54,4 +54,3 @@ def electorate(matter) -> tuple[int, Decimal]:
     if matter.vote_unit == "household":
         return households.count(), Decimal(0)
     return Resident.objects.filter(household__in=households).count(), Decimal(0)
-

@@ -39,7 +39,9 @@ def propose_from_cases(*, actor=None, now=None) -> list[Matter]:
         state__in=[State.MERGED, State.NOT_ACCEPTED]
     )
     if actor is not None:
-        cases = cases.visible_to(actor).filter(place__kind__in=["community", "grid", "estate", "building"])
+        cases = cases.visible_to(actor).filter(
+            place__kind__in=["community", "grid", "estate", "building"]
+        )
     groups = (
         cases.filter(place__kind__in=["community", "grid", "estate", "building"])
         .values("place_id", "place__name", "category_id", "category__name")

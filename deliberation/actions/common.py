@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from deliberation.eligibility import household_in
 from deliberation.models import Matter, MatterEvent
 from grids.scope import may_act_on
+from portal.text import clean_text
 
 
 def refuse(message: str, field: str = "non_field_errors") -> NoReturn:
@@ -57,9 +58,6 @@ def locked(matter: Matter | int) -> Matter:
 
 
 def text(value: str | None, field: str, limit: int, *, required: bool = True) -> str:
-    value = (value or "").strip()
-    if required and not value:
-        refuse(_("This field is required."), field)
-    if len(value) > limit:
-        refuse(_("At most %(n)s characters.") % {"n": limit}, field)
-    return value
+    """Text under the portal's rule (portal.text.clean_text): no control characters or broken
+    characters, at most `limit` characters, required unless said otherwise."""
+    return clean_text(value, field=field, max_length=limit, multiline=True, required=required)

@@ -241,8 +241,10 @@ def record_minutes(
     if not names:
         refuse(_("List at least one person who attended."), "attendees")
     with transaction.atomic():
-        meeting = Meeting.objects.select_for_update().select_related("matter__area").get(
-            pk=getattr(meeting, "pk", meeting)
+        meeting = (
+            Meeting.objects.select_for_update()
+            .select_related("matter__area")
+            .get(pk=getattr(meeting, "pk", meeting))
         )
         require_staff(actor, meeting.matter)
         from django.utils import timezone

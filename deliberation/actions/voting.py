@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Q, Sum
-from django.utils import timezone, formats
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from deliberation.actions.common import locked, log, refuse, require_resident, require_staff, text

@@ -142,6 +142,9 @@ class Cosign(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"{self.matter_id} · {self.user_id}"
+
 
 class Meeting(TimeStampedModel):
     """One of the 四会 on a matter: notice and agenda, the booked 议事厅, then minutes."""
@@ -196,25 +199,27 @@ class Attendance(models.Model):
         verbose_name = _("attendance")
         verbose_name_plural = _("attendance")
         constraints = [
-            models.UniqueConstraint(
-                fields=["meeting", "name"], name="deliberation_attendance_once"
-            )
+            models.UniqueConstraint(fields=["meeting", "name"], name="deliberation_attendance_once")
         ]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class Comment(models.Model):
     """Discussion on a matter (议): residents in the area and staff."""
 
     matter = models.ForeignKey(Matter, on_delete=models.CASCADE, related_name="comments")
-    author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
-    )
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     body = models.TextField(_("comment"), max_length=1000)
     at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
 
     class Meta:
         verbose_name = _("comment")
         verbose_name_plural = _("comments")
+
+    def __str__(self) -> str:
+        return self.body[:40]
 
 
 class Participation(models.Model):
@@ -238,6 +243,9 @@ class Participation(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"{self.matter_id} · {self.voter_key}"
+
 
 class Ballot(models.Model):
     """One vote as cast: the choice and its weight. On a secret matter it carries no voter and
@@ -258,6 +266,9 @@ class Ballot(models.Model):
     class Meta:
         verbose_name = _("ballot")
         verbose_name_plural = _("ballots")
+
+    def __str__(self) -> str:
+        return f"{self.matter_id} · {self.choice}"
 
 
 class Evaluation(models.Model):
@@ -285,6 +296,9 @@ class Evaluation(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.matter_id} · {self.score}"
+
 
 class MatterEvent(models.Model):
     """The matter's log, shown as its timeline: every operation writes one."""
@@ -299,3 +313,6 @@ class MatterEvent(models.Model):
 
     class Meta:
         ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.matter_id} · {self.action}"

@@ -106,7 +106,9 @@ def test_matter_from_cosigning_to_evaluated_result(world):
     )
     # Side a's estate 1 holds the territory's household plus the six made here.
     assert matter.status == Status.VOTING and matter.eligible_count == 7
-    for user, choice in zip([raiser, second, third, *others], ["yes"] * 4 + ["no", "abstain"]):
+    for user, choice in zip(
+        [raiser, second, third, *others], ["yes"] * 4 + ["no", "abstain"], strict=True
+    ):
         actions.cast_vote(matter, actor=user, choice=choice)
     with pytest.raises(ValidationError) as exc:
         actions.cast_vote(matter, actor=raiser, choice="no")
@@ -161,7 +163,7 @@ def test_secret_weighted_vote_keeps_no_voter_and_needs_both_majorities(world):
     kind = world.kind("maintenance-fund")
     users = world.add_residents(4)
     areas = [Decimal("120"), Decimal("60"), Decimal("60"), Decimal("60")]
-    for user, area in zip(users, areas):
+    for user, area in zip(users, areas, strict=True):
         hh = user.role_assignments.get().household
         actions.set_owner_share(hh, actor=staff, floor_area=area)
     matter = actions.raise_matter(

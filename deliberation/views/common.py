@@ -1,0 +1,60 @@
+"""What the resident and staff pages share: the status badge and the result table."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from deliberation.models import Matter, Outcome, Share, Status
+
+EVENTS = {  # noqa: RUF012
+    "raised": gettext_lazy("raised"),
+    "threshold": gettext_lazy("co-signers reached the threshold"),
+    "accepted": gettext_lazy("taken up"),
+    "declined": gettext_lazy("not taken up"),
+    "meeting": gettext_lazy("meeting called"),
+    "minutes": gettext_lazy("minutes recorded"),
+    "vote_opened": gettext_lazy("vote opened"),
+    "vote_closed": gettext_lazy("vote closed and counted"),
+    "published": gettext_lazy("result published"),
+    "progress": gettext_lazy("progress"),
+    "done": gettext_lazy("carried out"),
+}
+
+
+def status_badge(m: Matter) -> dict:
+    tone = {
+        Status.VOTING: "yellow",
+        Status.DONE: "ok",
+        Status.EXECUTING: "ok",
+        Status.DECLINED: "red",
+    }.get(m.status, "")
+    label = m.get_status_display()
+    if m.status == Status.DECIDED and m.outcome:
+        label = Outcome(m.outcome).label
+    return {"tone": tone, "label": label}
+
+
+def result_rows(m: Matter) -> list[tuple[str, str]]:
+    """The published tally as (label, value) rows."""
+    t = m.tally or {}
+    if not t:
+        return []
+    rows = [
+        (_("Outcome"), Outcome(t["outcome"]).label),
+        (_("Eligible to vote"), str(t["eligible"])),
+        (_("Took part"), str(t["voters"])),
+        (_("In favour"), str(t["yes"])),
+        (_("Against"), str(t["no"])),
+        (_("Abstained"), str(t["abstain"])),
+        (_("Quorum"), Share(t["quorum"]).label),
+        (_("Majority"), Share(t["majority"]).label),
+    ]
+    if t.get("weighted"):
+        rows[2:2] = [(_("Eligible floor area (m²)"), t["eligible_area"])]
+        rows += [
+            (_("Floor area taking part (m²)"), t["area"]),
+            (_("Floor area in favour (m²)"), t["yes_area"]),
+            (_("Floor area against (m²)"), t["no_area"]),
+        ]
+    return rows
