@@ -130,6 +130,7 @@ def matter(request, pk: int, forms: dict | None = None):
         MatterEvent.objects.filter(matter=m, action__in=["progress", "done"]).order_by("at")
     )
     context = {
+        "problems": [e for f in forms.values() for errs in f.errors.values() for e in errs],
         "m": m,
         "badge": status_badge(m),
         "resident": household is not None,
