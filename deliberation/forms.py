@@ -3,6 +3,8 @@ whose refusals come back as errors on the named field (`put_back`)."""
 
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -32,7 +34,7 @@ class MatterForm(TextFormMixin, forms.Form):
 
     def __init__(self, *args, areas=(), staff: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["area"].choices = [(a.pk, a.label) for a in areas]
+        cast(forms.ChoiceField, self.fields["area"]).choices = [(a.pk, a.label) for a in areas]
         if staff:
             self.fields["source"] = forms.ChoiceField(
                 label=_("Raised by"),
@@ -83,9 +85,14 @@ class MeetingForm(TextFormMixin, forms.Form):
 
     def __init__(self, *args, spaces=(), kinds=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["space"].choices = [("", _("— none —")), *[(s.pk, str(s)) for s in spaces]]
+        cast(forms.ChoiceField, self.fields["space"]).choices = [
+            ("", _("— none —")),
+            *[(s.pk, str(s)) for s in spaces],
+        ]
         if kinds:
-            self.fields["kind"].choices = [(k, MeetingKind(k).label) for k in kinds]
+            cast(forms.ChoiceField, self.fields["kind"]).choices = [
+                (k, MeetingKind(k).label) for k in kinds
+            ]
 
 
 class MinutesForm(TextFormMixin, forms.Form):

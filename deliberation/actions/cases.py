@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Count
+from django.db.models import Count, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -35,13 +35,10 @@ def propose_from_cases(*, actor=None, now=None) -> list[Matter]:
     kind = _kind()
     if kind is None:
         return []
-    cases = Case.objects.filter(created_at__gte=now - timedelta(days=days)).exclude(
+    every: QuerySet = Case.objects.visible_to(actor) if actor is not None else Case.objects.all()
+    cases = every.filter(created_at__gte=now - timedelta(days=days)).exclude(
         state__in=[State.MERGED, State.NOT_ACCEPTED]
     )
-    if actor is not None:
-        cases = cases.visible_to(actor).filter(
-            place__kind__in=["community", "grid", "estate", "building"]
-        )
     groups = (
         cases.filter(place__kind__in=["community", "grid", "estate", "building"])
         .values("place_id", "place__name", "category_id", "category__name")
@@ -94,7 +91,7 @@ def propose_from_cases(*, actor=None, now=None) -> list[Matter]:
                     promoted_key=key,
                     case_numbers=numbers,
                 )
-                log(matter, "raised", actor, Source.CASES.label)
+                log(matter, "raised", actor, Source.CASES.value)
         except IntegrityError:
             continue  # proposed meanwhile by the other path
         made.append(matter)

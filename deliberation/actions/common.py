@@ -17,9 +17,9 @@ def refuse(message: str, field: str = "non_field_errors") -> NoReturn:
     raise ValidationError({field: [message]})
 
 
-def log(matter: Matter, action: str, actor=None, note: str = "") -> None:
+def log(matter: Matter, action: str, actor=None, note: object = "") -> None:
     MatterEvent.objects.create(
-        matter=matter, action=action, actor=actor if _real(actor) else None, note=note[:1000]
+        matter=matter, action=action, actor=actor if _real(actor) else None, note=str(note)[:1000]
     )
 
 

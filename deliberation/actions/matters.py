@@ -94,7 +94,7 @@ def raise_matter(
             secret=kind.secret,
             cosign_threshold=threshold,
         )
-        log(matter, "raised", actor, Source(source).label)
+        log(matter, "raised", actor, source)
         if household is not None:
             Cosign.objects.create(matter=matter, user=actor, household_id=household)
             _count_cosign(matter)
@@ -220,7 +220,7 @@ def schedule_meeting(
             booking=booking,
             place=place,
         )
-        log(matter, "meeting", actor, MeetingKind(kind).label)
+        log(matter, "meeting", actor, kind)
     return meeting
 
 
@@ -270,7 +270,7 @@ def record_minutes(
         meeting.minutes_at = timezone.now()
         meeting.minutes_by = actor
         meeting.save(update_fields=["minutes", "minutes_at", "minutes_by", "updated_at"])
-        log(meeting.matter, "minutes", actor, meeting.get_kind_display())
+        log(meeting.matter, "minutes", actor, meeting.kind)
     return meeting
 
 

@@ -78,7 +78,7 @@ def cast_vote(matter: Matter | int, *, actor, choice: str, now=None) -> Particip
     now = now or timezone.now()
     if choice not in Choice.values:
         refuse(_("Choose in favour, against or abstain."), "choice")
-    matter_id = getattr(matter, "pk", matter)
+    matter_id: int = matter.pk if isinstance(matter, Matter) else int(matter)
     with transaction.atomic():
         row = _lock_shared(matter_id)
         if row is None:
@@ -197,7 +197,7 @@ def close_vote(matter: Matter | int, *, actor=None, now=None, early: bool = Fals
         matter.status = Status.DECIDED
         matter.decided_at = now
         matter.save(update_fields=["tally", "outcome", "status", "decided_at", "updated_at"])
-        log(matter, "vote_closed", actor, Outcome(matter.outcome).label)
+        log(matter, "vote_closed", actor, matter.outcome)
     return matter
 
 
@@ -212,7 +212,7 @@ def publish_result(matter: Matter | int, *, actor, now=None) -> Matter:
         if matter.outcome == Outcome.PASSED:
             matter.status = Status.EXECUTING
         matter.save(update_fields=["published_at", "status", "updated_at"])
-        log(matter, "published", actor, Outcome(matter.outcome).label)
+        log(matter, "published", actor, matter.outcome)
     return matter
 
 

@@ -43,7 +43,7 @@ class MatterSerializer(TextSerializerMixin, serializers.ModelSerializer):
         read_only=True,
         help_text="cosigning, proposed, deliberating, voting, decided, executing, done or declined",
     )
-    source = serializers.CharField(read_only=True)
+    source = serializers.CharField(read_only=True)  # type: ignore[assignment]
     vote_unit = serializers.CharField(read_only=True, help_text="household or person")
     outcome = serializers.CharField(
         read_only=True, help_text="passed, rejected, no_quorum or empty"
@@ -98,7 +98,7 @@ class RaiseSerializer(TextSerializerMixin, serializers.Serializer):
     kind = serializers.CharField(max_length=40, help_text="the kind's code")
     title = TextSerializerField(max_length=120)
     description = TextSerializerField(max_length=4000, multiline=True)
-    source = serializers.CharField(
+    source = serializers.CharField(  # type: ignore[assignment]
         max_length=16,
         required=False,
         default="residents",

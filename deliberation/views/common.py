@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from deliberation.models import Matter, Outcome, Share, Status
+from deliberation.models import Matter, MeetingKind, Outcome, Share, Source, Status
 
 EVENTS = {  # noqa: RUF012
     "raised": gettext_lazy("raised"),
@@ -22,17 +22,29 @@ EVENTS = {  # noqa: RUF012
 }
 
 
+def event_label(e) -> str:
+    """A log entry in words: what happened, and its detail (a code translated where it is one)."""
+    what = str(EVENTS.get(e.action, e.action))
+    note = e.note
+    for choices in (Source, Outcome, MeetingKind):
+        if note in choices.values:
+            note = str(choices(note).label)
+            break
+    return f"{what} · {note}" if note else what
+
+
 def status_badge(m: Matter) -> dict:
-    tone = {
+    tone: dict[str, str] = {
         Status.VOTING: "yellow",
         Status.DONE: "ok",
         Status.EXECUTING: "ok",
         Status.DECLINED: "red",
-    }.get(m.status, "")
-    label = m.get_status_display()
+    }
+    tone_of = tone.get(m.status, "")
+    label = str(m.get_status_display())
     if m.status == Status.DECIDED and m.outcome:
-        label = Outcome(m.outcome).label
-    return {"tone": tone, "label": label}
+        label = str(Outcome(m.outcome).label)
+    return {"tone": tone_of, "label": label}
 
 
 def result_rows(m: Matter) -> list[tuple[str, str]]:
@@ -57,4 +69,4 @@ def result_rows(m: Matter) -> list[tuple[str, str]]:
             (_("Floor area in favour (m²)"), t["yes_area"]),
             (_("Floor area against (m²)"), t["no_area"]),
         ]
-    return rows
+    return [(str(label), str(value)) for label, value in rows]

@@ -29,7 +29,7 @@ from deliberation.forms import (
     put_back,
 )
 from deliberation.models import OPEN_STATUSES, Matter, Meeting, Status
-from deliberation.views.common import EVENTS, result_rows, status_badge
+from deliberation.views.common import event_label, result_rows, status_badge
 from grids.models import Area
 from grids.scope import may_act_on, scope_for
 from portal.excel import xlsx_bytes, xlsx_response
@@ -156,7 +156,7 @@ def matter_page(request, pk: int, forms: dict | None = None):
     meetings = list(m.meetings.select_related("booking").order_by("starts_at"))
     events = list(m.events.select_related("actor"))
     for e in events:
-        e.label = EVENTS.get(e.action, e.action)
+        e.label = event_label(e)  # type: ignore[attr-defined]
     context = {
         "m": m,
         "badge": status_badge(m),

@@ -124,7 +124,9 @@ def matter(request, pk: int, forms: dict | None = None):
     evaluated = Evaluation.objects.filter(matter=m, user=user).first()
     meetings = list(m.meetings.order_by("starts_at"))
     for meeting in meetings:
-        meeting.present = meeting.attendance.count() if meeting.minutes_at else None
+        meeting.present = (  # type: ignore[attr-defined]
+            meeting.attendance.count() if meeting.minutes_at else None
+        )
     comments = list(Comment.objects.filter(matter=m).select_related("author").order_by("-at")[:50])
     progress = list(
         MatterEvent.objects.filter(matter=m, action__in=["progress", "done"]).order_by("at")

@@ -3,6 +3,7 @@ once, and the tally recomputed from the raw ballots equals the published one."""
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -45,10 +46,8 @@ def test_hundred_voters_at_once_each_counted_once(transactional_world):
 
     def vote(user):
         try:
-            try:
+            with contextlib.suppress(threading.BrokenBarrierError):
                 barrier.wait(timeout=30)
-            except threading.BrokenBarrierError:
-                pass
             actions.cast_vote(matter.pk, actor=user, choice=choices[user.pk])
             result = "ok"
         except ValidationError as exc:
