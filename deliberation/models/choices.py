@@ -14,7 +14,7 @@ class Status(models.TextChoices):
     VOTING = "voting", _("voting")
     DECIDED = "decided", _("decided")
     EXECUTING = "executing", _("being carried out")
-    DONE = "done", _("done")
+    DONE = "done", _("carried out and open for evaluation")
     DECLINED = "declined", _("not taken up")
 
 
@@ -88,5 +88,5 @@ class Choice(models.TextChoices):
 
 class Outcome(models.TextChoices):
     PASSED = "passed", _("passed")
-    REJECTED = "rejected", _("rejected")
+    REJECTED = "rejected", _("not passed")
     NO_QUORUM = "no_quorum", _("no quorum")

@@ -88,7 +88,7 @@ def matter_list(request):
             "status": status,
             "q": q,
             "sort": sort if sort in SORTS else "new",
-            "statuses": [("open", _("open")), ("all", _("all")), *Status.choices],
+            "statuses": [("open", _("still open")), ("all", _("all")), *Status.choices],
             "sorts": [
                 ("new", _("newest first")),
                 ("old", _("oldest first")),
