@@ -48,6 +48,12 @@ class MatterSerializer(TextSerializerMixin, serializers.ModelSerializer):
     outcome = serializers.CharField(
         read_only=True, help_text="passed, rejected, no_quorum or empty"
     )
+    quorum = serializers.CharField(
+        read_only=True, help_text="none, half, two_thirds or three_quarters of the eligible"
+    )
+    majority = serializers.CharField(
+        read_only=True, help_text="none, half, two_thirds or three_quarters of those voting"
+    )
     tally = serializers.SerializerMethodField()
 
     class Meta:
