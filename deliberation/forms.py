@@ -50,7 +50,9 @@ class VoteForm(TextFormMixin, forms.Form):
 
 
 class CommentForm(TextFormMixin, forms.Form):
-    body = forms.CharField(label=_("Your comment"), max_length=1000, widget=forms.Textarea)
+    body = forms.CharField(
+        label=_("Your comment"), max_length=1000, widget=forms.Textarea(attrs={"rows": 4})
+    )
 
 
 class EvaluateForm(TextFormMixin, forms.Form):

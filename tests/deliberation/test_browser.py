@@ -4,7 +4,10 @@ the elder-interface rules; the vote is counted once."""
 
 from __future__ import annotations
 
+import os
+import tempfile
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -16,6 +19,17 @@ from tests.conftest import PHONE
 from tests.territory import PASSWORD
 
 pytestmark = pytest.mark.browser
+# The guide's screenshots (docs/guides/resident.md) when LINLI_GUIDE_SCREENSHOTS=1.
+IMG = (
+    Path(__file__).resolve().parents[2] / "docs" / "guides" / "img"
+    if os.environ.get("LINLI_GUIDE_SCREENSHOTS") == "1"
+    else Path(tempfile.gettempdir()) / "linli-screenshots"
+)
+
+
+def _shot(page, name: str) -> None:
+    IMG.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(IMG / name), full_page=True)
 
 
 def _phone(chromium, live_server, *, elder: bool):
@@ -68,11 +82,15 @@ def test_resident_votes_on_the_phone(chromium, live_server, transactional_world)
             page.click("#matters a")
             page.wait_for_selector("#vote form")
             findings.append(check(page, "matter (voting)", elder=elder))
+            if not elder:
+                _shot(page, "deliberation-vote.png")
             page.check("input[name=choice][value=yes]")
             page.click("#vote button[type=submit]")
             page.wait_for_selector("#voted")
             assert page.locator(".messages li").count() == 1
             findings.append(check(page, "matter (voted)", elder=elder))
+            if elder:
+                _shot(page, "deliberation-voted-elder.png")
             # A second tap from a stale copy of the page is refused with a message, not a 500.
             page.go_back()
             page.wait_for_load_state("networkidle")
