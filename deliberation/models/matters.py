@@ -92,7 +92,9 @@ class Matter(TimeStampedModel):
         _("eligible floor area (m²)"), max_digits=12, decimal_places=2, default=0
     )
     # The published result (公开): the tally as it was announced.
-    outcome = models.CharField(_("vote outcome"), max_length=16, choices=Outcome.choices, blank=True)
+    outcome = models.CharField(
+        _("vote outcome"), max_length=16, choices=Outcome.choices, blank=True
+    )
     tally = models.JSONField(_("tally"), default=dict, blank=True, editable=False)
     decided_at = models.DateTimeField(_("vote counted at"), null=True, blank=True)
     published_at = models.DateTimeField(_("result published at"), null=True, blank=True)
