@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from centres import figures as centre_figures
 from dashboard.scope import DRILL_KINDS, View
+from deliberation import figures as deliberation_figures
 from grids import figures as grid_figures
 from grids.models import Area
 from services import figures as case_figures
@@ -143,4 +144,5 @@ def build(view: View, user, now=None) -> dict:
         data["organisation"] = grid_figures.organisation(area)
         data["volunteers"] = volunteer_figures.figures(user, area, view.start, view.end)
         data["centres"] = centre_figures.for_area(user, area, view.start, view.end)
+        data["deliberation"] = deliberation_figures.figures(user, area, view.start, view.end)
     return data

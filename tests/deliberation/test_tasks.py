@@ -72,3 +72,37 @@ def test_votes_past_their_close_are_counted(world):
     m.refresh_from_db()
     # 1 of 2 households took part: not more than half → no quorum.
     assert m.status == Status.DECIDED and m.outcome == Outcome.NO_QUORUM
+
+
+def test_dashboard_figures(world):
+    from deliberation.figures import figures
+
+    staff = world.staff
+    voters = world.add_residents(3)
+    m = actions.raise_matter(
+        actor=staff,
+        area=world.building,
+        kind=world.kind(),
+        title="t",
+        description="d",
+        source="staff",
+    )
+    actions.raise_matter(
+        actor=staff,
+        area=world.building,
+        kind=world.kind(),
+        title="u",
+        description="d",
+        source="staff",
+    )
+    actions.accept_matter(m, actor=staff)
+    actions.open_vote(m, actor=staff, closes_at=timezone.now() + timedelta(hours=1), plan="p")
+    for v in voters[:2]:
+        actions.cast_vote(m, actor=v, choice="yes")
+    actions.close_vote(m, now=timezone.now() + timedelta(hours=2))
+    start, end = timezone.now() - timedelta(days=1), timezone.now() + timedelta(days=1)
+    got = figures(staff, world.t.a.community, start, end)
+    # 2 of 4 households voted (the territory's own and three made here).
+    # The decided matter is still open until it is published.
+    assert got == {"raised": 2, "open": 2, "decided": 1, "passed": 0, "done": 0, "turnout": 0.5}
+    assert figures(world.t.user("community_b"), world.t.b.community, start, end)["raised"] == 0
