@@ -42,6 +42,12 @@ def _areas_of(user) -> list[Area]:
     )
 
 
+def mask_name(name: str) -> str:
+    """A name as neighbours see it next to a comment: its first character and stars."""
+    name = name.strip()
+    return f"{name[:1]}**" if name else "**"
+
+
 def _prefixes(path: str) -> list[str]:
     return [path[:i] for i in range(4, len(path) + 1, 4)]
 
@@ -128,6 +134,9 @@ def matter(request, pk: int, forms: dict | None = None):
             meeting.attendance.count() if meeting.minutes_at else None
         )
     comments = list(Comment.objects.filter(matter=m).select_related("author").order_by("-at")[:50])
+    for c in comments:
+        # Neighbours read what was said, not who in full: the surname only (one's own: 我).
+        c.who = _("me") if c.author_id == user.pk else mask_name(str(c.author))  # type: ignore[attr-defined]
     progress = list(
         MatterEvent.objects.filter(matter=m, action__in=["progress", "done"]).order_by("at")
     )

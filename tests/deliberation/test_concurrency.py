@@ -12,7 +12,7 @@ from datetime import timedelta
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connections
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from deliberation import actions
 from deliberation.models import Ballot, Participation, Status
@@ -48,7 +48,8 @@ def test_hundred_voters_at_once_each_counted_once(transactional_world):
         try:
             with contextlib.suppress(threading.BrokenBarrierError):
                 barrier.wait(timeout=30)
-            actions.cast_vote(matter.pk, actor=user, choice=choices[user.pk])
+            with translation.override("en"):  # threads do not inherit the test's language
+                actions.cast_vote(matter.pk, actor=user, choice=choices[user.pk])
             result = "ok"
         except ValidationError as exc:
             result = " ".join(exc.messages)
@@ -108,7 +109,8 @@ def test_two_residents_of_one_household_at_once_count_once(transactional_world):
     def vote(user):
         try:
             barrier.wait(timeout=10)
-            actions.cast_vote(matter.pk, actor=user, choice="yes")
+            with translation.override("en"):  # threads do not inherit the test's language
+                actions.cast_vote(matter.pk, actor=user, choice="yes")
             outcomes.append("ok")
         except ValidationError as exc:
             outcomes.append(" ".join(exc.messages))
@@ -143,7 +145,8 @@ def test_close_waits_for_votes_being_cast_and_refuses_later_ones(transactional_w
     def vote(user):
         try:
             barrier.wait(timeout=10)
-            actions.cast_vote(matter.pk, actor=user, choice="yes")
+            with translation.override("en"):  # threads do not inherit the test's language
+                actions.cast_vote(matter.pk, actor=user, choice="yes")
             outcomes.append("ok")
         except ValidationError as exc:
             outcomes.append(" ".join(exc.messages))

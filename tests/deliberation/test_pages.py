@@ -59,6 +59,10 @@ def test_resident_votes_once_and_refusals_are_messages(world):
     assert r.status_code == 400
     assert Participation.objects.filter(matter=m).count() == 1
     assert Ballot.objects.get(matter=m).choice == "yes"
+    # Comments: a neighbour sees the author's first character only.
+    c.post(f"/deliberation/m/{m.pk}/comment/", {"body": "赞成换灯"})
+    page = login(world.t.user("resident_a")).get(f"/deliberation/m/{m.pk}/").content.decode()
+    assert "赞成换灯" in page and voter.username not in page and f"{voter.username[0]}**" in page
 
 
 def test_vote_after_the_close_is_refused(world):
