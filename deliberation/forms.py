@@ -123,6 +123,10 @@ class VoteOpenForm(TextFormMixin, forms.Form):
     )
 
 
+class PlanForm(TextFormMixin, forms.Form):
+    plan = forms.CharField(label=_("Plan put to the vote"), max_length=4000, widget=forms.Textarea)
+
+
 class ReasonForm(TextFormMixin, forms.Form):
     reason = forms.CharField(label=_("Reason"), max_length=200)
 

@@ -19,6 +19,7 @@ from deliberation.actions.voting import (
     compute_tally,
     evaluate,
     open_vote,
+    publish_plan,
     publish_result,
     record_progress,
 )
@@ -34,6 +35,7 @@ __all__ = [
     "evaluate",
     "open_vote",
     "propose_from_cases",
+    "publish_plan",
     "publish_result",
     "raise_matter",
     "record_minutes",

@@ -28,6 +28,22 @@ from deliberation.models import (
 from deliberation.models.choices import reaches
 
 
+def publish_plan(matter: Matter | int, *, actor, plan: str, now=None) -> Matter:
+    """Make the plan public before the vote (方案公开, the first 公开 of 两议两评两公开).
+    Where the matter's preset asks for it, the vote can only be opened on the plan published."""
+    plan = text(plan, "plan", 4000)
+    with transaction.atomic():
+        matter = locked(matter)
+        require_staff(actor, matter)
+        if matter.status != Status.DELIBERATING:
+            refuse(_("Only a matter under deliberation can have its plan published."))
+        matter.plan = plan
+        matter.plan_published_at = now or timezone.now()
+        matter.save(update_fields=["plan", "plan_published_at", "updated_at"])
+        log(matter, "plan_published", actor)
+    return matter
+
+
 def open_vote(matter: Matter | int, *, actor, closes_at: datetime, plan: str, now=None) -> Matter:
     """Put the plan to the vote until `closes_at`. Who may vote and their floor area are
     counted now and kept with the matter, so the tally can be recomputed at any time."""
@@ -40,6 +56,14 @@ def open_vote(matter: Matter | int, *, actor, closes_at: datetime, plan: str, no
         require_staff(actor, matter)
         if matter.status != Status.DELIBERATING:
             refuse(_("Only a matter under deliberation can be put to the vote."))
+        if matter.kind.preset.publish_plan:
+            if matter.plan_published_at is None:
+                refuse(_("Publish the plan to the residents before the vote."), "plan")
+            if plan != matter.plan:
+                refuse(
+                    _("The plan put to the vote must be the one published; publish it again."),
+                    "plan",
+                )
         count, area = electorate(matter)
         if count == 0:
             refuse(

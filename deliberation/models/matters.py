@@ -80,6 +80,7 @@ class Matter(TimeStampedModel):
     cosign_threshold = models.PositiveIntegerField(_("co-signers needed"), default=0)
     cosign_count = models.PositiveIntegerField(_("co-signers"), default=0)
     plan = models.TextField(_("plan put to the vote"), blank=True, max_length=4000)
+    plan_published_at = models.DateTimeField(_("plan published at"), null=True, blank=True)
     # Cases promoted into this matter: "<place id>:<category id>" (one matter per pair while
     # open, a partial unique index), and the cases' numbers.
     promoted_key = models.CharField(max_length=40, blank=True, editable=False)

@@ -14,6 +14,7 @@ EVENTS = {  # noqa: RUF012
     "declined": gettext_lazy("not taken up"),
     "meeting": gettext_lazy("meeting called"),
     "minutes": gettext_lazy("minutes recorded"),
+    "plan_published": gettext_lazy("plan published"),
     "vote_opened": gettext_lazy("vote opened"),
     "vote_closed": gettext_lazy("vote closed and counted"),
     "published": gettext_lazy("result published"),

@@ -23,6 +23,7 @@ from deliberation.forms import (
     MatterForm,
     MeetingForm,
     MinutesForm,
+    PlanForm,
     ProgressForm,
     ReasonForm,
     VoteOpenForm,
@@ -168,6 +169,7 @@ def matter_page(request, pk: int, forms: dict | None = None):
         "meeting_form": forms.get("meeting")
         or MeetingForm(spaces=halls, kinds=m.kind.preset.meetings),
         "vote_form": forms.get("vote") or VoteOpenForm(initial={"plan": m.plan}),
+        "plan_form": forms.get("plan") or PlanForm(initial={"plan": m.plan}),
         "decline_form": forms.get("decline") or ReasonForm(),
         "progress_form": forms.get("progress") or ProgressForm(),
         "desk_section": "deliberation",
@@ -244,6 +246,15 @@ def act(request, pk: int, action: str):
             VoteOpenForm(request.POST),
             lambda m, d: actions.open_vote(m, actor=user, closes_at=d["closes_at"], plan=d["plan"]),
             _("The vote is open."),
+        )
+    if action == "publish-plan":
+        return _do(
+            request,
+            pk,
+            "plan",
+            PlanForm(request.POST),
+            lambda m, d: actions.publish_plan(m, actor=user, plan=d["plan"]),
+            _("The plan is published to the residents."),
         )
     if action == "close-vote":
         return _do(

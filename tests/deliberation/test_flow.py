@@ -176,6 +176,18 @@ def test_secret_weighted_vote_keeps_no_voter_and_needs_both_majorities(world):
     )
     assert matter.status == Status.PROPOSED and matter.secret and matter.weighted_by_area
     actions.accept_matter(matter, actor=staff)
+    # 两议两评两公开: the plan is made public before the vote, and the vote is on that plan.
+    with pytest.raises(ValidationError) as exc:
+        actions.open_vote(
+            matter, actor=staff, closes_at=timezone.now() + timedelta(days=1), plan="修屋顶"
+        )
+    assert "Publish the plan" in _message(exc.value)
+    actions.publish_plan(matter, actor=staff, plan="修屋顶")
+    with pytest.raises(ValidationError) as exc:
+        actions.open_vote(
+            matter, actor=staff, closes_at=timezone.now() + timedelta(days=1), plan="修屋顶和外墙"
+        )
+    assert "the one published" in _message(exc.value)
     matter = actions.open_vote(
         matter, actor=staff, closes_at=timezone.now() + timedelta(days=1), plan="修屋顶"
     )
@@ -211,6 +223,7 @@ def test_no_quorum_and_person_votes(world):
         source="party_branch",
     )
     actions.accept_matter(matter, actor=staff)
+    actions.publish_plan(matter, actor=staff, plan="公约")
     matter = actions.open_vote(
         matter, actor=staff, closes_at=timezone.now() + timedelta(days=1), plan="公约"
     )
