@@ -20,6 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from centres.models import Space, SpaceKind
 from deliberation import actions
 from deliberation.forms import (
+    CommentForm,
     MatterForm,
     MeetingForm,
     MinutesForm,
@@ -170,6 +171,7 @@ def matter_page(request, pk: int, forms: dict | None = None):
         or MeetingForm(spaces=halls, kinds=m.kind.preset.meetings),
         "vote_form": forms.get("vote") or VoteOpenForm(initial={"plan": m.plan}),
         "plan_form": forms.get("plan") or PlanForm(initial={"plan": m.plan}),
+        "comment_form": forms.get("comment") or CommentForm(),
         "decline_form": forms.get("decline") or ReasonForm(),
         "progress_form": forms.get("progress") or ProgressForm(),
         "desk_section": "deliberation",
@@ -255,6 +257,15 @@ def act(request, pk: int, action: str):
             PlanForm(request.POST),
             lambda m, d: actions.publish_plan(m, actor=user, plan=d["plan"]),
             _("The plan is published to the residents."),
+        )
+    if action == "comment":
+        return _do(
+            request,
+            pk,
+            "comment",
+            CommentForm(request.POST),
+            lambda m, d: actions.add_comment(m, actor=user, body=d["body"]),
+            _("Your comment is posted."),
         )
     if action == "close-vote":
         return _do(

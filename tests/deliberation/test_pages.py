@@ -115,6 +115,10 @@ def test_staff_work_a_matter_on_the_desk(world):
     assert "No matters match" in staff.get("/deliberation/desk/?q=没有的").content.decode()
     r = staff.post(f"/deliberation/desk/m/{m.pk}/accept/", follow=True)
     assert "taken up" in texts(r)
+    r = staff.post(f"/deliberation/desk/m/{m.pk}/comment/", {"body": "请大家提意见"}, follow=True)
+    assert "Your comment is posted" in texts(r) and "请大家提意见" in r.content.decode()
+    assert staff.post(f"/deliberation/desk/m/{m.pk}/comment/", {"body": ""}).status_code == 400
+    assert staff.post(f"/deliberation/desk/m/{m.pk}/nonsense/").status_code == 404
     r = staff.post(
         f"/deliberation/desk/m/{m.pk}/meeting/",
         {
