@@ -15,7 +15,7 @@ EVENTS = {  # noqa: RUF012
     "meeting": gettext_lazy("meeting called"),
     "minutes": gettext_lazy("minutes recorded"),
     "plan_published": gettext_lazy("plan published"),
-    "vote_opened": gettext_lazy("vote opened"),
+    "vote_opened": gettext_lazy("the vote opened"),
     "vote_closed": gettext_lazy("vote closed and counted"),
     "published": gettext_lazy("result published"),
     "progress": gettext_lazy("progress"),
@@ -27,6 +27,10 @@ def event_label(e) -> str:
     """A log entry in words: what happened, and its detail (a code translated where it is one)."""
     what = str(EVENTS.get(e.action, e.action))
     note = e.note
+    if e.action == "vote_opened" and note.isdigit():
+        note = _("%(n)s eligible") % {"n": note}
+    elif e.action == "threshold" and note.isdigit():
+        note = _("%(n)s co-signers") % {"n": note}
     for choices in (Source, Outcome, MeetingKind):
         if note in choices.values:
             note = str(choices(note).label)

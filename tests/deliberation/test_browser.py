@@ -107,3 +107,39 @@ def test_resident_votes_on_the_phone(chromium, live_server, transactional_world)
         "yes",
         "yes",
     ]
+
+
+def test_staff_desk_pages_are_axe_clean(chromium, live_server, transactional_world):
+    w = transactional_world
+    staff = w.staff
+    (voter,) = w.add_residents(1)
+    m = actions.raise_matter(
+        actor=staff,
+        area=w.building,
+        kind=w.kind(),
+        title="楼道加装扶手",
+        description="楼里老人多，上下楼不便。",
+        source="party_branch",
+    )
+    actions.accept_matter(m, actor=staff)
+    actions.open_vote(m, actor=staff, closes_at=timezone.now() + timedelta(days=2), plan="加装扶手")
+    actions.cast_vote(m, actor=voter, choice="yes")
+    context = chromium.new_context(
+        viewport={"width": 1280, "height": 900}, locale="zh-CN", base_url=live_server.url
+    )
+    page = context.new_page()
+    page.set_default_timeout(20000)
+    findings = []
+    try:
+        _login(page, staff.username)
+        page.goto("/deliberation/desk/")
+        assert page.locator("#matters tbody tr").count() == 1
+        findings.append(check(page, "desk list", elder=False))
+        page.click("#matters a")
+        page.wait_for_selector("#status")
+        findings.append(check(page, "desk matter", elder=False))
+        _shot(page, "deliberation-desk.png")
+    finally:
+        context.close()
+    bad = [f for f in findings if f.serious()]
+    assert not bad, report(bad, rules=())
