@@ -48,6 +48,12 @@ def seed(ctx) -> None:
     building = household.household.building
     estate = Area.objects.filter(path=building.path[: -building.steplen]).first() or building
     community = ctx.communities[0]
+    # The kinds the migration seeds (a database flushed by tests has lost them).
+    import importlib
+
+    from django.apps import apps
+
+    importlib.import_module("deliberation.migrations.0002_presets_and_kinds").seed(apps, None)
     public = MatterKind.objects.get(code="public-affairs")
     env = MatterKind.objects.get(code="environment")
     fund = MatterKind.objects.get(code="maintenance-fund")
