@@ -76,3 +76,31 @@ def test_raise_cosign_vote_and_tally_over_the_api(world):
     ids = {row["id"] for row in staff.get("/api/deliberation/matters/").json()["results"]}
     assert ids == {pk, m.pk}
     assert api(world.t.user("community_b")).get("/api/deliberation/matters/").json()["count"] == 0
+
+
+def test_api_list_queries_do_not_grow_with_rows(world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    staff = world.staff
+    c = api(staff)
+
+    def make(n):
+        for i in range(n):
+            actions.raise_matter(
+                actor=staff,
+                area=world.building,
+                kind=world.kind(),
+                title=f"议题{i}",
+                description="d",
+                source="staff",
+            )
+
+    make(2)
+    c.get("/api/deliberation/matters/")  # warm the scope cache
+    with CaptureQueriesContext(connection) as few:
+        assert c.get("/api/deliberation/matters/").status_code == 200
+    make(10)
+    with CaptureQueriesContext(connection) as many:
+        assert c.get("/api/deliberation/matters/").json()["count"] == 12
+    assert len(many) == len(few) == 2  # the count and the page (the user is forced, no session)
