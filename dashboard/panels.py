@@ -17,6 +17,7 @@ from django.utils import timezone
 from centres import figures as centre_figures
 from dashboard import rollup
 from dashboard.scope import DRILL_KINDS, View
+from deliberation import figures as deliberation_figures
 from grids import figures as grid_figures
 from grids.models import Area
 from mediation import figures as mediation_figures
@@ -42,7 +43,7 @@ def desk_list(view: View, area=None, **params) -> str:
 
 def month_list(view: View, area=None, **params) -> str:
     """The desk list of cases filed in the month (the desk filters by filing date)."""
-    last = view.end - timezone.timedelta(days=1)
+    last = view.end - timedelta(days=1)
     return desk_list(
         view,
         area,
@@ -213,4 +214,5 @@ def build(view: View, user, now=None) -> dict:
         data["workforce"] = workforce_figures.for_area(user, area)
         data["mediation"] = mediation_figures.figures(user, area, view.start, view.end)
         data["surveys"] = survey_figures.for_area(user, area, view.start, view.end, now=now)
+        data["deliberation"] = deliberation_figures.figures(user, area, view.start, view.end)
     return data

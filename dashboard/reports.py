@@ -59,7 +59,7 @@ def sheets(data: dict) -> list[tuple[str, list, list]]:
             (_("Service posts claimed this month"), vol["post_claims"]),
             (_("Micro-wishes fulfilled this month"), vol["wishes_fulfilled"]),
         ]
-    out = [(_("Summary"), [_("Figure"), _("Value")], summary)]
+    out: list[tuple[str, list, list]] = [(_("Summary"), [_("Figure"), _("Value")], summary)]
     out.append(
         (
             _("Ranking"),

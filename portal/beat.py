@@ -5,6 +5,16 @@ then see, pause and re-time them in the admin (Periodic tasks).
 """
 
 BEAT_SCHEDULE: dict[str, dict] = {
+    # Deliberation: votes past their closing time closed and tallied; repeated cases proposed
+    # as matters (both idempotent).
+    "deliberation.close_due_votes": {
+        "task": "deliberation.tasks.close_due_votes",
+        "schedule": 300.0,
+    },
+    "deliberation.propose_from_cases": {
+        "task": "deliberation.tasks.propose_from_cases",
+        "schedule": 86400.0,
+    },
     "portal.heartbeat": {"task": "portal.tasks.heartbeat", "schedule": 60.0},
     # The login log past its retention (LINLI_LOGIN_LOG_DAYS), and expired lockout counters.
     "portal.purge_login_log": {"task": "portal.tasks.purge_login_log", "schedule": 86400.0},

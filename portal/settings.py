@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "workforce",
     "mediation",
     "surveys",
+    "deliberation",
     "portal.admin_site.PortalAdminConfig",  # django.contrib.admin with the app list kept
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -381,6 +382,13 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
 # Apps add their periodic tasks in portal/beat.py; DatabaseScheduler copies them into the
 # database at start-up, where staff see and pause them in the admin.
 CELERY_BEAT_SCHEDULE = importlib.import_module("portal.beat").BEAT_SCHEDULE
+
+# --- Deliberation (议事; docs/deliberation.md) ----------------------------------------------
+# Cases promoted to a proposed matter: at least LINLI_DELIB_CASES_MIN cases on one place and
+# category within LINLI_DELIB_CASES_DAYS days, as a matter of the kind LINLI_DELIB_CASES_KIND.
+LINLI_DELIB_CASES_MIN = env.int("LINLI_DELIB_CASES_MIN", default=5)
+LINLI_DELIB_CASES_DAYS = env.int("LINLI_DELIB_CASES_DAYS", default=90)
+LINLI_DELIB_CASES_KIND = env.str("LINLI_DELIB_CASES_KIND", default="public-affairs")
 
 # --- Integrations (fakes for development, real HTTP clients in production) ---------------------
 LINLI = {

@@ -25,6 +25,7 @@ api_patterns: list[URLPattern | URLResolver] = [
     path("workforce/", include("workforce.api.urls")),
     path("mediation/", include("mediation.api.urls")),
     path("surveys/", include("surveys.api.urls")),
+    path("deliberation/", include("deliberation.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view: its start-up script is a second request, not inline (the CSP).
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
@@ -53,6 +54,7 @@ urlpatterns = [
     path("workforce/", include("workforce.urls")),
     path("mediation/", include("mediation.urls")),
     path("surveys/", include("surveys.urls")),
+    path("deliberation/", include("deliberation.urls")),
     path("open311/v2/", include("open311.urls")),
 ]
 

@@ -135,11 +135,11 @@ def test_query_counts_are_pinned(client, cases, django_assert_max_num_queries):
     desk = cases
     c = login(client, desk, "street")
     c.get("/dashboard/")  # warm the scope cache and the KPI settings
-    # Every panel: about 33 queries whatever the size of the area (grouped, never per row);
-    # the surveys line adds two.
-    with django_assert_max_num_queries(34):
+    # Every panel: about 32 queries whatever the size of the area (grouped, never per row;
+    # deliberation's panel is one aggregate).
+    with django_assert_max_num_queries(33):
         assert c.get("/dashboard/").status_code == 200
-    with django_assert_max_num_queries(34):
+    with django_assert_max_num_queries(33):
         assert c.get("/dashboard/data/").status_code == 200
     with django_assert_max_num_queries(6):
         assert c.get("/dashboard/geo/").status_code == 200

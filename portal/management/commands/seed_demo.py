@@ -13,7 +13,7 @@ from tqdm import tqdm
 
 from grids.demo import DEMO_PASSWORD, seed_territory
 
-APP_HOOKS = ["centres", "services", "volunteers", "workforce"]
+APP_HOOKS = ["centres", "services", "volunteers", "workforce", "deliberation"]
 
 
 def _hook(app: str, name: str):

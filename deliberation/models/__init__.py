@@ -1,0 +1,46 @@
+from deliberation.models.catalogue import CosignThreshold, MatterKind, OwnerShare, Preset
+from deliberation.models.choices import (
+    OPEN_STATUSES,
+    Choice,
+    MeetingKind,
+    Outcome,
+    Share,
+    Source,
+    Status,
+    VoteUnit,
+)
+from deliberation.models.matters import (
+    Attendance,
+    Ballot,
+    Comment,
+    Cosign,
+    Evaluation,
+    Matter,
+    MatterEvent,
+    Meeting,
+    Participation,
+)
+
+__all__ = [
+    "OPEN_STATUSES",
+    "Attendance",
+    "Ballot",
+    "Choice",
+    "Comment",
+    "Cosign",
+    "CosignThreshold",
+    "Evaluation",
+    "Matter",
+    "MatterEvent",
+    "MatterKind",
+    "Meeting",
+    "MeetingKind",
+    "Outcome",
+    "OwnerShare",
+    "Participation",
+    "Preset",
+    "Share",
+    "Source",
+    "Status",
+    "VoteUnit",
+]
