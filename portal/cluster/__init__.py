@@ -129,11 +129,17 @@ class Config:
             "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
             # Plain HTTP on loopback: no redirect to https (nginx terminates TLS in production).
             "DJANGO_SECURE_SSL_REDIRECT": "false",
-            "DJANGO_STATIC_ROOT": str(self.base / "static"),
+            "DJANGO_STATIC_ROOT": os.environ.get("LINLI_CLUSTER_STATIC_ROOT")
+            or str(self.base / "static"),
             "DJANGO_MEDIA_ROOT": str(self.media),
             "LINLI_VAR_DIR": str(self.base / "var"),
             "LINLI_READ_DOT_ENV": "false",
             "PYTHONUNBUFFERED": "1",
+            # A bench, not a public site: load generators file from a few accounts and one
+            # address, far above the per-user limits real residents get (override to test them).
+            "LINLI_THROTTLE_INTAKE": os.environ.get("LINLI_THROTTLE_INTAKE", "100000/min"),
+            "LINLI_THROTTLE_WRITE": os.environ.get("LINLI_THROTTLE_WRITE", "100000/min"),
+            "LINLI_THROTTLE_LOGIN": os.environ.get("LINLI_THROTTLE_LOGIN", "100000/min"),
         }
 
     def write_env_file(self) -> Path:

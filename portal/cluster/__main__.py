@@ -5,6 +5,7 @@ start [--no-seed] [--servers-only]
         pgbouncer, Redis, then migrate, collectstatic, the demo seed (first start only, unless
         --no-seed), 2 web processes, 2 workers, 1 beat. Idempotent: a second start starts
         only what is missing (a drill's recovery step).
+restart restart the portal's processes (after a code change), servers left running.
 stop    stop everything (portal processes first, then pgbouncer, Redis, replica, primary).
 status  what runs, with pids, and the replica's lag (JSON with --json).
 env     the portal processes' environment (`eval "$(python -m portal.cluster env)"`).
@@ -24,12 +25,14 @@ import os
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 from portal.cluster import (
     ROOT,
     ClusterError,
     Config,
     kill_pid,
+    pg_bin,
     read_pid,
     servers,
 )
@@ -56,11 +59,19 @@ def start(cfg: Config, seed: bool = True, servers_only: bool = False) -> list[st
     if servers_only:
         return done
     marker = cfg.base / "migrated"
+    template = os.environ.get("LINLI_CLUSTER_TEMPLATE_URL")
+    if template and not marker.exists():
+        # A copy of an already migrated database (the suite's test database) instead of
+        # running every migration: what the suite's cluster test does to stay short.
+        _copy_database(cfg, template)
+        marker.write_text(_migrations_stamp())
+        done.append("database copied from the template, static collected")
     if not marker.exists() or marker.read_text() != _migrations_stamp():
         manage(cfg, "migrate", "--noinput", "-v", "0")
-        manage(cfg, "collectstatic", "--noinput", "-v", "0")
         marker.write_text(_migrations_stamp())
-        done.append("migrated, static collected")
+        done.append("migrated")
+    if _collect_static(cfg):
+        done.append("static collected")
     if seed and not (cfg.base / "seeded").exists():
         manage(cfg, "seed_demo", "--force", "--quiet-logins")
         (cfg.base / "seeded").write_text(time.strftime("%Y-%m-%dT%H:%M:%S"))
@@ -68,6 +79,40 @@ def start(cfg: Config, seed: bool = True, servers_only: bool = False) -> list[st
     done += start_procs(cfg)
     done.append(f"ready in {time.monotonic() - started:.1f}s")
     return done
+
+
+def _copy_database(cfg: Config, url: str) -> None:
+    dump = subprocess.Popen(
+        [pg_bin("pg_dump"), "-Fc", "--no-owner", "-d", url], stdout=subprocess.PIPE
+    )
+    restore = subprocess.run(
+        [pg_bin("pg_restore"), "--no-owner", "-d", cfg.direct_url(cfg.primary_port)],
+        stdin=dump.stdout,
+        capture_output=True,
+        text=True,
+    )
+    if dump.wait() or restore.returncode:
+        raise ClusterError(f"copying {url} failed: {restore.stderr.strip()[-500:]}")
+
+
+def _collect_static(cfg: Config) -> bool:
+    """collectstatic (hashed and compressed names: DEBUG is off) when a static file changed
+    since the last time; compressing every file is slow, so not at every start."""
+    root = Path(cfg.env()["DJANGO_STATIC_ROOT"])
+    files = sorted(
+        p for p in [*ROOT.glob("static/**/*"), *ROOT.glob("*/static/**/*")] if p.is_file()
+    )
+    stamp = hashlib.sha1(
+        "\n".join(
+            f"{p.relative_to(ROOT)}:{p.stat().st_size}:{p.stat().st_mtime_ns}" for p in files
+        ).encode()
+    ).hexdigest()
+    done = root / ".linli-static-stamp"
+    if done.exists() and done.read_text() == stamp:
+        return False
+    manage(cfg, "collectstatic", "--noinput", "-v", "0")
+    done.write_text(stamp)
+    return True
 
 
 def _migrations_stamp() -> str:
@@ -151,6 +196,10 @@ def main(argv: list[str]) -> int:
                 print(line, flush=True)
             print(f"Portal: {', '.join(f'http://127.0.0.1:{p}/' for p in cfg.web_ports)}")
             print(f"Environment for manage.py: . {cfg.base / 'cluster.env'}")
+        elif command == "restart":  # the portal's processes only (new code, new settings)
+            stop_procs(cfg)
+            for line in start_procs(cfg):
+                print(line)
         elif command == "stop":
             for line in stop(cfg):
                 print(line)

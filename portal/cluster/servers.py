@@ -56,6 +56,9 @@ def pg_running(cfg: Config, port: int) -> bool:
 
 def pg_ctl(cfg: Config, port: int, *args: str) -> None:
     pgdata = cfg.node_dir(port)
+    if args[0] == "start":
+        # The orphans of a server killed with SIGKILL may hold its port for a few seconds.
+        wait_for(lambda: not port_open(port), f"port {port} free", timeout=60)
     log = cfg.log / f"postgres-{port}.log"
     run(as_server([pg_bin("pg_ctl"), "-D", str(pgdata), "-l", str(log), "-w", "-t", "60", *args]))
 
