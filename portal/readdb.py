@@ -77,7 +77,12 @@ def current_alias() -> str | None:
 
 def replica_lag(alias: str) -> float:
     """Seconds the replica `alias` is behind (math.inf when it does not answer), measured at
-    most every LINLI_REPLICA_LAG_CACHE seconds per process."""
+    most every LINLI_REPLICA_LAG_CACHE seconds per process.
+
+    The measure runs in a thread of its own and is waited for LINLI_REPLICA_CHECK_TIMEOUT
+    seconds (0: inline): behind pgbouncer a dead replica does not refuse the query, pgbouncer
+    holds it while it retries the server (up to its query_wait_timeout), and a request must
+    not wait that long to learn it should read from the primary."""
     now = time.monotonic()
     ttl = float(settings.LINLI.get("REPLICA_LAG_CACHE", 2.0))
     cached = _lag_cache.get(alias)
@@ -87,16 +92,49 @@ def replica_lag(alias: str) -> float:
         cached = _lag_cache.get(alias)
         if cached and now - cached[0] < ttl:
             return cached[1]
-        try:
-            with connections[alias].cursor() as cursor:
-                cursor.execute(LAG_SQL)
-                lag = float(cursor.fetchone()[0])
-        except DatabaseError as exc:
-            logger.warning("replica %s does not answer: %s", alias, exc)
-            _close_quietly(alias)
-            lag = math.inf
+        timeout = float(settings.LINLI.get("REPLICA_CHECK_TIMEOUT", 1.0))
+        if timeout <= 0:
+            lag = _measure(alias)
+        elif alias in _in_flight:
+            lag = math.inf  # the last measure has not come back yet
+        else:
+            result: list[float] = []
+            thread = threading.Thread(
+                target=_measure_apart, args=(alias, result), daemon=True, name="replica-lag"
+            )
+            _in_flight.add(alias)
+            thread.start()
+            thread.join(timeout)
+            lag = result[0] if result else math.inf
+            if not result:
+                logger.warning("replica %s did not answer within %ss", alias, timeout)
         _lag_cache[alias] = (time.monotonic(), lag)
         return lag
+
+
+_in_flight: set[str] = set()
+
+
+def _measure(alias: str) -> float:
+    try:
+        with connections[alias].cursor() as cursor:
+            cursor.execute(LAG_SQL)
+            return float(cursor.fetchone()[0])
+    except DatabaseError as exc:
+        logger.warning("replica %s does not answer: %s", alias, exc)
+        _close_quietly(alias)
+        return math.inf
+
+
+def _measure_apart(alias: str, result: list[float]) -> None:
+    """In its own thread (and so its own connection, closed at the end)."""
+    try:
+        lag = _measure(alias)
+        result.append(lag)
+        _lag_cache[alias] = (time.monotonic(), lag)  # a late answer still counts
+    finally:
+        _in_flight.discard(alias)
+        _close_quietly(alias)
 
 
 def mark_down(alias: str) -> None:

@@ -425,6 +425,9 @@ LINLI = {
     # browser that wrote within READ_YOUR_WRITES seconds reads from the primary.
     "REPLICA_MAX_LAG": env.float("LINLI_REPLICA_MAX_LAG", default=5.0),
     "REPLICA_LAG_CACHE": env.float("LINLI_REPLICA_LAG_CACHE", default=2.0),
+    # How long a request waits for that measure before reading from the primary (a dead
+    # replica behind pgbouncer does not refuse, it hangs).
+    "REPLICA_CHECK_TIMEOUT": env.float("LINLI_REPLICA_CHECK_TIMEOUT", default=1.0),
     "READ_YOUR_WRITES": env.int("LINLI_READ_YOUR_WRITES", default=10),
     # GET requests under these paths read from the replica (when DASHBOARD_DB names one).
     "REPLICA_PATHS": env.list(

@@ -65,7 +65,7 @@ def start(cfg: Config, seed: bool = True, servers_only: bool = False) -> list[st
         # running every migration: what the suite's cluster test does to stay short.
         _copy_database(cfg, template)
         marker.write_text(_migrations_stamp())
-        done.append("database copied from the template, static collected")
+        done.append("database copied from the template")
     if not marker.exists() or marker.read_text() != _migrations_stamp():
         manage(cfg, "migrate", "--noinput", "-v", "0")
         marker.write_text(_migrations_stamp())

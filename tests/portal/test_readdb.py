@@ -7,6 +7,7 @@ same decisions against a real streaming replica: tests/ops/test_cluster.py."""
 from __future__ import annotations
 
 import math
+import threading
 import time
 
 import pytest
@@ -21,7 +22,12 @@ from services.models import Case
 def replica(settings, monkeypatch, db):
     """An alias "replica" (the default connection, as a test mirror), named by the settings."""
     monkeypatch.setitem(settings.DATABASES, "replica", dict(connection.settings_dict))
-    settings.LINLI = {**settings.LINLI, "DASHBOARD_DB": "replica", "REPLICA_MAX_LAG": 5.0}
+    settings.LINLI = {
+        **settings.LINLI,
+        "DASHBOARD_DB": "replica",
+        "REPLICA_MAX_LAG": 5.0,
+        "REPLICA_CHECK_TIMEOUT": 0,  # measured inline, on the test's own connection
+    }
     connections["replica"] = connections["default"]
     readdb.forget_lag()
     yield "replica"
@@ -67,6 +73,24 @@ def test_a_replica_that_does_not_answer_is_infinitely_behind(replica):
     connections["replica"] = _Refusing()
     assert readdb.replica_lag("replica") == math.inf
     assert readdb.replica_alias() is None
+
+
+def test_a_replica_that_hangs_counts_as_down_after_the_check_timeout(
+    replica, settings, monkeypatch
+):
+    settings.LINLI = {**settings.LINLI, "REPLICA_CHECK_TIMEOUT": 0.3}
+    release = threading.Event()
+
+    def hanging(alias):  # pgbouncer holding the query while the dead server is retried
+        release.wait(10)
+        return 0.0
+
+    monkeypatch.setattr(readdb, "_measure", hanging)
+    started = time.monotonic()
+    assert readdb.replica_lag("replica") == math.inf
+    assert readdb.replica_alias() is None  # cached: no second wait
+    assert time.monotonic() - started < 2
+    release.set()
 
 
 @pytest.mark.parametrize(("lag", "alias"), [(0.0, "replica"), (5.0, "replica"), (5.1, None)])
