@@ -33,6 +33,11 @@ cluster-status: $(STAMP)
 drills: $(STAMP)
 	$(PY) -m bench.drills all
 
+# The load mix (locust, bench/load) against the running cluster: `make load ARGS="--users 40"`.
+load: $(STAMP)
+	$(PY) -c "import locust" 2>/dev/null || $(PY) -m pip install -q -c requirements/constraints.txt ".[bench]"
+	$(PY) -m bench.load.run $(ARGS)
+
 test: $(STAMP)
 	scripts/test
 

