@@ -206,7 +206,10 @@ server_reset_query =
 ignore_startup_parameters = extra_float_digits,options
 server_connect_timeout = 3
 server_login_retry = 1
-query_wait_timeout = 30
+; A dead server is not refused by pgbouncer: its clients wait for it. Not long: a read
+; waiting on a dead replica fails after this and is read again from the primary
+; (portal.readdb), a write answers 503 "try again" during a failover.
+query_wait_timeout = 5
 pidfile = {d}/pgbouncer.pid
 logfile = {cfg.log}/pgbouncer.log
 """)
