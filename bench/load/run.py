@@ -116,7 +116,7 @@ def main(argv: list[str]) -> int:
             cfg.primary_port,
             "SELECT string_agg(id::text, ',') FROM (SELECT id FROM grids_area"
             " WHERE grid_level = 3 ORDER BY id LIMIT 20) g",
-            "linli",
+            os.environ.get("LINLI_CLUSTER_DB") or "linli",
         ),
     }
     seconds = args.minutes * 60

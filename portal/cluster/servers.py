@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import time
 from pathlib import Path
@@ -187,10 +188,13 @@ def write_bouncer_ini(cfg: Config) -> Path:
     primary = cfg.primary_port
     replica = cfg.replica_port or primary
     ini = d / "pgbouncer.ini"
+    # LINLI_CLUSTER_DB: the portal's `linli` may be another database of the cluster (a copy of
+    # the city seed for a load run), the portal's settings unchanged.
+    real = os.environ.get("LINLI_CLUSTER_DB") or DATABASE
     ini.write_text(f"""; written by portal.cluster (the same settings as deploy/pgbouncer.ini)
 [databases]
-{DATABASE} = host=127.0.0.1 port={primary} dbname={DATABASE} user=postgres
-{DATABASE}_replica = host=127.0.0.1 port={replica} dbname={DATABASE} user=postgres
+{DATABASE} = host=127.0.0.1 port={primary} dbname={real} user=postgres
+{DATABASE}_replica = host=127.0.0.1 port={replica} dbname={real} user=postgres
 
 [pgbouncer]
 listen_addr = 127.0.0.1
