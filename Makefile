@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format messages bench seed-city screenshots clean
+.PHONY: run test lint format messages bench seed-city screenshots clean cluster cluster-stop cluster-status drills load
 
 $(STAMP): pyproject.toml requirements/constraints.txt
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -16,6 +16,27 @@ $(STAMP): pyproject.toml requirements/constraints.txt
 # then web + worker + beat; Ctrl-C stops them and the server (portal/embedded/__main__.py).
 run: $(STAMP)
 	$(PY) -m portal.embedded run
+
+# The production-shaped stack on loopback (portal/cluster): PostgreSQL primary + replica,
+# pgbouncer, Redis, 2 web, 2 workers, 1 beat, data under var/cluster. Idempotent.
+cluster: $(STAMP)
+	scripts/ensure-pgbouncer
+	$(PY) -m portal.cluster start
+
+cluster-stop: $(STAMP)
+	$(PY) -m portal.cluster stop
+
+cluster-status: $(STAMP)
+	$(PY) -m portal.cluster status
+
+# Kill -9 drills and the backup/restore drill against the running cluster (bench/drills.py).
+drills: $(STAMP)
+	$(PY) -m bench.drills all
+
+# The load mix (locust, bench/load) against the running cluster: `make load ARGS="--users 40"`.
+load: $(STAMP)
+	$(PY) -c "import locust" 2>/dev/null || $(PY) -m pip install -q -c requirements/constraints.txt ".[bench]"
+	$(PY) -m bench.load.run $(ARGS)
 
 test: $(STAMP)
 	scripts/test

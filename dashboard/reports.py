@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.conf import settings
 from django.utils.translation import gettext as _
 
 from dashboard.geo import outlines
@@ -13,7 +12,7 @@ from dashboard.panels import build
 from dashboard.scope import view_of
 from grids.scope import scope_for
 from portal.excel import xlsx_bytes
-from portal.readdb import reading_from
+from portal.readdb import reading_from, replica_alias
 from services.figures import Target
 
 
@@ -169,7 +168,7 @@ def files(report, progress: Callable[[int], None] = lambda pct: None) -> tuple[b
     user = report.requested_by
     view = view_of(scope_for(user), Target(area=report.area), report.month)
     progress(10)
-    with reading_from(settings.LINLI.get("DASHBOARD_DB")):
+    with reading_from(replica_alias()):
         data = build(view, user)
         shapes = outlines(view)
     progress(60)

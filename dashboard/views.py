@@ -23,7 +23,7 @@ from django.views.decorators.http import require_GET
 
 from dashboard import geo, panels
 from dashboard.scope import breadcrumb, resolve
-from portal.readdb import reading_from
+from portal.readdb import reading_from, replica_alias
 from services import figures as case_figures
 
 LAYOUTS = {"desk": _("Desk layout"), "phone": _("Phone layout"), "screen": _("Big-screen layout")}
@@ -48,7 +48,7 @@ def home(request: HttpRequest) -> HttpResponse:
     layout = layout if layout in LAYOUTS else "desk"
     colour = request.GET.get("colour", "overdue")
     colour = colour if colour in COLOURS else "overdue"
-    with reading_from(settings.LINLI.get("DASHBOARD_DB")):
+    with reading_from(replica_alias()):
         data = panels.build(view, request.user)
     query = {"area": view.area.pk} if view.area is not None else {}
     centre = settings.LINLI.get("MAP_CENTER") or [24.91, 118.59]
@@ -91,7 +91,7 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_GET
 def data(request: HttpRequest) -> JsonResponse:
     view = resolve(request)
-    with reading_from(settings.LINLI.get("DASHBOARD_DB")):
+    with reading_from(replica_alias()):
         return _json(panels.build(view, request.user))
 
 
@@ -99,7 +99,7 @@ def data(request: HttpRequest) -> JsonResponse:
 @require_GET
 def geojson(request: HttpRequest) -> JsonResponse:
     view = resolve(request)
-    with reading_from(settings.LINLI.get("DASHBOARD_DB")):
+    with reading_from(replica_alias()):
         return _json(geo.outlines(view))
 
 
@@ -107,7 +107,7 @@ def geojson(request: HttpRequest) -> JsonResponse:
 @require_GET
 def points(request: HttpRequest) -> JsonResponse:
     view = resolve(request)
-    with reading_from(settings.LINLI.get("DASHBOARD_DB")):
+    with reading_from(replica_alias()):
         return _json(geo.points(view, request.user))
 
 
@@ -115,5 +115,5 @@ def points(request: HttpRequest) -> JsonResponse:
 @require_GET
 def stream(request: HttpRequest) -> JsonResponse:
     view = resolve(request)
-    with reading_from(settings.LINLI.get("DASHBOARD_DB")):
+    with reading_from(replica_alias()):
         return _json(case_figures.stream(request.user, view.target))

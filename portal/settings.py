@@ -89,6 +89,8 @@ MIDDLEWARE = [
     "portal.outage.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Read-your-writes, and the replica for the KPI API, the export and Open311 (portal.readdb).
+    "portal.readdb.ReplicaReadsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -153,6 +155,9 @@ if env.str("DATABASE_READ_URL", default=""):
     DATABASES["replica"] = env.db_url("DATABASE_READ_URL")
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
     DATABASES["replica"]["CONN_HEALTH_CHECKS"] = True
+    DATABASES["replica"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=60))
+    if env.str("DATABASE_POOLER", default="") == "transaction":
+        DATABASES["replica"]["DISABLE_SERVER_SIDE_CURSORS"] = True
 DATABASE_ROUTERS = ["portal.readdb.ReadRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -434,6 +439,20 @@ LINLI = {
     # The dashboard's daily rollup (dashboard/rollup.py): off = every figure read from the
     # cases (exact either way; the rollup makes a district's page fast at a million cases).
     "DASHBOARD_ROLLUP": env.bool("LINLI_DASHBOARD_ROLLUP", default=True),
+    # The replica's guards (portal.readdb): further behind than this many seconds → the
+    # primary; the lag is measured at most every REPLICA_LAG_CACHE seconds per process; a
+    # browser that wrote within READ_YOUR_WRITES seconds reads from the primary.
+    "REPLICA_MAX_LAG": env.float("LINLI_REPLICA_MAX_LAG", default=5.0),
+    "REPLICA_LAG_CACHE": env.float("LINLI_REPLICA_LAG_CACHE", default=2.0),
+    # How long a request waits for that measure before reading from the primary (a dead
+    # replica behind pgbouncer does not refuse, it hangs).
+    "REPLICA_CHECK_TIMEOUT": env.float("LINLI_REPLICA_CHECK_TIMEOUT", default=1.0),
+    "READ_YOUR_WRITES": env.int("LINLI_READ_YOUR_WRITES", default=10),
+    # GET requests under these paths read from the replica (when DASHBOARD_DB names one).
+    "REPLICA_PATHS": env.list(
+        "LINLI_REPLICA_PATHS",
+        default=["/api/services/kpis/", "/desk/cases/export/", "/open311/"],
+    ),
     "MAP_CENTER": env.list("LINLI_MAP_CENTER", cast=float, default=[24.91, 118.59]),
     # Grid workers' visit log (grids.visits): a household not visited for this many days is
     # listed first; households with a resident of a priority tag sooner (tag=days).
