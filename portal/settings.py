@@ -335,6 +335,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Choice sets that share a field name across apps get names of their own in the schema.
+    "ENUM_NAME_OVERRIDES": {"DisputeKindEnum": "mediation.choices.DisputeKind"},
 }
 
 # --- Celery ---------------------------------------------------------------------------------------

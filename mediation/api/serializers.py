@@ -101,7 +101,7 @@ class ConvertSerializer(serializers.Serializer):
     respondent = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
 
 
-class RevealSerializer(serializers.Serializer):
+class DisputeRevealSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=200)
 
 
@@ -115,7 +115,7 @@ class RevealedSerializer(serializers.Serializer):
     terms = serializers.CharField()
 
 
-class AssignSerializer(serializers.Serializer):
+class MediatorAssignSerializer(serializers.Serializer):
     user = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
     kind = serializers.ChoiceField(choices=MediatorKind.choices)
     unit = serializers.IntegerField(

@@ -93,20 +93,20 @@ class DisputeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         )
         return self._done(dispute, status.HTTP_201_CREATED)
 
-    @extend_schema(request=s.RevealSerializer, responses={200: s.RevealedSerializer})
+    @extend_schema(request=s.DisputeRevealSerializer, responses={200: s.RevealedSerializer})
     @action(detail=True, methods=["post"])
     def reveal(self, request, pk=None):
         dispute = self.get_object()
-        data = s.RevealSerializer(data=request.data)
+        data = s.DisputeRevealSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         shown = privacy.reveal(request.user, dispute, data.validated_data["reason"])
         return Response({"parties": shown, "facts": dispute.facts, "terms": dispute.terms})
 
-    @extend_schema(request=s.AssignSerializer, responses={200: s.DisputeSerializer})
+    @extend_schema(request=s.MediatorAssignSerializer, responses={200: s.DisputeSerializer})
     @action(detail=True, methods=["post"])
     def mediators(self, request, pk=None):
         dispute = self.get_object()
-        data = s.AssignSerializer(data=request.data)
+        data = s.MediatorAssignSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         d = data.validated_data
         user = get_user_model().objects.filter(pk=d["user"], is_active=True).first()
