@@ -55,6 +55,10 @@ class TokenView(APIView):
             request, form.validated_data["username"], form.validated_data["password"]
         )
         with transaction.atomic():
+            # The account's row, locked, serialises two logins of one account: locking the
+            # token row alone locks nothing when there is none yet, and both would create one
+            # (the second a unique violation, a 409 to a client that did nothing wrong).
+            type(user).objects.select_for_update().filter(pk=user.pk).exists()
             token = Token.objects.select_for_update().filter(user=user).first()
             expires = _expires(token) if token is not None else None
             if token is not None and expires is not None and expires <= timezone.now():

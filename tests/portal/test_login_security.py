@@ -348,3 +348,38 @@ def test_purge_keeps_the_legal_minimum(territory, staff, settings):
     assert purge_login_log() == 0
     assert LoginEvent.objects.filter(user=staff).exists()
     assert LoginEvent.objects.filter(at__lt=timezone.now() - timedelta(days=180)).count() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_token_logins_of_one_account_at_once_get_the_same_token(transactional_territory):
+    """Two apps of one account asking for a token at the same moment: both answered, one token
+    (before, the second create hit the unique token-per-user row and answered 409)."""
+    import threading
+
+    from django.db import connection
+    from rest_framework.authtoken.models import Token
+
+    staff = transactional_territory.user("community_a")
+    answers: list = []
+    barrier = threading.Barrier(4)
+
+    def login():
+        try:
+            barrier.wait()
+            r = APIClient().post(
+                "/api/auth/token/",
+                {"username": staff.username, "password": PASSWORD},
+                format="json",
+            )
+            answers.append((r.status_code, r.json().get("token")))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=login) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert [code for code, _ in answers] == [200] * 4
+    assert len({token for _, token in answers}) == 1
+    assert Token.objects.filter(user=staff).count() == 1
