@@ -198,7 +198,7 @@ def test_the_function_posts_the_rules_legs(territory, rate, cap, expiry, hours):
     assert sum(LedgerEntry.objects.values_list("amount", flat=True)) == 0
 
 
-@pytest.mark.parametrize("name", ["award", "ledger_triggers"])
+@pytest.mark.parametrize("name", ["award", "ledger_triggers", "entry_figures"])
 def test_the_database_runs_the_functions_of_the_sql_files(db, name):
     """A change to a file of volunteers/sql without a migration that installs it fails here."""
     functions = sql.function_bodies(name)

@@ -261,6 +261,12 @@ class LedgerEntry(models.Model):
     amount = models.BigIntegerField(_("amount (1/100 point)"))
     # Earned lots may expire (FIFO) when the community turns expiry on.
     expires_on = models.DateField(_("expires on"), null=True, blank=True)
+    # Copied from the transaction by the database (volunteers/sql/entry_figures.sql, a BEFORE
+    # INSERT trigger; whatever an insert says is overwritten) for the dashboard's figures.
+    occurred_at = models.DateTimeField(_("occurred at"), null=True, editable=False)
+    tx_kind = models.CharField(
+        _("kind"), max_length=10, choices=TxKind.choices, null=True, editable=False
+    )
 
     objects = ScopedQuerySet.as_manager()
     scope_area_field = "account__community"
@@ -275,6 +281,13 @@ class LedgerEntry(models.Model):
         indexes = [
             # A member's history, newest first, and the per-account sums of the drift check.
             models.Index(fields=["account", "-id"], name="volunteers_entry_account_id"),
+            # The dashboard's 福分 earned and spent (volunteers.figures): a period's entries
+            # of each account in the area, read from the index alone.
+            models.Index(
+                fields=["account", "occurred_at"],
+                include=["tx_kind", "amount"],
+                name="volunteers_entry_figs_when",
+            ),
         ]
 
     def __str__(self) -> str:

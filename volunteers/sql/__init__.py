@@ -5,6 +5,8 @@ Database objects, each in its own file here and installed by migrations with `in
 - `ledger_triggers.sql`: the ledger's guards (zero-sum at commit, an entry's point type is its
   account's, append-only entries and transactions, each balance row equal to its entries' sum
   at commit, TRUNCATE refused);
+- `entry_figures.sql`: an entry's copy of its transaction's time and kind, written by the
+  database on insert (for the dashboard's 福分 figures, volunteers.figures);
 - `award.sql`: `volunteers_award()`, the award rule in one round trip (volunteers.ledger.award).
   It is the only copy of that rule: a Python twin cost about 6 times the wall time and 15
   times the client CPU per award (docs/volunteers.md, Figures).
