@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     atomic = False
 
-    dependencies = [("centres", "0008_notices_into_notifications")]
+    dependencies = [("centres", "0009_surveys_order_satisfaction_moved")]
 
     operations = [
         AddIndexConcurrently(
