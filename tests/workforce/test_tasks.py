@@ -44,3 +44,22 @@ def test_a_worker_newly_due_is_added_on_a_later_day(staff, people, settings):
     made = propose_yearly_promotions("2026-12-03")
     assert sum(made.values()) == PromotionProposal.objects.count() - before == 1
     assert PromotionProposal.objects.filter(worker=newcomer, year=2026).exists()
+
+
+@pytest.mark.worker
+def test_a_real_worker_proposes_once(celery_worker_process, transactional_territory):
+    """Two messages to a real worker (a duplicate delivery): one proposal per worker."""
+    from tests.conftest import wait_until
+    from tests.workforce.conftest import PUTIAN, Staff, build_ladder
+
+    staff = Staff(
+        t=transactional_territory, ladder=build_ladder(transactional_territory.city, PUTIAN)
+    )
+    worker = staff.worker(name="甲网格社工", grade=4)
+    staff.assess(worker, 2026, 80)
+    propose_yearly_promotions.delay(today="2026-12-20")
+    propose_yearly_promotions.delay(today="2026-12-21")
+    wait_until(lambda: celery_worker_process.output().count("succeeded") >= 2, timeout=90)
+    assert list(PromotionProposal.objects.values_list("worker_id", "year", "to_grade")) == [
+        (worker.pk, 2026, 5)
+    ]
