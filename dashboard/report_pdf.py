@@ -233,7 +233,7 @@ def render(data: dict, outlines: dict | None = None) -> bytes:
         3: lambda: _category_chart(data, font),
         5: lambda: _centre_chart(data, font),
     }
-    for i, (name, header, rows) in enumerate(sheets(data)):
+    for i, (name, header, rows) in enumerate(sheets(data, pdf=True)):
         story.append(Paragraph(str(name), heading))
         chart = drawings[i]() if i in drawings else None
         if chart is not None:

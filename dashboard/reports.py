@@ -14,13 +14,81 @@ from grids.scope import scope_for
 from portal.excel import xlsx_bytes
 from portal.readdb import reading_from, replica_alias
 from services.figures import Target
+from workforce.figures import staffing
 
 
 def _pct(v):
     return None if v is None else round(v * 100, 1)
 
 
-def sheets(data: dict) -> list[tuple[str, list, list]]:
+def workforce_sheet(data: dict, short: bool = False) -> tuple[str, list, list] | None:
+    """The workforce staffing figures (workforce.figures): per community with a total row for
+    the workbook; the totals alone (a short table) for the PDF. None where the panel is absent
+    (below community level, or no community in the user's view)."""
+    totals = data.get("workforce")
+    if not totals or not totals.get("communities"):
+        return None
+    name = _("Community workforce")
+    if short:
+        return (
+            name,
+            [_("Figure"), _("Value")],
+            [
+                (_("workers"), totals["workers"]),
+                (_("workers the norm asks for"), totals["required"]),
+                (_("vacancies"), totals["vacancies"]),
+                (_("workers per 10,000 residents"), totals["per_10k"]),
+                (_("norm"), totals["norm"]),
+                (_("communities below the norm"), totals["below_norm"]),
+                (_("communities short of centre floor area"), totals["floor_short"]),
+            ],
+        )
+    header = [
+        _("community"),
+        _("Households"),
+        _("residents"),
+        _("workers"),
+        _("workers per 10,000 residents"),
+        _("norm"),
+        _("workers the norm asks for"),
+        _("vacancies"),
+        _("centre floor area (m²)"),
+        _("floor area the norm asks for (m²)"),
+    ]
+    rows: list = [
+        (
+            r["community"],
+            r["households"],
+            r["residents"],
+            r["workers"],
+            r["per_10k"],
+            r["norm"],
+            r["required"],
+            r["vacancies"],
+            r["floor_area"],
+            r["floor_required"],
+        )
+        for r in data.get("workforce_rows", ())
+    ]
+    rows.append(
+        (
+            _("Total"),
+            totals["households"],
+            totals["residents"],
+            totals["workers"],
+            totals["per_10k"],
+            totals["norm"],
+            totals["required"],
+            totals["vacancies"],
+            None,
+            None,
+        )
+    )
+    return name, header, rows
+
+
+def sheets(data: dict, pdf: bool = False) -> list[tuple[str, list, list]]:
+    """The workbook's sheets (the PDF's tables: `pdf` makes the workforce table short)."""
     k, cases = data["cases"]["kpis"], data["cases"]
     summary = [
         (_("Area"), data["target"]["name"]),
@@ -157,6 +225,9 @@ def sheets(data: dict) -> list[tuple[str, list, list]]:
                 ],
             )
         )
+    staffing = workforce_sheet(data, short=pdf)
+    if staffing is not None:
+        out.append(staffing)
     return out
 
 
@@ -171,6 +242,8 @@ def files(report, progress: Callable[[int], None] = lambda pct: None) -> tuple[b
     with reading_from(replica_alias()):
         data = build(view, user)
         shapes = outlines(view)
+        if data.get("workforce") and view.area is not None:
+            data["workforce_rows"] = [r.as_dict() for r in staffing(user, view.area)]
     progress(60)
     content = xlsx_bytes(sheets(data))
     progress(75)

@@ -56,4 +56,10 @@ BEAT_SCHEDULE: dict[str, dict] = {
     # The dashboard's daily rollup of the 12345 figures (dashboard/rollup.py): closed days
     # whose cases changed, written again; until then those days are read live.
     "dashboard.refresh_rollup": {"task": "dashboard.tasks.refresh_rollup", "schedule": 300.0},
+    # Workforce: the yearly promotion round, proposed once LINLI_WORKFORCE_PROPOSE_ON has
+    # passed (daily; idempotent: only workers newly due are added).
+    "workforce.propose_yearly_promotions": {
+        "task": "workforce.tasks.propose_yearly_promotions",
+        "schedule": 86400.0,
+    },
 }

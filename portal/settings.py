@@ -393,6 +393,9 @@ CELERY_BEAT_SCHEDULE = importlib.import_module("portal.beat").BEAT_SCHEDULE
 # --- Deliberation (议事; docs/deliberation.md) ----------------------------------------------
 # Cases promoted to a proposed matter: at least LINLI_DELIB_CASES_MIN cases on one place and
 # category within LINLI_DELIB_CASES_DAYS days, as a matter of the kind LINLI_DELIB_CASES_KIND.
+# Workforce: from this day of each year ("MM-DD") beat proposes the year's promotions (the
+# grades from 1 January next) for every street; see docs/workforce.md.
+LINLI_WORKFORCE_PROPOSE_ON = env.str("LINLI_WORKFORCE_PROPOSE_ON", default="12-15")
 LINLI_DELIB_CASES_MIN = env.int("LINLI_DELIB_CASES_MIN", default=5)
 LINLI_DELIB_CASES_DAYS = env.int("LINLI_DELIB_CASES_DAYS", default=90)
 LINLI_DELIB_CASES_KIND = env.str("LINLI_DELIB_CASES_KIND", default="public-affairs")

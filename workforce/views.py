@@ -148,6 +148,11 @@ def history_rows(changes, sees_pay: bool) -> list[dict]:
     return rows
 
 
+def _office_covers(user, worker: Worker) -> bool:
+    scope = scope_for(user)
+    return scope.has_role(*OFFICE_ROLES) and scope.covers_area(worker.community)
+
+
 @login_required
 def worker_detail(request: HttpRequest, pk: int) -> HttpResponse:
     worker = get_object_or_404(
@@ -173,6 +178,7 @@ def worker_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "grids": grids,
         "sees_pay": sees_pay,
         "may_decide": may_decide(request.user, worker),
+        "may_edit": _office_covers(request.user, worker),
         "last_year": timezone.localdate().year - 1,
     }
     if sees_pay:

@@ -187,3 +187,63 @@ def _empty_panels() -> dict:
         "units": [],
         "children": [],
     }
+
+
+def test_the_report_carries_the_workforce_staffing(desk, monkeypatch):
+    """A sheet of the staffing figures per community with a total (the workforce report's
+    numbers), and in the PDF a short table of the totals."""
+    from datetime import date
+
+    from dashboard import report_pdf
+    from tests.workforce.conftest import PUTIAN, build_ladder
+    from workforce import actions as workforce_actions
+    from workforce.figures import staffing, staffing_totals
+
+    t = desk.t
+    ladder = build_ladder(t.city, PUTIAN)
+    for side, n in (("a", 3), ("b", 1)):
+        for i in range(n):
+            workforce_actions.create_worker(
+                community=getattr(t, side).community,
+                name=f"{side}社工{i}",
+                position="general",
+                sequence=ladder.sequences.get(rank=3),
+                grade=2,
+                started_on=date(2020, 1, 1),
+            )
+    user = desk.user("street")
+    tables: list = []
+    real = report_pdf.Table
+    monkeypatch.setattr(
+        report_pdf, "Table", lambda body, **kw: tables.append(body) or real(body, **kw)
+    )
+    report = actions.request_report(t.street, timezone.localdate(), actor=user)
+    assert tasks.build_report(report.pk) == "done"
+    report.refresh_from_db()
+    sheet = load_workbook(io.BytesIO(report.file.read()))["社区工作者队伍"]
+    rows = list(sheet.iter_rows(values_only=True))
+    assert (rows[0][0], rows[0][2], rows[0][3]) == ("社区", "居民", "社区工作者人数")
+    expected = staffing(user, t.street)
+    totals = staffing_totals(expected)
+    by_name = {r[0]: r for r in rows[1:-1]}
+    assert {name: row[3] for name, row in by_name.items()} == {
+        t.a.community.name: 3,
+        t.b.community.name: 1,
+    }
+    for r in expected:
+        assert by_name[r.community][1:8] == (
+            r.households,
+            r.residents,
+            r.workers,
+            r.per_10k,
+            r.norm,
+            r.required,
+            r.vacancies,
+        )
+    assert rows[-1][0] == "合计" and rows[-1][3] == totals["workers"] == 4
+    assert rows[-1][7] == totals["vacancies"]
+    # The PDF: the totals alone, as a short table.
+    short = next(b for b in tables if b[1:] and b[1][0] == "社区工作者人数")
+    assert [row[0] for row in short[1:]][:3] == ["社区工作者人数", "按标准应配人数", "缺额"]
+    assert short[1][1] == "4" and short[3][1] == str(totals["vacancies"])
+    assert len(short) == 8  # the header and seven figures, not a row per community
