@@ -276,7 +276,6 @@ def test_household_registered_after_the_vote_opened_is_refused(world):
         actor=staff,
         closes_at=timezone.now() + timedelta(days=1),
         plan="换灯",
-        now=timezone.now() - timedelta(minutes=1),
     )
     frozen = matter.eligible_count
     late = world.add_residents(1, prefix="late")[0]
