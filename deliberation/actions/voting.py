@@ -12,6 +12,7 @@ from django.db.models import Count, Q, Sum
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
+from deliberation.actions import notices
 from deliberation.actions.common import locked, log, refuse, require_resident, require_staff, text
 from deliberation.eligibility import electorate
 from deliberation.models import (
@@ -81,6 +82,7 @@ def open_vote(matter: Matter | int, *, actor, closes_at: datetime, plan: str, no
         matter.eligible_area = area
         matter.save()
         log(matter, "vote_opened", actor, str(count))
+        notices.vote_opened(matter)
     return matter
 
 
@@ -255,6 +257,7 @@ def publish_result(matter: Matter | int, *, actor, now=None) -> Matter:
             matter.status = Status.EXECUTING
         matter.save(update_fields=["published_at", "status", "updated_at"])
         log(matter, "published", actor, matter.outcome)
+        notices.result_published(matter)
     return matter
 
 
