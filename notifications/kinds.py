@@ -51,7 +51,10 @@ CASE_WORK = Group("case_work", _("Case work (for staff)"), required=frozenset({I
 MY_CASES = Group("my_cases", _("My requests (12345)"))
 CENTRES = Group("centres", _("Centre activities, bookings and appointments"))
 TIMEBANK = Group("timebank", _("Volunteer time bank"))
-GROUPS: dict[str, Group] = {g.code: g for g in (CASE_WORK, MY_CASES, CENTRES, TIMEBANK)}
+DELIBERATION = Group("deliberation", _("Neighbourhood deliberation (议事)"))
+GROUPS: dict[str, Group] = {
+    g.code: g for g in (CASE_WORK, MY_CASES, CENTRES, TIMEBANK, DELIBERATION)
+}
 
 _ALL = (INBOX, SMS, WECHAT)
 _QUIET = (INBOX, WECHAT)
@@ -84,6 +87,10 @@ KINDS: dict[str, Kind] = {
         Kind("order_assigned", _("Service order assigned to you"), TIMEBANK.code, _ALL),
         Kind("points", _("Points awarded"), TIMEBANK.code, (INBOX,)),
         Kind("order_flagged", _("Service order nobody took"), TIMEBANK.code, _QUIET),
+        # Deliberation (议事): the residents of the matter's place
+        Kind("delib_meeting", _("Deliberation meeting called"), DELIBERATION.code, _QUIET),
+        Kind("delib_vote", _("Deliberation vote open"), DELIBERATION.code, _ALL),
+        Kind("delib_result", _("Deliberation result published"), DELIBERATION.code, _QUIET),
     )
 }
 

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from centres import actions as centre_actions
 from centres.models import Space, SpaceKind
+from deliberation.actions import notices
 from deliberation.actions.common import (
     locked,
     log,
@@ -221,6 +222,7 @@ def schedule_meeting(
             place=place,
         )
         log(matter, "meeting", actor, kind)
+        notices.meeting_called(matter, meeting)
     return meeting
 
 

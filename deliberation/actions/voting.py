@@ -12,6 +12,7 @@ from django.db.models import Count, Q, Sum
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
+from deliberation.actions import notices
 from deliberation.actions.common import locked, log, refuse, require_resident, require_staff, text
 from deliberation.eligibility import electorate
 from deliberation.models import (
@@ -26,6 +27,7 @@ from deliberation.models import (
     VoteUnit,
 )
 from deliberation.models.choices import reaches
+from grids.models import Household
 
 
 def publish_plan(matter: Matter | int, *, actor, plan: str, now=None) -> Matter:
@@ -80,6 +82,7 @@ def open_vote(matter: Matter | int, *, actor, closes_at: datetime, plan: str, no
         matter.eligible_area = area
         matter.save()
         log(matter, "vote_opened", actor, str(count))
+        notices.vote_opened(matter)
     return matter
 
 
@@ -97,7 +100,8 @@ def _lock_shared(matter_id: int) -> tuple[str, datetime | None] | None:
 def cast_vote(matter: Matter | int, *, actor, choice: str, now=None) -> Participation:
     """One vote per eligible voter: per household or per resident as the matter says, weighted
     by the household's registered floor area where it says so. A second vote, a vote from
-    outside the area and a vote after the close are refused with a message; nothing is
+    outside the area, a vote after the close and a vote from a household registered after the
+    vote opened (the electorate is frozen then) are refused with a message; nothing is
     counted twice (the participation's unique index decides, even under concurrency)."""
     now = now or timezone.now()
     if choice not in Choice.values:
@@ -121,6 +125,22 @@ def cast_vote(matter: Matter | int, *, actor, choice: str, now=None) -> Particip
             refuse(
                 _("The vote closed at %(time)s.")
                 % {"time": formats.date_format(timezone.localtime(closes_at), "Y-m-d H:i")},
+                "choice",
+            )
+        if (
+            matter.vote_opens_at is not None
+            and Household.objects.filter(pk=household, created_at__gt=matter.vote_opens_at).exists()
+        ):
+            refuse(
+                _(
+                    "Your household was registered after the vote opened on %(time)s; who may "
+                    "vote was fixed then, so this vote cannot count yours."
+                )
+                % {
+                    "time": formats.date_format(
+                        timezone.localtime(matter.vote_opens_at), "Y-m-d H:i"
+                    )
+                },
                 "choice",
             )
         weight = Decimal(0)
@@ -237,6 +257,7 @@ def publish_result(matter: Matter | int, *, actor, now=None) -> Matter:
             matter.status = Status.EXECUTING
         matter.save(update_fields=["published_at", "status", "updated_at"])
         log(matter, "published", actor, matter.outcome)
+        notices.result_published(matter)
     return matter
 
 

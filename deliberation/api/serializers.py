@@ -128,3 +128,44 @@ class EvaluateSerializer(TextSerializerMixin, serializers.Serializer):
 class TallySerializer(serializers.Serializer):
     published = serializers.DictField(allow_null=True)
     recomputed = serializers.DictField()
+
+
+# --- staff operations (each a call to one deliberation.actions operation) -------------------
+
+
+class MeetingCallSerializer(TextSerializerMixin, serializers.Serializer):
+    kind = serializers.CharField(
+        max_length=16, help_text="deployment, hearing, consultation or evaluation"
+    )
+    starts_at = serializers.DateTimeField()
+    ends_at = serializers.DateTimeField()
+    agenda = TextSerializerField(max_length=4000, multiline=True)
+    space = serializers.IntegerField(
+        min_value=1, required=False, allow_null=True, help_text="a 议事厅 (centres space) id"
+    )
+    place = TextSerializerField(max_length=120, required=False, allow_blank=True, default="")
+    attendees = serializers.IntegerField(min_value=1, max_value=1000, required=False, default=10)
+
+
+class AttendeeSerializer(TextSerializerMixin, serializers.Serializer):
+    name = TextSerializerField(max_length=60)
+    attending_as = TextSerializerField(max_length=40, required=False, allow_blank=True, default="")
+
+
+class MinutesSerializer(TextSerializerMixin, serializers.Serializer):
+    meeting = serializers.IntegerField(min_value=1)
+    minutes = TextSerializerField(max_length=20000, multiline=True)
+    attendees = serializers.ListField(child=AttendeeSerializer(), min_length=1, max_length=1000)
+
+
+class PlanSerializer(TextSerializerMixin, serializers.Serializer):
+    plan = TextSerializerField(max_length=4000, multiline=True)
+
+
+class OpenVoteSerializer(PlanSerializer):
+    closes_at = serializers.DateTimeField()
+
+
+class ProgressSerializer(TextSerializerMixin, serializers.Serializer):
+    note = TextSerializerField(max_length=1000, multiline=True)
+    done = serializers.BooleanField(required=False, default=False)

@@ -17,6 +17,7 @@ from deliberation.models.matters import (
     Evaluation,
     Matter,
     MatterEvent,
+    MatterNotice,
     Meeting,
     Participation,
 )
@@ -32,6 +33,7 @@ __all__ = [
     "Evaluation",
     "Matter",
     "MatterEvent",
+    "MatterNotice",
     "MatterKind",
     "Meeting",
     "MeetingKind",

@@ -319,3 +319,23 @@ class MatterEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.matter_id} · {self.action}"
+
+
+class MatterNotice(models.Model):
+    """One notice to the residents about one event of a matter (a meeting called, the vote
+    opened, the result published). The unique key is what makes each notice go out once,
+    whatever retries or second clicks happen: the notice is sent only by the insert that
+    wrote this row."""
+
+    matter = models.ForeignKey(Matter, on_delete=models.CASCADE, related_name="notices")
+    key = models.CharField(max_length=40)
+    recipients = models.PositiveIntegerField(default=0)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["matter", "key"], name="delib_notice_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.matter_id} · {self.key}"

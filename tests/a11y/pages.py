@@ -92,9 +92,41 @@ def demo_pages() -> list[tuple[str, str, str]]:
         (f"/volunteers/certificates/{certificate.number}/", "certificate"),
     ]
     return (
-        [(ANONYMOUS, label, url) for url, label in public]
+        deliberation_pages()
+        + [(ANONYMOUS, label, url) for url, label in public]
         + [("resident1", label, url) for url, label in resident_pages]
         + [("grid1", label, url) for url, label in worker_pages]
         + [("volunteer1", label, url) for url, label in volunteer_pages]
         + [("party1", label, url) for url, label in volunteer_pages[:3]]
     )
+
+
+def deliberation_pages() -> list[tuple[str, str, str]]:
+    """The 议事 pages: a resident's list, raising form and matters (one being voted on, one
+    carried out and open for evaluation), and the desk of the community's staff (list, a
+    matter's page with its actions, the minutes form)."""
+    from deliberation.models import Matter, Meeting
+
+    voting = Matter.objects.filter(status="voting").order_by("pk").first()
+    done = Matter.objects.filter(status__in=("done", "executing", "decided")).order_by("pk").first()
+    meeting = Meeting.objects.order_by("pk").first()
+    assert voting and done and meeting, "the demo city lacks deliberation matters"
+    resident_pages = [
+        ("/deliberation/", "deliberation: matters where I live"),
+        ("/deliberation/new/", "deliberation: raise a matter"),
+        (f"/deliberation/m/{voting.pk}/", "deliberation: a matter being voted on"),
+        (f"/deliberation/m/{done.pk}/", "deliberation: a matter carried out, to evaluate"),
+    ]
+    desk_pages = [
+        ("/deliberation/desk/", "deliberation desk: matters"),
+        ("/deliberation/desk/new/", "deliberation desk: raise a matter"),
+        (f"/deliberation/desk/m/{voting.pk}/", "deliberation desk: a matter being voted on"),
+        (f"/deliberation/desk/m/{done.pk}/", "deliberation desk: a matter decided"),
+        (
+            f"/deliberation/desk/m/{meeting.matter_id}/meeting/{meeting.pk}/minutes/",
+            "deliberation desk: minutes and attendance",
+        ),
+    ]
+    return [("resident1", label, url) for url, label in resident_pages] + [
+        ("community1", label, url) for url, label in desk_pages
+    ]

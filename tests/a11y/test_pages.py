@@ -12,7 +12,7 @@ from __future__ import annotations
 import pytest
 from django.core.management import call_command
 
-from tests.a11y.pages import demo_pages
+from tests.a11y.pages import deliberation_pages, demo_pages
 from tests.a11y.sweep import Findings, check, report
 from tests.conftest import PHONE
 
@@ -52,7 +52,16 @@ def _open(page, url: str) -> None:
 
 def test_every_phone_page_passes_axe_and_the_elder_rules(chromium, live_server, transactional_db):
     call_command("seed_demo", quiet_logins=True, force=True)
-    pages = demo_pages()
+    _sweep(chromium, live_server, demo_pages(), messages=True)
+
+
+def test_deliberation_pages_pass_axe_and_the_elder_rules(chromium, live_server, transactional_db):
+    """The 议事 pages alone (they are in the full sweep too): `-k deliberation`."""
+    call_command("seed_demo", quiet_logins=True, force=True)
+    _sweep(chromium, live_server, deliberation_pages(), messages=False)
+
+
+def _sweep(chromium, live_server, pages, *, messages: bool) -> None:
     findings: list[Findings] = []
     checked = 0
     for elder in (False, True):
@@ -70,7 +79,7 @@ def test_every_phone_page_passes_axe_and_the_elder_rules(chromium, live_server, 
                         check(page, f"{who or 'anonymous'}: {label} {url}", elder=elder)
                     )
                     checked += 1
-                if who == "grid1":
+                if messages and who == "grid1":
                     checked += _states_with_messages(page, elder, findings)
             finally:
                 context.close()

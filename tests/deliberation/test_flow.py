@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from centres.models import Booking
 from deliberation import actions
@@ -253,3 +253,37 @@ def test_declined_matter_and_bad_input(world):
     assert matter.status == Status.DECLINED
     with pytest.raises(ValidationError):
         actions.cosign(matter, actor=world.t.user("resident_a"))
+
+
+def test_household_registered_after_the_vote_opened_is_refused(world):
+    """Eligibility is frozen when the vote opens: a household added later does not vote, and
+    nothing is counted for it; the households there before still vote."""
+    staff = world.staff
+    before = world.add_residents(2, prefix="b")
+    matter = actions.raise_matter(
+        actor=staff,
+        area=world.t.a.community,
+        kind=world.kind(),
+        title="楼道灯",
+        description="更换",
+        source="staff",
+    )
+    actions.accept_matter(matter, actor=staff)
+    if matter.kind.preset.publish_plan:
+        actions.publish_plan(matter, actor=staff, plan="换灯")
+    matter = actions.open_vote(
+        matter,
+        actor=staff,
+        closes_at=timezone.now() + timedelta(days=1),
+        plan="换灯",
+    )
+    frozen = matter.eligible_count
+    late = world.add_residents(1, prefix="late")[0]
+    with pytest.raises(ValidationError) as exc, translation.override("zh-hans"):
+        actions.cast_vote(matter, actor=late, choice="yes")
+    assert "choice" in exc.value.message_dict
+    assert "投票开始后" in _message(exc.value)
+    actions.cast_vote(matter, actor=before[0], choice="yes")
+    matter.refresh_from_db()
+    assert matter.participations.count() == 1
+    assert matter.eligible_count == frozen

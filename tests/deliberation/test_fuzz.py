@@ -40,7 +40,7 @@ def test_deliberation_api_never_answers_a_server_error(world, no_throttles, keep
         for op in schema.get_all_operations()
         if op.ok().path.startswith("/api/deliberation/")
     ]
-    assert len(operations) == 8
+    assert len(operations) == 16
     failures: list[str] = []
     for operation in operations:
         _fuzz(operation, headers, failures, {"/api/deliberation/matters/{id}/": [m.pk]})

@@ -46,8 +46,8 @@ def texts(response) -> str:
 
 
 def test_resident_votes_once_and_refusals_are_messages(world):
+    (voter,) = world.add_residents(1)  # registered before the vote opens (eligibility freezes)
     m = voting_matter(world)
-    (voter,) = world.add_residents(1)
     c = login(voter)
     page = c.get(f"/deliberation/m/{m.pk}/")
     assert page.status_code == 200 and "Cast my vote" in page.content.decode()
