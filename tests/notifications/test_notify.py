@@ -17,8 +17,14 @@ from tests.territory import make_user
 SH = ZoneInfo("Asia/Shanghai")
 
 
+# "Day 7" is tomorrow: the deliveries below compare the held rows with the real clock, so the
+# test's night must still be ahead of it (a fixed date made the test fail once it had passed).
+_DAY_7 = datetime.now(SH).date() + timedelta(days=1)
+
+
 def _at(hh: int, mm: int = 0, day: int = 7) -> datetime:
-    return datetime(2026, 12, day, hh, mm, tzinfo=SH)
+    d = _DAY_7 + timedelta(days=day - 7)
+    return datetime(d.year, d.month, d.day, hh, mm, tzinfo=SH)
 
 
 def _outbox(user) -> dict[str, NotificationOutbox]:

@@ -121,8 +121,8 @@ def test_report_only_sends_the_same_policy_without_enforcing(db, settings):
 # --- templates the policy would break ------------------------------------------------------------
 TEMPLATE_DIRS = [ROOT / "templates", *ROOT.glob("*/templates")]
 INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)(?![^>]*type=\"application/json\")[^>]*>", re.I)
-INLINE_HANDLER = re.compile(r"<[^>]*\son[a-z]+\s*=", re.I)
-STYLE_ATTRIBUTE = re.compile(r"<[^>]*\sstyle\s*=", re.I)
+INLINE_HANDLER = re.compile(r"<[a-z][^>]*\son[a-z]+\s*=", re.I)  # "<" opening a tag, not "a <= b"
+STYLE_ATTRIBUTE = re.compile(r"<[a-z][^>]*\sstyle\s*=", re.I)
 
 
 def _templates():
