@@ -1,10 +1,18 @@
-"""What the resident and staff pages share: the status badge and the result table."""
+"""What the resident and staff pages share: the status badge, the result table, and running
+one step of a matter from a page."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from deliberation.forms import put_back
 from deliberation.models import Matter, MeetingKind, Outcome, Share, Source, Status
 
 EVENTS = {  # noqa: RUF012
@@ -75,3 +83,30 @@ def result_rows(m: Matter) -> list[tuple[str, str]]:
             (_("Floor area against (m²)"), t["no_area"]),
         ]
     return [(str(label), str(value)) for label, value in rows]
+
+
+def perform(
+    request: HttpRequest,
+    matter: Matter,
+    form,
+    do: Callable[[Matter, dict], object],
+    success: str,
+    page: str,
+    again: Callable[[], HttpResponse],
+) -> HttpResponse:
+    """One step of a matter from a page: the form's data to the operation; its refusal back on
+    the form (or, for a step without a form, as a message on the page); on success a message
+    and the matter's page (`page`, a URL name). An invalid form re-renders with `again`."""
+    if form is None or form.is_valid():
+        try:
+            do(matter, form.cleaned_data if form is not None else {})
+        except ValidationError as exc:
+            if form is None:
+                for msg in exc.messages:
+                    messages.error(request, msg)
+                return redirect(page, pk=matter.pk)
+            put_back(form, exc)
+        else:
+            messages.success(request, success)
+            return redirect(page, pk=matter.pk)
+    return again()

@@ -31,7 +31,7 @@ from deliberation.forms import (
     put_back,
 )
 from deliberation.models import OPEN_STATUSES, Matter, Meeting, Status
-from deliberation.views.common import event_label, result_rows, status_badge
+from deliberation.views.common import event_label, perform, result_rows, status_badge
 from grids.models import Area
 from grids.scope import may_act_on, scope_for
 from portal.excel import xlsx_bytes, xlsx_response
@@ -182,19 +182,15 @@ def matter_page(request, pk: int, forms: dict | None = None):
 
 def _do(request, pk: int, name: str, form, do, success: str):
     m = _matter(request, pk)
-    if form is None or form.is_valid():
-        try:
-            do(m, form.cleaned_data if form is not None else {})
-        except ValidationError as exc:
-            if form is None:
-                for msg in exc.messages:
-                    messages.error(request, msg)
-                return redirect("deliberation:desk-matter", pk=m.pk)
-            put_back(form, exc)
-        else:
-            messages.success(request, success)
-            return redirect("deliberation:desk-matter", pk=m.pk)
-    return matter_page(request, pk, forms={name: form})
+    return perform(
+        request,
+        m,
+        form,
+        do,
+        success,
+        "deliberation:desk-matter",
+        lambda: matter_page(request, pk, forms={name: form}),
+    )
 
 
 @login_required

@@ -26,7 +26,7 @@ from deliberation.models import (
     Status,
     VoteUnit,
 )
-from deliberation.views.common import result_rows, status_badge
+from deliberation.views.common import perform, result_rows, status_badge
 from grids.models import Area
 from portal.idempotency import idempotent
 
@@ -166,19 +166,15 @@ def matter(request, pk: int, forms: dict | None = None):
 
 def _act(request, pk: int, form_name: str, form, do, success: str):
     m = _visible(request, pk)
-    if form is None or form.is_valid():
-        try:
-            do(m, form.cleaned_data if form is not None else {})
-        except ValidationError as exc:
-            if form is None:
-                for msg in exc.messages:
-                    messages.error(request, msg)
-                return redirect("deliberation:matter", pk=m.pk)
-            put_back(form, exc)
-        else:
-            messages.success(request, success)
-            return redirect("deliberation:matter", pk=m.pk)
-    return matter(request, pk, forms={form_name: form})
+    return perform(
+        request,
+        m,
+        form,
+        do,
+        success,
+        "deliberation:matter",
+        lambda: matter(request, pk, forms={form_name: form}),
+    )
 
 
 @login_required
