@@ -181,6 +181,17 @@ def drain_city_outbox(budget: float | None = None) -> int:
     return result.delivered
 
 
+@shared_task(acks_late=True)
+def upkeep_event_partitions() -> list[str]:
+    """Create the case-event months ahead (services.partitions.ensure_months, idempotent) and
+    analyze the partitioned parent; returns the partitions created."""
+    from services import partitions
+
+    created = partitions.ensure_months()
+    partitions.analyze()
+    return created
+
+
 # --- moving deadlines after a change of the holiday calendar -------------------------------------
 
 
