@@ -249,6 +249,9 @@ if 0 < LINLI_CASE_EVENT_RETENTION_MONTHS < 12:
 LINLI_CASE_EVENT_ARCHIVE_DIR = Path(
     env.str("LINLI_CASE_EVENT_ARCHIVE_DIR", default=str(VAR_DIR / "archive" / "case-events"))
 )
+# The notification and city 12345 outboxes keep a delivered row this many days (0: for ever),
+# then the daily prune deletes it; pending and failed rows are never pruned.
+LINLI_OUTBOX_KEEP_DAYS = env.int("LINLI_OUTBOX_KEEP_DAYS", default=90)
 # API tokens expire after this many days (0: never); a new one is issued at the next login.
 LINLI_API_TOKEN_DAYS = env.int("LINLI_API_TOKEN_DAYS", default=30)
 # Mediation (mediation/): the 12345 categories (by code; a category or its parent) whose cases

@@ -214,6 +214,32 @@ def convert_directly(cursor: CursorWrapper, table: str = p.TABLE) -> None:
         cursor.execute(f"DROP TABLE {quote(table + '_old')}")
 
 
+def unpartition_directly(cursor: CursorWrapper, table: str = p.TABLE) -> None:
+    """The way back (migration 0019 reversed, on a small table): `table` as one plain table
+    again, primary key (id), the same indexes and 0016's autovacuum settings, in one
+    transaction. Does nothing if it is not partitioned."""
+    if not p.is_partitioned(cursor, table):
+        return
+    new = f"{table}_part"
+    with transaction.atomic():
+        cursor.execute(f"LOCK TABLE {quote(table)} IN ACCESS EXCLUSIVE MODE")
+        cursor.execute(
+            f"CREATE TABLE {quote(new)} (LIKE {quote(table)} INCLUDING ALL EXCLUDING INDEXES) "
+            f"WITH ({p.EVENT_AUTOVACUUM})"
+        )
+        cursor.execute(
+            f"ALTER TABLE {quote(new)} ADD CONSTRAINT {quote(new + '_pkey')} PRIMARY KEY (id)"
+        )
+        for name, definition, primary in _indexes(cursor, table):
+            found = _INDEX_DEF.match(definition)
+            if not primary and found:
+                cursor.execute(f"CREATE INDEX {quote(name + '_part')} ON {quote(new)} {found[4]}")
+        cols = _columns(cursor, table)
+        cursor.execute(f"INSERT INTO {quote(new)} ({cols}) SELECT {cols} FROM {quote(table)}")
+        _swap(cursor, table, add_fks=True)
+        cursor.execute(f"DROP TABLE {quote(table + '_old')}")
+
+
 def row_count_above(cursor: CursorWrapper, table: str, limit: int) -> bool:
     """Whether `table` holds more than `limit` rows (counts at most limit + 1)."""
     cursor.execute(f"SELECT count(*) FROM (SELECT 1 FROM {quote(table)} LIMIT %s) t", [limit + 1])

@@ -26,9 +26,14 @@ def forwards(apps, schema_editor) -> None:
         partition_convert.convert_directly(cursor)
 
 
+def backwards(apps, schema_editor) -> None:
+    with schema_editor.connection.cursor() as cursor:
+        partition_convert.unpartition_directly(cursor)
+
+
 class Migration(migrations.Migration):
     dependencies = [("services", "0018_dash_case_late_open_index")]
 
-    # Backwards: the partitioned table serves the same model; going back past 0016 is not
-    # supported (its RESET would need every partition).
-    operations = [migrations.RunPython(forwards, migrations.RunPython.noop, elidable=False)]
+    # Backwards (tests that migrate back to older states, a rollback of a release): one plain
+    # table again, copied in one transaction — for a small table; a big one is better restored.
+    operations = [migrations.RunPython(forwards, backwards, elidable=False)]

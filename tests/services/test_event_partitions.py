@@ -270,3 +270,17 @@ def test_archive_keeps_the_newest_months_and_never_drops_without_a_dump(old_tabl
     assert _one(f"SELECT count(*) FROM {T}") == before
     assert sum(a.rows for a in done) == 1200 - before
     assert partition_archive.archive(12, tmp_path, now=now, table=T, out=lines.append) == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_way_back_is_one_plain_table_again(old_table):
+    with connection.cursor() as cursor:
+        before = _contents(T)
+        partition_convert.convert_directly(cursor, T)
+        partition_convert.unpartition_directly(cursor, T)
+    assert _relkind(T) == "r" and _contents(T) == before
+    assert _one(
+        "SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conname = %s", [f"{T}_pkey"]
+    ) == ("PRIMARY KEY (id)")
+    indexes = {n for (n,) in _rows("SELECT indexname FROM pg_indexes WHERE tablename = %s", [T])}
+    assert indexes == {f"{T}_pkey", f"{T}_case_at", f"{T}_at"}
