@@ -44,7 +44,7 @@ def run(emit) -> None:
         cursor.execute("SELECT count(*), min(at), max(at) FROM services_caseevent")
         events, first_at, last_at = cursor.fetchone()
     sizes = {"events": events, "partitioned": shaped, "partitions": parts}
-    emit("case-event table size", size / 2**20, "MB", **sizes)
+    emit("case-event table size", float(size) / 2**20, "MB", **sizes)
 
     newest = Case.objects.order_by("-pk").values_list("pk", flat=True).first()
     oldest = CaseEvent.objects.filter(at__lt=first_at + timedelta(days=20)).values_list(

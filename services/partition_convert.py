@@ -290,6 +290,9 @@ class Conversion:
                     return self.state
                 self.add_partition_fks(cursor)
                 self.catch_up(cursor, until=self.batch)
+                # Statistics before the swap: a table without them gets generic plans, and
+                # autovacuum never analyzes a partitioned parent (3.9 s at 3 M rows).
+                cursor.execute(f"ANALYZE {quote(self.new)}")
                 if swap:
                     self.swap(cursor)
             finally:

@@ -20,7 +20,7 @@ def forwards(apps, schema_editor) -> None:
             print(
                 f"\n  {partitions.TABLE} holds more than {partitions.DIRECT_LIMIT} rows: it is "
                 "left unpartitioned. Convert it online with `manage.py partition_case_events` "
-                "(docs/operations.md, 'Partitioning the case events')."
+                "(docs/operations.md, 'Case events by month')."
             )
             return
         partition_convert.convert_directly(cursor)

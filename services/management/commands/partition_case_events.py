@@ -1,5 +1,5 @@
 """manage.py partition_case_events: convert the case-event table to the partitioned one, online
-and resumably (services.partition_convert; docs/operations.md, 'Partitioning the case events').
+and resumably (services.partition_convert; docs/operations.md, 'Case events by month').
 Run it again after any interruption: it continues where it stopped."""
 
 from __future__ import annotations
