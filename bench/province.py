@@ -343,7 +343,9 @@ def _report_tables(emit) -> None:
                 WHERE relname IN ('services_case', 'services_caseevent',
                                   'notifications_notice', 'services_cityoutbox')
                    OR relname LIKE 'notifications_%%'
-                ORDER BY pg_total_relation_size(relid) DESC LIMIT 8"""
+                   -- the case events' months, once partitioned (services.partitions)
+                   OR relname LIKE 'services_caseevent_p%%'
+                ORDER BY pg_total_relation_size(relid) DESC LIMIT 12"""
         )
         for name, total, heap, indexes, live, dead, vacuums, analyzes in cursor.fetchall():
             emit(

@@ -119,6 +119,24 @@ def retry_failed(ids: Iterable[int]) -> int:
     return count
 
 
+def prune_sent(before, batch: int = 10_000) -> int:
+    """Delete the outbox rows sent before `before` (in batches of `batch`, each its own
+    transaction); returns how many. A sent row is never read again (the bell and the inbox
+    read Notification, not the outbox), and each case step writes one per channel and
+    recipient: kept for ever the table grows by tens of millions of rows a year at a province's
+    volume. Pending and failed rows stay whatever their age."""
+    total = 0
+    while True:
+        ids = list(
+            NotificationOutbox.objects.filter(
+                status=OutboxStatus.SENT, sent_at__lt=before
+            ).values_list("pk", flat=True)[:batch]
+        )
+        if not ids:
+            return total
+        total += NotificationOutbox.objects.filter(pk__in=ids).delete()[0]
+
+
 # --- reading --------------------------------------------------------------------------------
 
 

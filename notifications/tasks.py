@@ -164,3 +164,11 @@ def flush_outbox(
         )
         logger.info("outbox flush handed over to the next run")
     return sent
+
+
+@shared_task(acks_late=True)
+def prune_outbox() -> int:
+    """Delete outbox rows sent more than LINLI_OUTBOX_KEEP_DAYS ago (0: keep them)."""
+    if not settings.LINLI_OUTBOX_KEEP_DAYS:
+        return 0
+    return actions.prune_sent(timezone.now() - timedelta(days=settings.LINLI_OUTBOX_KEEP_DAYS))

@@ -32,6 +32,15 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "task": "services.tasks.recompute_unfinished_changes",
         "schedule": 600.0,
     },
+    # Case events by month (services.partitions): the next months' partitions created ahead
+    # (idempotent) and the parent analyzed, which autovacuum never does.
+    "services.upkeep_event_partitions": {
+        "task": "services.tasks.upkeep_event_partitions",
+        "schedule": 86400.0,
+    },
+    # Both outboxes keep delivered rows LINLI_OUTBOX_KEEP_DAYS, then drop them (daily).
+    "services.prune_city_outbox": {"task": "services.tasks.prune_city_outbox", "schedule": 86400.0},
+    "notifications.prune_outbox": {"task": "notifications.tasks.prune_outbox", "schedule": 86400.0},
     # City 12345 link: events a lost message or a long outage left pending.
     "services.drain_city_outbox": {"task": "services.tasks.drain_city_outbox", "schedule": 30.0},
     # City 12345 link in Open311 mode: the platform's updates (a no-op in the Linli mode).

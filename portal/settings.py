@@ -240,6 +240,18 @@ AXES_VERBOSE = False
 LINLI_STAFF_IDLE_MINUTES = env.int("LINLI_STAFF_IDLE_MINUTES", default=30)
 # The login log is kept this many days (at least 180: China's Cybersecurity Law, art. 21).
 LINLI_LOGIN_LOG_DAYS = max(180, env.int("LINLI_LOGIN_LOG_DAYS", default=365))
+# Case events (services.partitions): months kept in the database (0: all, for ever; else at
+# least 12); older months are dumped to the archive directory and dropped by
+# `manage.py archive_case_events` (docs/operations.md).
+LINLI_CASE_EVENT_RETENTION_MONTHS = env.int("LINLI_CASE_EVENT_RETENTION_MONTHS", default=0)
+if 0 < LINLI_CASE_EVENT_RETENTION_MONTHS < 12:
+    raise ImproperlyConfigured("LINLI_CASE_EVENT_RETENTION_MONTHS: 0 (keep all) or at least 12")
+LINLI_CASE_EVENT_ARCHIVE_DIR = Path(
+    env.str("LINLI_CASE_EVENT_ARCHIVE_DIR", default=str(VAR_DIR / "archive" / "case-events"))
+)
+# The notification and city 12345 outboxes keep a delivered row this many days (0: for ever),
+# then the daily prune deletes it; pending and failed rows are never pruned.
+LINLI_OUTBOX_KEEP_DAYS = env.int("LINLI_OUTBOX_KEEP_DAYS", default=90)
 # API tokens expire after this many days (0: never); a new one is issued at the next login.
 LINLI_API_TOKEN_DAYS = env.int("LINLI_API_TOKEN_DAYS", default=30)
 # Mediation (mediation/): the 12345 categories (by code; a category or its parent) whose cases

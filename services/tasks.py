@@ -181,6 +181,29 @@ def drain_city_outbox(budget: float | None = None) -> int:
     return result.delivered
 
 
+@shared_task(acks_late=True)
+def upkeep_event_partitions() -> list[str]:
+    """Create the case-event months ahead (services.partitions.ensure_months, idempotent) and
+    analyze the partitioned parent; returns the partitions created."""
+    from services import partitions
+
+    created = partitions.ensure_months()
+    partitions.analyze()
+    return created
+
+
+@shared_task(acks_late=True)
+def prune_city_outbox() -> int:
+    """Delete city outbox rows sent more than LINLI_OUTBOX_KEEP_DAYS ago (0: keep them)."""
+    from django.conf import settings
+
+    if not settings.LINLI_OUTBOX_KEEP_DAYS:
+        return 0
+    return actions.prune_city_outbox(
+        timezone.now() - timedelta(days=settings.LINLI_OUTBOX_KEEP_DAYS)
+    )
+
+
 # --- moving deadlines after a change of the holiday calendar -------------------------------------
 
 

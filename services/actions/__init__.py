@@ -48,6 +48,7 @@ from services.actions.dispatch import dispatch, escalate, review_return, transfe
 from services.actions.external import (
     city_event_failed,
     city_event_sent,
+    prune_city_outbox,
     record_city_update,
     requeue_city_events,
     take_city_head,
@@ -129,6 +130,7 @@ __all__ = [
     "record_city_update",
     "requeue_city_events",
     "take_city_head",
+    "prune_city_outbox",
     "city_event_sent",
     "city_event_failed",
     "dispatch",

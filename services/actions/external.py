@@ -94,3 +94,21 @@ def city_event_failed(row: CityOutbox, error: str, *, permanent: bool, retry_at:
     else:
         row.next_attempt_at = retry_at
     row.save(update_fields=["attempts", "last_error", "status", "next_attempt_at"])
+
+
+def prune_city_outbox(before: datetime, batch: int = 10_000) -> int:
+    """Delete the city outbox rows sent before `before` (in batches of `batch`, each its own
+    transaction); returns how many. Sent rows are never read again (the drain takes pending
+    ones, the head check unsent ones) and a province writes tens of millions a year, so the
+    table is kept to the days in LINLI_OUTBOX_KEEP_DAYS instead of growing for ever. Pending
+    and failed rows stay whatever their age."""
+    total = 0
+    while True:
+        ids = list(
+            CityOutbox.objects.filter(status=CityStatus.SENT, sent_at__lt=before).values_list(
+                "pk", flat=True
+            )[:batch]
+        )
+        if not ids:
+            return total
+        total += CityOutbox.objects.filter(pk__in=ids).delete()[0]
