@@ -20,7 +20,14 @@ from django.utils.translation import gettext as _
 
 from grids.models import Area
 from grids.scope import may
-from open311.models import ApiKey, MediaState, Submission
+from open311.models import (
+    LIST_DATATYPES,
+    ApiKey,
+    Datatype,
+    MediaState,
+    ServiceAttribute,
+    Submission,
+)
 from services import actions as case_actions
 from services.choices import CallbackMethod, CaseType, Channel, PhotoKind, State
 from services.models import Case, Category
@@ -168,11 +175,43 @@ def file_request(report: GeoReport, *, key: ApiKey) -> tuple[Submission, bool]:
         return before, False
 
 
+def check_attributes(category: Category, sent: dict) -> None:
+    """The category's questions (ServiceAttribute) against the `attribute[code]` answers: a
+    required one missing, a number that is not one, a list answer not among its values, or
+    several answers to a one-of-a-list question are refused naming the parameter. Answers to
+    codes the category does not ask are kept as sent (FixMyStreet's own, e.g. its report id)."""
+    errors: dict[str, list[str]] = {}
+    for attribute in ServiceAttribute.objects.filter(category=category):
+        name = f"attribute[{attribute.code}]"
+        value = sent.get(attribute.code)
+        answers = [v for v in (value if isinstance(value, list) else [value]) if v]
+        if not answers:
+            if attribute.required:
+                errors[name] = [
+                    _("This attribute is required: %(q)s") % {"q": attribute.description}
+                ]
+            continue
+        if attribute.datatype in LIST_DATATYPES:
+            keys = {str(v.get("key")) for v in attribute.values or []}
+            if attribute.datatype == Datatype.SINGLE and len(answers) > 1:
+                errors[name] = [_("Choose one value.")]
+            elif any(a not in keys for a in answers):
+                errors[name] = [_("Choose among: %(keys)s.") % {"keys": ", ".join(sorted(keys))}]
+        elif attribute.datatype == Datatype.NUMBER:
+            try:
+                [float(a) for a in answers]
+            except ValueError:
+                errors[name] = [_("Enter a number.")]
+    if errors:
+        raise ValidationError(errors)
+
+
 @transaction.atomic
 def _file(report: GeoReport, key: ApiKey) -> Submission:
     category = Category.objects.filter(code=report.service_code, is_active=True).first()
     if category is None:
         raise ValidationError({"service_code": _("No such service.")})
+    check_attributes(category, report.attributes)
     if not in_key_area(key, report.place.path):
         raise ValidationError({"location": _("This place is outside the area of this key.")})
     # Chinese names: family name first, no space.

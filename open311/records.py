@@ -17,7 +17,7 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
-from open311.models import ApiKey, Submission
+from open311.models import ApiKey, ServiceAttribute, Submission
 from open311.render import iso
 from services.choices import CLOSED_STATES, Action, PhotoKind, State
 from services.models import Case, CaseEvent, CasePhoto, Category
@@ -224,6 +224,7 @@ def record(case: Case, key, event, photo, build_url) -> dict:
 def services_list() -> list[dict]:
     """One service per active category; `group` is the top of its branch of the tree."""
     categories = list(Category.objects.all().only("pk", "parent_id", "name", "code", "is_active"))
+    asking = set(ServiceAttribute.objects.values_list("category_id", flat=True).distinct())
     by_id = {c.pk: c for c in categories}
 
     def top(c: Category) -> Category:
@@ -242,14 +243,35 @@ def services_list() -> list[dict]:
                 "service_code": c.code,
                 "service_name": c.name,
                 "description": str(c),
-                # Categories have no extra questions yet: no definition to call for.
-                "metadata": False,
+                # A definition to call for: the category asks extra questions.
+                "metadata": c.pk in asking,
                 "type": "realtime",
                 "keywords": "",
                 "group": top(c).name,
             }
         )
     return rows
+
+
+def definition(category: Category) -> dict:
+    """The spec's service definition: the category's questions in their order."""
+    rows = ServiceAttribute.objects.filter(category=category).order_by("order", "pk")
+    return {
+        "service_code": category.code,
+        "attributes": [
+            {
+                "variable": True,
+                "code": a.code,
+                "datatype": a.datatype,
+                "required": a.required,
+                "datatype_description": a.datatype_description,
+                "order": a.order,
+                "description": a.description,
+                "values": [{"key": str(v["key"]), "name": str(v["name"])} for v in a.values or []],
+            }
+            for a in rows
+        ],
+    }
 
 
 def update_record(event: CaseEvent, key: ApiKey | None) -> dict:

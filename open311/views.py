@@ -174,11 +174,10 @@ def services(request, fmt, params):
 @endpoint()
 def service_definition(request, fmt, params, code: str):
     _check(KeyForm(params))
-    if not Category.objects.filter(code=code, is_active=True).exists():
+    category = Category.objects.filter(code=code, is_active=True).first()
+    if category is None:
         raise Refused(404, _("No such service_code."))
-    # Categories carry no extra questions yet: every definition has no attributes.
-    body = {"service_code": code, "attributes": []}
-    return answer(fmt, "service_definition", None, body)
+    return answer(fmt, "service_definition", None, records.definition(category))
 
 
 # --- requests ------------------------------------------------------------------------------------
