@@ -205,7 +205,7 @@ class ServiceAttribute(models.Model):
     class Meta:
         verbose_name = _("Open311 service attribute")
         verbose_name_plural = _("Open311 service attributes")
-        ordering = ["category", "order", "pk"]
+        ordering = ["category_id", "order", "pk"]
         constraints = [
             models.UniqueConstraint(
                 fields=["category", "code"],

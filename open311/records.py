@@ -14,7 +14,9 @@ The rule is the resident pages' (services.followers, services/views/resident.py)
 
 from __future__ import annotations
 
+from django.db import connection
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from open311.models import ApiKey, ServiceAttribute, Submission
@@ -59,28 +61,145 @@ def whole(case: Case, key: ApiKey | None) -> bool:
     return key is not None and case.reporter_id == key.account_id
 
 
-# The columns a request record reads (record(), unit_label, is_open). A page is up to 1,000
-# cases and their four related rows: loading only these (no case's sixty columns, no area's
-# boundary) halves the time a page of 100 takes (bench/open311.py).
-RECORD_FIELDS = (
+# The columns a page of requests reads: the case's own (no joins: a join to the areas on a page
+# of 100 cost more than the case scan itself, in planning and execution), the reporter's text
+# only for a key (it reads its own cases whole). Names come after, one query per table.
+CASE_COLUMNS = (
+    "id",
     "number",
     "state",
     "case_type",
     "created_at",
     "resolve_due",
-    "description",
-    "address",
-    "lat",
-    "lng",
     "reporter_id",
-    "category__name",
-    "category__code",
-    "place__name",
-    "place__lat",
-    "place__lng",
-    "handling_area__name",
-    "handling_department__name",
+    "category_id",
+    "place_id",
+    "handling_area_id",
+    "handling_department_id",
 )
+WHOLE_COLUMNS = ("description", "address", "lat", "lng")
+OPEN_STATES = frozenset((State.DISPATCHED, State.SIGNED, State.IN_PROGRESS))  # Case.is_open
+
+
+class Request:
+    """A case as a request record reads it: plain values, not a model (a page is up to 1,000
+    of them, and their category, place and unit); the attribute names are Case's where the
+    helpers shared with the updates feed read them (pk, state, reporter_id, unit_label)."""
+
+    __slots__ = (
+        "pk",
+        "number",
+        "state",
+        "case_type",
+        "created_at",
+        "resolve_due",
+        "reporter_id",
+        "description",
+        "address",
+        "lat",
+        "lng",
+        "category_name",
+        "category_code",
+        "place_id",
+        "place_name",
+        "place_lat",
+        "place_lng",
+        "unit_label",
+    )
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in OPEN_STATES
+
+
+def load(cases: QuerySet, key: ApiKey | None) -> list[Request]:
+    """The page's cases (the sliced, ordered queryset) as Requests: the cases, then the names
+    of their places and handling areas, categories and departments (departments only when a
+    case is with one): two queries for 1 or 1,000 cases."""
+    whole_columns = WHOLE_COLUMNS if key is not None else ()
+    rows = list(cases.values_list(*CASE_COLUMNS, *whole_columns))
+    if not rows:
+        return []
+    areas, categories, departments = _names(
+        {r[8] for r in rows} | {r[9] for r in rows if r[9]},
+        {r[7] for r in rows},
+        {r[10] for r in rows if r[10]},
+    )
+    out = []
+    for row in rows:
+        r = Request()
+        (
+            r.pk,
+            r.number,
+            r.state,
+            r.case_type,
+            r.created_at,
+            r.resolve_due,
+            r.reporter_id,
+            category_id,
+            r.place_id,
+            area_id,
+            department_id,
+        ) = row[:11]
+        r.description, r.address, r.lat, r.lng = row[11:] if whole_columns else ("", "", None, None)
+        r.category_name, r.category_code = categories[category_id]
+        r.place_name, r.place_lat, r.place_lng = areas[r.place_id]
+        # As Case.unit_label: the department handling it, else the area, else a dash.
+        if department_id:
+            r.unit_label = departments.get(department_id, "—")
+        elif area_id:
+            r.unit_label = areas[area_id][0] if area_id in areas else "—"
+        else:
+            r.unit_label = "—"
+        out.append(r)
+    return out
+
+
+# The names a page shows, from three small lookups by primary key in one round trip (UNION ALL
+# of the areas, the categories and the departments; the ORM's union() cannot line up columns
+# of three models).
+NAMES_SQL = (
+    "SELECT 'a', id, name, lat, lng, '' FROM grids_area WHERE id = ANY(%s) "
+    "UNION ALL SELECT 'c', id, name, NULL, NULL, code FROM services_category WHERE id = ANY(%s) "
+    "UNION ALL SELECT 'd', id, name, NULL, NULL, '' FROM grids_department WHERE id = ANY(%s)"
+)
+
+
+def _names(area_ids: set, category_ids: set, department_ids: set) -> tuple[dict, dict, dict]:
+    """{area id: (name, lat, lng)}, {category id: (name, code)}, {department id: name}."""
+    found: dict[str, dict] = {"a": {}, "c": {}, "d": {}}
+    with connection.cursor() as cursor:
+        cursor.execute(NAMES_SQL, [list(area_ids), list(category_ids), list(department_ids)])
+        for table, pk, name, lat, lng, code in cursor.fetchall():
+            found[table][pk] = (
+                (name, lat, lng) if table == "a" else (name, code) if table == "c" else name
+            )
+    return found["a"], found["c"], found["d"]
+
+
+class Words:
+    """The words a page repeats on every record (a step in plain words, a state's label, a
+    date in the site's zone), looked up once per page instead of once per record."""
+
+    def __init__(self):
+        self.tz = timezone.get_current_timezone()
+        self._steps: dict[str, str] = {}
+        self._states: dict[str, str] = {}
+
+    def iso(self, value):
+        return None if value is None else value.astimezone(self.tz).isoformat(timespec="seconds")
+
+    def step(self, action: str) -> str:
+        text = self._steps.get(action)
+        if text is None:
+            text = self._steps[action] = _(PLAIN[Action(action)])
+        return text
+
+    def state(self, state: str) -> str:
+        text = self._states.get(state)
+        if text is None:
+            text = self._states[state] = str(State(state).label)
+        return text
 
 
 # The columns an update record reads (update_record(), _sentence()), on the updates feed.
@@ -98,28 +217,24 @@ UPDATE_FIELDS = (
 )
 
 
-def page_of_cases(cases: QuerySet) -> QuerySet:
-    return cases.select_related("category", "place", "handling_area", "handling_department").only(
-        *RECORD_FIELDS
-    )
-
-
-def _sentence(case: Case, event: CaseEvent | None, full: bool) -> str:
+def _sentence(case, event: CaseEvent | None, full: bool, words: Words | None = None) -> str:
     if event is None:
         return ""
     payload = event.payload or {}
     unit = payload.get("to") or payload.get("unit") or case.unit_label
-    text = _(PLAIN[Action(event.action)]) % {"unit": unit}
+    step = words.step(event.action) if words else _(PLAIN[Action(event.action)])
+    text = step % {"unit": unit}
     return f"{text}: {event.note}" if full and event.note else text
 
 
-def latest_events(case_ids: list[int]) -> dict[int, CaseEvent]:
-    """Each case's latest step a resident sees (one query, on the (case, at) index)."""
+def latest_events(case_ids: list[int]) -> dict:
+    """Each case's latest step a resident sees (one query, on the (case, at) index), as rows
+    with CaseEvent's attribute names (case_id, at, action, note, payload)."""
     rows = (
         CaseEvent.objects.filter(case_id__in=case_ids, action__in=PUBLIC_ACTIONS)
         .order_by("case_id", "-at", "-id")
         .distinct("case_id")
-        .only("case_id", "at", "action", "note", "payload")
+        .values_list("case_id", "at", "action", "note", "payload", named=True)
     )
     return {e.case_id: e for e in rows}
 
@@ -136,15 +251,17 @@ def first_photos(case_ids: list[int]) -> dict[int, CasePhoto]:
 
 
 def records(
-    cases: list[Case], key: ApiKey | None, build_url, *, extensions: bool = False
+    cases: list[Request], key: ApiKey | None, build_url, *, extensions: bool = False
 ) -> list[dict]:
-    """The spec's request records for these cases (two queries beyond the cases; with
-    `extensions`, two more for the notes and the attributes)."""
+    """The spec's request records for these cases (load()): one query beyond them for their
+    latest steps, one for the photos of a key's own cases; with `extensions`, two more for
+    the notes and the attributes."""
+    words = Words()
     events = latest_events([c.pk for c in cases])
     photos = first_photos([c.pk for c in cases if whole(c, key)])
-    rows = [record(c, key, events.get(c.pk), photos.get(c.pk), build_url) for c in cases]
+    rows = [record(c, key, events.get(c.pk), photos.get(c.pk), build_url, words) for c in cases]
     if extensions:
-        notes = all_notes(cases, key)
+        notes = all_notes(cases, key, words)
         sent = attributes_sent([c.pk for c in cases if whole(c, key)])
         for case, row in zip(cases, rows, strict=True):
             row["extended_attributes"] = {
@@ -154,7 +271,7 @@ def records(
     return rows
 
 
-def all_notes(cases: list[Case], key: ApiKey | None) -> dict[int, list[dict]]:
+def all_notes(cases: list[Request], key: ApiKey | None, words: Words) -> dict[int, list[dict]]:
     """Chicago's `extended_attributes.notes` (extensions=true): every step a resident sees,
     oldest first, as {datetime, type (our step), summary (in plain words), description (the
     step's note, for the key that filed the case only)}."""
@@ -163,16 +280,16 @@ def all_notes(cases: list[Case], key: ApiKey | None) -> dict[int, list[dict]]:
     rows = (
         CaseEvent.objects.filter(case_id__in=list(by_id), action__in=PUBLIC_ACTIONS)
         .order_by("case_id", "at", "id")
-        .only("case_id", "at", "action", "note", "payload")
+        .values_list("case_id", "at", "action", "note", "payload", named=True)
     )
     for event in rows:
         case = by_id[event.case_id]
         full = whole(case, key)
         out[case.pk].append(
             {
-                "datetime": iso(event.at),
+                "datetime": words.iso(event.at),
                 "type": event.action,
-                "summary": _sentence(case, event, False),
+                "summary": _sentence(case, event, False, words),
                 "description": event.note if full else "",
             }
         )
@@ -193,27 +310,26 @@ def attributes_sent(case_ids: list[int]) -> dict[int, list[dict]]:
     }
 
 
-def record(case: Case, key, event, photo, build_url) -> dict:
+def record(case: Request, key, event, photo, build_url, words: Words) -> dict:
     full = whole(case, key)
-    place = case.place
-    address = place.name
+    address = case.place_name
     if full and case.address:
-        address = f"{place.name} · {case.address}"
-    lat, lng = (case.lat, case.lng) if full else (place.lat, place.lng)
+        address = f"{case.place_name} · {case.address}"
+    lat, lng = (case.lat, case.lng) if full else (case.place_lat, case.place_lng)
     return {
         "service_request_id": case.number,
         "status": status_of(case.state),
-        "status_notes": _sentence(case, event, full),
-        "service_name": case.category.name,
-        "service_code": case.category.code,
+        "status_notes": _sentence(case, event, full, words),
+        "service_name": case.category_name,
+        "service_code": case.category_code,
         "description": case.description if full else "",
         "agency_responsible": case.unit_label,
-        "service_notice": str(State(case.state).label),
-        "requested_datetime": iso(case.created_at),
-        "updated_datetime": iso(event.at if event is not None else case.created_at),
-        "expected_datetime": iso(case.resolve_due) if case.is_open else None,
+        "service_notice": words.state(case.state),
+        "requested_datetime": words.iso(case.created_at),
+        "updated_datetime": words.iso(event.at if event is not None else case.created_at),
+        "expected_datetime": words.iso(case.resolve_due) if case.is_open else None,
         "address": address,
-        "address_id": place.pk,
+        "address_id": case.place_id,
         "zipcode": "",
         "lat": lat,
         "long": lng,
