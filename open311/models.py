@@ -138,7 +138,7 @@ class Submission(models.Model):
     # `attribute[fixmystreet_id]` ("fms:<id>"). A retried POST with it answers the case
     # already filed; the constraint below makes two at once file one case.
     idempotency_key = models.CharField(_("idempotency key"), max_length=120, blank=True)
-    # `attribute[code]` answers as sent (categories define none yet): code → value or values.
+    # `attribute[code]` answers as sent (checked against ServiceAttribute): code → value or values.
     attributes = models.JSONField(_("attributes"), default=dict, blank=True)
     created_at = models.DateTimeField(_("filed at"), auto_now_add=True)
 
