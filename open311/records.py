@@ -14,6 +14,10 @@ The rule is the resident pages' (services.followers, services/views/resident.py)
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
 from django.db import connection
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -57,7 +61,7 @@ def readable(key: ApiKey | None) -> QuerySet:
     return cases
 
 
-def whole(case: Case, key: ApiKey | None) -> bool:
+def whole(case: Case | Request, key: ApiKey | None) -> bool:
     return key is not None and case.reporter_id == key.account_id
 
 
@@ -81,31 +85,30 @@ WHOLE_COLUMNS = ("description", "address", "lat", "lng")
 OPEN_STATES = frozenset((State.DISPATCHED, State.SIGNED, State.IN_PROGRESS))  # Case.is_open
 
 
+@dataclass(slots=True)
 class Request:
     """A case as a request record reads it: plain values, not a model (a page is up to 1,000
     of them, and their category, place and unit); the attribute names are Case's where the
     helpers shared with the updates feed read them (pk, state, reporter_id, unit_label)."""
 
-    __slots__ = (
-        "pk",
-        "number",
-        "state",
-        "case_type",
-        "created_at",
-        "resolve_due",
-        "reporter_id",
-        "description",
-        "address",
-        "lat",
-        "lng",
-        "category_name",
-        "category_code",
-        "place_id",
-        "place_name",
-        "place_lat",
-        "place_lng",
-        "unit_label",
-    )
+    pk: int
+    number: str
+    state: str
+    case_type: str
+    created_at: datetime
+    resolve_due: datetime | None
+    reporter_id: int | None
+    place_id: int
+    description: str = ""
+    address: str = ""
+    lat: float | None = None
+    lng: float | None = None
+    category_name: str = ""
+    category_code: str = ""
+    place_name: str = ""
+    place_lat: float | None = None
+    place_lng: float | None = None
+    unit_label: str = "—"
 
     @property
     def is_open(self) -> bool:
@@ -127,30 +130,18 @@ def load(cases: QuerySet, key: ApiKey | None) -> list[Request]:
     )
     out = []
     for row in rows:
-        r = Request()
-        (
-            r.pk,
-            r.number,
-            r.state,
-            r.case_type,
-            r.created_at,
-            r.resolve_due,
-            r.reporter_id,
-            category_id,
-            r.place_id,
-            area_id,
-            department_id,
-        ) = row[:11]
-        r.description, r.address, r.lat, r.lng = row[11:] if whole_columns else ("", "", None, None)
+        pk, number, state, case_type, created_at, due, reporter_id = row[:7]
+        category_id, place_id, area_id, department_id = row[7:11]
+        r = Request(pk, number, state, case_type, created_at, due, reporter_id, place_id)
+        if whole_columns:
+            r.description, r.address, r.lat, r.lng = row[11:]
         r.category_name, r.category_code = categories[category_id]
-        r.place_name, r.place_lat, r.place_lng = areas[r.place_id]
+        r.place_name, r.place_lat, r.place_lng = areas[place_id]
         # As Case.unit_label: the department handling it, else the area, else a dash.
         if department_id:
             r.unit_label = departments.get(department_id, "—")
-        elif area_id:
-            r.unit_label = areas[area_id][0] if area_id in areas else "—"
-        else:
-            r.unit_label = "—"
+        elif area_id in areas:
+            r.unit_label = areas[area_id][0]
         out.append(r)
     return out
 
@@ -217,7 +208,7 @@ UPDATE_FIELDS = (
 )
 
 
-def _sentence(case, event: CaseEvent | None, full: bool, words: Words | None = None) -> str:
+def _sentence(case, event: Any, full: bool, words: Words | None = None) -> str:
     if event is None:
         return ""
     payload = event.payload or {}
