@@ -20,7 +20,15 @@ from django.utils.translation import gettext as _
 
 from grids.models import Area
 from grids.scope import may
-from open311.models import ApiKey, MediaState, Submission
+from open311.models import (
+    LIST_DATATYPES,
+    ApiKey,
+    Datatype,
+    MediaState,
+    ServiceAttribute,
+    Submission,
+)
+from portal.memo import TTLMemo
 from services import actions as case_actions
 from services.choices import CallbackMethod, CaseType, Channel, PhotoKind, State
 from services.models import Case, Category
@@ -99,8 +107,10 @@ def key_for(plain: str) -> ApiKey | None:
     """The active key with this value, or None (unknown and revoked alike)."""
     if not plain or len(plain) > 200:
         return None
+    # Never memoised: a revoked key is refused from the next request on.
     return (
         ApiKey.objects.select_related("account", "area")
+        .defer("area__boundary")
         .filter(key_hash=hash_key(plain), is_active=True)
         .first()
     )
@@ -168,11 +178,73 @@ def file_request(report: GeoReport, *, key: ApiKey) -> tuple[Submission, bool]:
         return before, False
 
 
+# The services a POST files under, by code: the active category and its questions. Read on
+# every POST and changed rarely by staff: kept per process for CATALOGUE_TTL seconds like the
+# case engine's own catalogue memos (services.actions.core), cleared at once in this process
+# when a category or a question is saved or deleted (open311.apps).
+CATALOGUE_TTL = case_actions.LIMITS_TTL
+_services: TTLMemo[tuple[Category, tuple[ServiceAttribute, ...]] | None] = TTLMemo(CATALOGUE_TTL)
+
+
+def service(code: str) -> tuple[Category, tuple[ServiceAttribute, ...]] | None:
+    """The active category with this code and the questions it asks, or None."""
+
+    def load():
+        category = Category.objects.filter(code=code, is_active=True).first()
+        if category is None:
+            return None
+        return category, tuple(ServiceAttribute.objects.filter(category=category))
+
+    return _services.get(code, load)
+
+
+def clear_catalogue() -> None:
+    """Forget the memoised services (a staff edit; tests)."""
+    _services.clear()
+
+
+def check_attributes(
+    category: Category, sent: dict, questions: tuple[ServiceAttribute, ...] | None = None
+) -> None:
+    """The category's questions (ServiceAttribute) against the `attribute[code]` answers: a
+    required one missing, a number that is not one, a list answer not among its values, or
+    several answers to a one-of-a-list question are refused naming the parameter. Answers to
+    codes the category does not ask are kept as sent (FixMyStreet's own, e.g. its report id)."""
+    errors: dict[str, list[str]] = {}
+    if questions is None:
+        questions = tuple(ServiceAttribute.objects.filter(category=category))
+    for attribute in questions:
+        name = f"attribute[{attribute.code}]"
+        value = sent.get(attribute.code)
+        answers = [v for v in (value if isinstance(value, list) else [value]) if v]
+        if not answers:
+            if attribute.required:
+                errors[name] = [
+                    _("This attribute is required: %(q)s") % {"q": attribute.description}
+                ]
+            continue
+        if attribute.datatype in LIST_DATATYPES:
+            keys = {str(v.get("key")) for v in attribute.values or []}
+            if attribute.datatype == Datatype.SINGLE and len(answers) > 1:
+                errors[name] = [_("Choose one value.")]
+            elif any(a not in keys for a in answers):
+                errors[name] = [_("Choose among: %(keys)s.") % {"keys": ", ".join(sorted(keys))}]
+        elif attribute.datatype == Datatype.NUMBER:
+            try:
+                [float(a) for a in answers]
+            except ValueError:
+                errors[name] = [_("Enter a number.")]
+    if errors:
+        raise ValidationError(errors)
+
+
 @transaction.atomic
 def _file(report: GeoReport, key: ApiKey) -> Submission:
-    category = Category.objects.filter(code=report.service_code, is_active=True).first()
-    if category is None:
+    found = service(report.service_code)
+    if found is None:
         raise ValidationError({"service_code": _("No such service.")})
+    category, questions = found
+    check_attributes(category, report.attributes, questions)
     if not in_key_area(key, report.place.path):
         raise ValidationError({"location": _("This place is outside the area of this key.")})
     # Chinese names: family name first, no space.

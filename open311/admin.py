@@ -12,8 +12,9 @@ from django.utils.translation import gettext_lazy
 
 from grids.scope import may
 from open311 import actions
-from open311.models import ApiKey, Submission
+from open311.models import ApiKey, ServiceAttribute, Submission
 from portal.write_path import WritePathMixin
+from services.admin import CatalogueAdmin
 
 
 class IssueKeyForm(forms.ModelForm):
@@ -99,3 +100,14 @@ class SubmissionAdmin(WritePathMixin, admin.ModelAdmin):
 
     def has_view_permission(self, request, obj=None):
         return may(request.user, "view", ApiKey)
+
+
+@admin.register(ServiceAttribute)
+class ServiceAttributeAdmin(CatalogueAdmin):
+    """The extra questions a category asks of Open311 filers (its service definition)."""
+
+    list_display = ("category", "code", "description", "datatype", "required", "order")
+    list_select_related = ("category",)
+    list_filter = ("datatype", "required")
+    search_fields = ("code", "description", "category__name", "category__code")
+    autocomplete_fields = ("category",)

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from grids.models.roles import Role
 from services.choices import Channel
+from services.models.catalogue import CITY_WIDE_ROLES, CityWideQuerySet
 
 KEY_ROLES = {
     # Keys let outside systems file cases for the whole city or a district: city staff issue
@@ -137,7 +138,7 @@ class Submission(models.Model):
     # `attribute[fixmystreet_id]` ("fms:<id>"). A retried POST with it answers the case
     # already filed; the constraint below makes two at once file one case.
     idempotency_key = models.CharField(_("idempotency key"), max_length=120, blank=True)
-    # `attribute[code]` answers as sent (categories define none yet): code → value or values.
+    # `attribute[code]` answers as sent (checked against ServiceAttribute): code → value or values.
     attributes = models.JSONField(_("attributes"), default=dict, blank=True)
     created_at = models.DateTimeField(_("filed at"), auto_now_add=True)
 
@@ -155,3 +156,84 @@ class Submission(models.Model):
 
     def __str__(self) -> str:
         return self.token
+
+
+class Datatype(models.TextChoices):
+    """GeoReport v2's attribute datatypes."""
+
+    STRING = "string", _("short text")
+    NUMBER = "number", _("number")
+    DATETIME = "datetime", _("date and time")
+    TEXT = "text", _("long text")
+    SINGLE = "singlevaluelist", _("one of a list")
+    MULTI = "multivaluelist", _("several of a list")
+
+
+LIST_DATATYPES = (Datatype.SINGLE, Datatype.MULTI)
+
+
+class ServiceAttribute(models.Model):
+    """An extra question a category asks of an Open311 filer (a service definition's
+    `attribute`): the spec's code, datatype, required, order, description and, for the list
+    datatypes, the values ([{"key": …, "name": …}, …]). A city-wide catalogue edited in the
+    admin like the categories themselves; a required one missing from a POST is refused."""
+
+    category = models.ForeignKey(
+        "services.Category",
+        on_delete=models.CASCADE,
+        related_name="open311_attributes",
+        verbose_name=_("category"),
+    )
+    code = models.SlugField(_("code"), max_length=40)
+    description = models.CharField(_("question"), max_length=200)
+    datatype = models.CharField(
+        _("datatype"), max_length=16, choices=Datatype.choices, default=Datatype.STRING
+    )
+    datatype_description = models.CharField(_("datatype description"), max_length=200, blank=True)
+    required = models.BooleanField(_("required"), default=False)
+    order = models.PositiveSmallIntegerField(_("order"), default=1)
+    values = models.JSONField(
+        _("values"),
+        default=list,
+        blank=True,
+        help_text=_('For the list datatypes: [{"key": "small", "name": "小于脸盆"}, …].'),
+    )
+
+    objects = CityWideQuerySet.as_manager()
+    scope_roles = CITY_WIDE_ROLES
+
+    class Meta:
+        verbose_name = _("Open311 service attribute")
+        verbose_name_plural = _("Open311 service attributes")
+        ordering = ["category_id", "order", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["category", "code"],
+                name="open311_attribute_code_unique",
+                violation_error_message=_("This category already asks a question with that code."),
+            ),
+            # The spec's order is a positive integer.
+            models.CheckConstraint(
+                condition=Q(order__gte=1),
+                name="open311_attribute_order_positive",
+                violation_error_message=_("The order starts at 1."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.category_id}:{self.code}"
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        listed = self.datatype in LIST_DATATYPES
+        values = self.values or []
+        if listed and not values:
+            raise ValidationError({"values": _("A list question needs its values.")})
+        if not listed and values:
+            raise ValidationError({"values": _("Only the list datatypes take values.")})
+        ok = isinstance(values, list) and all(
+            isinstance(v, dict) and set(v) == {"key", "name"} and str(v["key"]) for v in values
+        )
+        if not ok:
+            raise ValidationError({"values": _('Each value is {"key": …, "name": …}.')})

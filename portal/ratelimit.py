@@ -18,17 +18,21 @@ def hit(bucket: str, limit: int, window_seconds: int) -> bool:
     """Count one use of `bucket`; False when it is over `limit` in the current window."""
     window = int(time.time() // window_seconds)
     key = f"linli:rl:{bucket}:{window}"
-    added = cache.add(key, 1, timeout=window_seconds + 5)
-    if added is None:  # the cache did not answer
-        logger.warning("rate limit %s not counted: the cache is unreachable", bucket)
-        return True
-    if added:
-        return limit >= 1
+    # Count first: after a window's first use that is the only round trip to the cache.
     try:
         count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.add(key, 1, timeout=window_seconds + 5)
-        count = 1
+    except ValueError:  # the window's first use
+        added = cache.add(key, 1, timeout=window_seconds + 5)
+        if added is None:  # the cache did not answer
+            logger.warning("rate limit %s not counted: the cache is unreachable", bucket)
+            return True
+        if added:
+            return limit >= 1
+        try:  # another request added it first
+            count = cache.incr(key)
+        except ValueError:  # and it expired in between
+            cache.add(key, 1, timeout=window_seconds + 5)
+            count = 1
     if count is None:
         logger.warning("rate limit %s not counted: the cache is unreachable", bucket)
         return True

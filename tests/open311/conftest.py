@@ -24,6 +24,13 @@ def _fresh_rate_limits():
     yield
 
 
+@pytest.fixture(autouse=True)
+def _fresh_catalogue():
+    actions.clear_catalogue()  # ids are not reused, but a memo must not outlive its test
+    yield
+    actions.clear_catalogue()
+
+
 @pytest.fixture
 def desk(territory):
     d = build_desk(territory)

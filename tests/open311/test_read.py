@@ -230,7 +230,9 @@ def test_a_wrong_key_on_a_read_is_refused(client, desk):
 def test_query_count_of_a_page_is_pinned(client, desk, django_assert_max_num_queries):
     for _ in range(3):
         desk.dispatched()
-    with django_assert_max_num_queries(3):  # the cases, their latest steps, (no photos)
+    # The cases (alone: no joins), their places', categories' and units' names (one round
+    # trip), their latest steps; no photos without a key.
+    with django_assert_max_num_queries(3):
         assert len(_list(client)) == 3
     for _ in range(10):
         desk.dispatched()
@@ -242,7 +244,8 @@ def test_query_count_with_a_key_is_pinned(client, desk, key, django_assert_max_n
     _row, plain = key
     for _ in range(5):
         desk.dispatched()
-    with django_assert_max_num_queries(4):  # the key, the cases, their steps, their photos
+    # The key, the cases, their names, their steps, their photos.
+    with django_assert_max_num_queries(5):
         assert len(_list(client, api_key=plain)) == 5
 
 

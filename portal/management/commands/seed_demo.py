@@ -13,7 +13,7 @@ from tqdm import tqdm
 
 from grids.demo import DEMO_PASSWORD, seed_territory
 
-APP_HOOKS = ["centres", "services", "volunteers", "workforce", "deliberation"]
+APP_HOOKS = ["centres", "services", "volunteers", "workforce", "deliberation", "open311"]
 
 
 def _hook(app: str, name: str):
