@@ -95,7 +95,12 @@ class Area(MP_Node, TimeStampedModel):
     class Meta:
         verbose_name = _("area")
         verbose_name_plural = _("areas")
-        indexes = [models.Index(fields=["kind", "path"], name="grids_area_kind_path")]
+        indexes = [
+            models.Index(fields=["kind", "path"], name="grids_area_kind_path"),
+            # The nearest place to a phone's position (a box on lat/lng): a city's 100,000
+            # areas were read whole for each located filing (21 ms).
+            models.Index(fields=["lat", "lng"], name="grids_area_lat_lng"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=(

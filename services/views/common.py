@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET
 
 from grids.models import Area
 from services import routing
+from services.actions import PLACE_KINDS
 from services.choices import NOT_CLOSED_STATES, Action, CaseType, State
 from services.models import Case
 
@@ -34,7 +35,6 @@ def token_from_link(value: str) -> str | None:
         return None
 
 
-PLACE_KINDS = ("grid", "estate", "building")
 # What names a place for a resident: the community, then the estate and building (grids are
 # the office's word, not theirs).
 LABEL_KINDS = ("community", "estate", "building")
@@ -99,8 +99,20 @@ def places(request):
 
 def nearest_place(lat: float, lng: float) -> Area | None:
     """The grid, estate or building whose centre point is nearest to a WGS-84 point (at equal
-    distance the deeper one: a building over its estate)."""
-    box = 0.02  # about 2 km: beyond that the phone's position says nothing about the place
+    distance the deeper one: a building over its estate), within about 2 km."""
+    scale = math.cos(math.radians(lat))
+    best: Area | None = None
+    # A small box first: in a dense city it holds the answer and a handful of rows. The
+    # answer is final once it lies nearer than the box's edge (nothing outside can beat it);
+    # else the wide box decides. Beyond ~2 km the position says nothing about the place.
+    for box in (0.003, 0.02):
+        best, best_d = _nearest_in_box(lat, lng, box, scale)
+        if best_d is not None and best_d < box * min(1.0, scale):
+            break
+    return best
+
+
+def _nearest_in_box(lat: float, lng: float, box: float, scale: float):
     candidates = Area.objects.filter(
         kind__in=PLACE_KINDS,
         lat__range=(lat - box, lat + box),
@@ -109,14 +121,14 @@ def nearest_place(lat: float, lng: float) -> Area | None:
     best: Area | None = None
     best_d: float | None = None
     for area in candidates:
-        d = math.hypot(area.lat - lat, (area.lng - lng) * math.cos(math.radians(lat)))
+        d = math.hypot(area.lat - lat, (area.lng - lng) * scale)
         if (
             best_d is None
             or d < best_d
             or (d == best_d and best is not None and area.depth > best.depth)
         ):
             best, best_d = area, d
-    return best
+    return best, best_d
 
 
 def nearest_grid(lat: float, lng: float) -> Area | None:

@@ -258,6 +258,31 @@ def test_my_location_picks_the_nearest_building(client, desk):
     )
 
 
+def test_the_nearest_place_is_the_same_whichever_box_finds_it(desk):
+    """The small box (±0.003°) answers only when nothing outside it could be nearer."""
+    from grids.models import Area
+    from services.views.common import nearest_place
+
+    Area.objects.update(lat=None, lng=None)
+    near, far = desk.t.a.buildings
+
+    def put(area, dlat, dlng):
+        area.lat, area.lng = 24.9 + dlat, 118.6 + dlng
+        area.save()
+
+    # `far` is inside the small box but not nearer than its edge (0.003 × cos 24.9° ≈
+    # 0.00272); `near`, just outside the box, is nearer still (0.0031 × 0.907 ≈ 0.00281).
+    put(far, 0.0029, 0)
+    put(near, 0, 0.0031)
+    assert nearest_place(24.9, 118.6) == near
+    put(near, 0, 0.001)  # well inside: the small box answers
+    assert nearest_place(24.9, 118.6) == near
+    put(near, 0, 0.015)  # only the wide box reaches either
+    put(far, 0.019, 0)
+    assert nearest_place(24.9, 118.6) == near
+    assert nearest_place(24.9, 118.65) is None  # 2 km and more from every place
+
+
 @pytest.mark.parametrize(
     "code, name, expected",
     [
