@@ -103,20 +103,23 @@ def child_areas(area) -> list[Area]:
     )
 
 
-def children(view: View, user, kids: list[Area], now, config=None, plan=None) -> list[dict]:
-    """Each child area with its figures for the map's colours and the ranking table."""
+def children(
+    view: View, user, kids: list[Area], now, config=None, plan=None, org=None
+) -> list[dict]:
+    """Each child area with its figures for the map's colours and the ranking table (`org`:
+    grids.figures.children's figures when the caller has them)."""
     area = view.area
     if area is None or not kids:
         return []
     plan = plan if plan is not None else rollup.Plan.now()
-    pairs = rollup.breakdown(user, area, view.start, view.end, now, config, plan)
+    pairs = rollup.breakdown(user, area, view.start, view.end, now, config, plan, children=kids)
     kpis_by = {
         r["area"]: r
         for r in case_figures.ranked_children(
             user, area, view.start, view.end, now, config=config, pairs=pairs
         )
     }
-    org = grid_figures.children(area)
+    org = org if org is not None else grid_figures.children(area, kids=kids)
     out = []
     for kid in kids:
         k = kpis_by.get(kid.pk, {})
@@ -167,6 +170,9 @@ def build(view: View, user, now=None) -> dict:
         totals=rollup.totals(user, target, view.start, view.end, now, config, plan),
     )
     kids = child_areas(area) if area is not None else []
+    # The children's households and grids, and their sums for the organisation panel: read
+    # once for both.
+    org, org_totals = grid_figures.subtree(area, kids=kids) if kids else ({}, None)
     data: dict[str, Any] = {
         "target": {
             "area": area.pk if area else None,
@@ -198,7 +204,7 @@ def build(view: View, user, now=None) -> dict:
             {**u, "url": desk_list(view, band="overdue", unit=u["unit"])}
             for u in case_figures.overdue_units(user, target, now=now)
         ],
-        "children": children(view, user, kids, now, config=config, plan=plan),
+        "children": children(view, user, kids, now, config=config, plan=plan, org=org),
         "links": {
             "month": month_list(view),
             "open": desk_list(view),
@@ -208,7 +214,7 @@ def build(view: View, user, now=None) -> dict:
         },
     }
     if area is not None:
-        data["organisation"] = grid_figures.organisation(area)
+        data["organisation"] = grid_figures.organisation(area, totals=org_totals)
         data["volunteers"] = volunteer_figures.figures(user, area, view.start, view.end)
         data["centres"] = centre_figures.for_area(user, area, view.start, view.end)
         data["workforce"] = workforce_figures.for_area(user, area)

@@ -215,15 +215,17 @@ def monthly(user, target: Target, start, end, now=None, config=None, plan=None):
     return out
 
 
-def breakdown(user, area, start, end, now=None, config=None, plan=None):
+def breakdown(user, area, start, end, now=None, config=None, plan=None, children=None):
     """`services.kpis.breakdown` from the rollup: [(child, Kpis)], or None (read live). The
-    children must be at most ROLLUP_DEPTH deep (a district's streets, the city's districts)."""
+    children must be at most ROLLUP_DEPTH deep (a district's streets, the city's districts);
+    `children`: those to report, when the caller has read them."""
     plan = plan if plan is not None else Plan.now()
     if area is None or area.depth + 1 > ROLLUP_DEPTH or not plan.applies(user, area):
         return None
     now = now or timezone.now()
     config = config or KpiConfig.current()
-    children = list(Area.objects.filter(path__startswith=area.path, depth=area.depth + 1))
+    if children is None:
+        children = list(Area.objects.filter(path__startswith=area.path, depth=area.depth + 1))
     if not children:
         return []
     width = len(children[0].path)
