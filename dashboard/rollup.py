@@ -192,7 +192,7 @@ def read(
     queries, not nine. None when the rollup does not apply (the caller reads live)."""
     plan = plan if plan is not None else Plan.now()
     area = target.area
-    if target.department is not None or not plan.applies(user, area):
+    if target.department is not None or area is None or not plan.applies(user, area):
         return None
     if units and area.depth + 1 > ROLLUP_DEPTH:
         return None

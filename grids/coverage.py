@@ -66,7 +66,7 @@ def coverage(area: Area, households: int | None = None) -> Coverage:
     # Two plain counts: a correlated EXISTS per household makes the planner's row estimate
     # for the path range (far too low) expensive; counting distinct contacted households from
     # the small contact table is not.
-    households = {
+    counts = {
         "total": households
         if households is not None
         else Household.objects.filter(building__path__startswith=prefix).count(),
@@ -80,8 +80,8 @@ def coverage(area: Area, households: int | None = None) -> Coverage:
         grids=areas["grids"],
         estates=areas["estates"],
         estates_with_branch=areas["covered"],
-        households=households["total"],
-        households_with_contact=households["covered"],
+        households=counts["total"],
+        households_with_contact=counts["covered"],
         party_members=members,
     )
 

@@ -99,10 +99,14 @@ def summary(
     # All three are counts of open cases (the yellow and overdue rules' states are OPEN_STATES,
     # asserted below), so only the open cases are read: the open-case index, not the area's
     # every case.
-    live = cases_of(user, target).filter(state__in=OPEN_STATES).aggregate(
-        open=Count("pk", filter=Q(state__in=OPEN_STATES)),
-        yellow=Count("pk", filter=RULES["yellow"].q(viewer)),
-        overdue=Count("pk", filter=RULES["overdue"].q(viewer)),
+    live = (
+        cases_of(user, target)
+        .filter(state__in=OPEN_STATES)
+        .aggregate(
+            open=Count("pk", filter=Q(state__in=OPEN_STATES)),
+            yellow=Count("pk", filter=RULES["yellow"].q(viewer)),
+            overdue=Count("pk", filter=RULES["overdue"].q(viewer)),
+        )
     )
     if totals is None:
         proactive = (
