@@ -85,14 +85,19 @@ def _measure(emit, user, area, month, sizes: dict) -> None:
     from django.test import Client
 
     from centres import figures as centre_figures
+    from dashboard import panels as dash_panels
     from dashboard import rollup
     from dashboard.scope import view_of
+    from deliberation import figures as deliberation_figures
     from grids import figures as grid_figures
     from grids.models import Area
     from grids.scope import scope_for
+    from mediation import figures as mediation_figures
     from services import figures as case_figures
     from services.figures import Target
+    from surveys import figures as survey_figures
     from volunteers import figures as volunteer_figures
+    from workforce import figures as workforce_figures
 
     client = Client()
     client.force_login(user)
@@ -143,6 +148,11 @@ def _measure(emit, user, area, month, sizes: dict) -> None:
         "children_org": lambda: grid_figures.children(area),
         "volunteers": lambda: volunteer_figures.figures(user, area, start, end),
         "centres": lambda: centre_figures.for_area(user, area, start, end),
+        "child_areas": lambda: dash_panels.child_areas(area),
+        "workforce": lambda: workforce_figures.for_area(user, area),
+        "mediation": lambda: mediation_figures.figures(user, area, start, end),
+        "surveys": lambda: survey_figures.for_area(user, area, start, end),
+        "deliberation": lambda: deliberation_figures.figures(user, area, start, end),
     }
     for name, fn in panels.items():
         emit(f"panel_{name}_p95", p95(timings(fn, repeat=REPEAT)), "ms", **sizes)

@@ -103,20 +103,25 @@ def child_areas(area) -> list[Area]:
     )
 
 
-def children(view: View, user, kids: list[Area], now, config=None, plan=None) -> list[dict]:
-    """Each child area with its figures for the map's colours and the ranking table."""
+def children(
+    view: View, user, kids: list[Area], now, config=None, plan=None, org=None, pairs=None
+) -> list[dict]:
+    """Each child area with its figures for the map's colours and the ranking table (`org`:
+    grids.figures.children's figures, `pairs`: the daily rollup's (child, Kpis), when the
+    caller has them)."""
     area = view.area
     if area is None or not kids:
         return []
-    plan = plan if plan is not None else rollup.Plan.now()
-    pairs = rollup.breakdown(user, area, view.start, view.end, now, config, plan)
+    if pairs is None:
+        plan = plan if plan is not None else rollup.Plan.now()
+        pairs = rollup.breakdown(user, area, view.start, view.end, now, config, plan, children=kids)
     kpis_by = {
         r["area"]: r
         for r in case_figures.ranked_children(
             user, area, view.start, view.end, now, config=config, pairs=pairs
         )
     }
-    org = grid_figures.children(area)
+    org = org if org is not None else grid_figures.children(area, kids=kids)
     out = []
     for kid in kids:
         k = kpis_by.get(kid.pk, {})
@@ -157,6 +162,21 @@ def build(view: View, user, now=None) -> dict:
     target, area = view.target, view.area
     config = KpiConfig.current()  # read once for every panel
     plan = rollup.Plan.now()  # the daily rollup's state, read once for every panel
+    kids = child_areas(area) if area is not None else []
+    # The month's totals, the twelve months and the children's ranking from the daily rollup
+    # in one read of each source (None: not for this viewer or area, read live).
+    rolled = rollup.read(
+        user,
+        target,
+        view.start,
+        view.end,
+        view.trend_start,
+        now,
+        config,
+        plan,
+        children=kids,
+        units=area is not None and bool(kids) and area.depth + 1 <= rollup.ROLLUP_DEPTH,
+    )
     summary = case_figures.summary(
         user,
         target,
@@ -164,9 +184,11 @@ def build(view: View, user, now=None) -> dict:
         view.end,
         now=now,
         config=config,
-        totals=rollup.totals(user, target, view.start, view.end, now, config, plan),
+        totals=rolled.totals if rolled is not None else None,
     )
-    kids = child_areas(area) if area is not None else []
+    # The children's households and grids, and their sums for the organisation panel: read
+    # once for both.
+    org, org_totals = grid_figures.subtree(area, kids=kids) if kids else ({}, None)
     data: dict[str, Any] = {
         "target": {
             "area": area.pk if area else None,
@@ -184,7 +206,7 @@ def build(view: View, user, now=None) -> dict:
             view.end,
             now=now,
             config=config,
-            rows=rollup.monthly(user, target, view.trend_start, view.end, now, config, plan),
+            rows=rolled.monthly if rolled is not None else None,
         ),
         # Closed days from the daily rollup as it stood then (null: every figure read live).
         "rollup_as_of": timezone.localtime(plan.refreshed_at).strftime("%Y-%m-%d %H:%M")
@@ -198,7 +220,16 @@ def build(view: View, user, now=None) -> dict:
             {**u, "url": desk_list(view, band="overdue", unit=u["unit"])}
             for u in case_figures.overdue_units(user, target, now=now)
         ],
-        "children": children(view, user, kids, now, config=config, plan=plan),
+        "children": children(
+            view,
+            user,
+            kids,
+            now,
+            config=config,
+            plan=plan,
+            org=org,
+            pairs=rolled.breakdown if rolled is not None else None,
+        ),
         "links": {
             "month": month_list(view),
             "open": desk_list(view),
@@ -208,7 +239,7 @@ def build(view: View, user, now=None) -> dict:
         },
     }
     if area is not None:
-        data["organisation"] = grid_figures.organisation(area)
+        data["organisation"] = grid_figures.organisation(area, totals=org_totals)
         data["volunteers"] = volunteer_figures.figures(user, area, view.start, view.end)
         data["centres"] = centre_figures.for_area(user, area, view.start, view.end)
         data["workforce"] = workforce_figures.for_area(user, area)

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from dashboard import actions
 from dashboard.models import Report, ReportStatus
-from dashboard.scope import resolve
+from dashboard.scope import month_choices, resolve
 
 
 def _mine(request, pk: int) -> Report:
@@ -54,7 +54,13 @@ def reports(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "dashboard/reports.html",
-        {"view": view, "reports": mine, "month": f"{view.month:%Y-%m}", "done": ReportStatus.DONE},
+        {
+            "view": view,
+            "reports": mine,
+            "month": f"{view.month:%Y-%m}",
+            "months": month_choices(view.month),
+            "done": ReportStatus.DONE,
+        },
     )
 
 

@@ -27,7 +27,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models import BooleanField, Count, ExpressionWrapper, F, Q, QuerySet, Sum
 from django.db.models.functions import Substr, TruncDate, TruncMonth
 from django.utils import timezone
 
@@ -161,99 +161,152 @@ def _add(a: dict, b: dict) -> dict:
     return out
 
 
-def totals(user, target: Target, start, end, now=None, config=None, plan=None):
-    """The period's Kpis and 未诉先办 count for a target, or None when the rollup does not
-    apply (the caller reads live): two queries."""
+@dataclass(frozen=True)
+class Read:
+    """What `read` gives: the period's (Kpis, 未诉先办 count), the months' [(month, Kpis)] since
+    the trend's start, and the children's [(child, Kpis)] (None when not asked for)."""
+
+    totals: tuple
+    monthly: list
+    breakdown: list | None
+
+
+def read(
+    user,
+    target: Target,
+    start,
+    end,
+    trend_start=None,
+    now=None,
+    config=None,
+    plan=None,
+    children=None,
+    units: bool = False,
+) -> Read | None:
+    """The period [start, end)'s totals, the months of [trend_start, end) (trend_start ≤ start,
+    a month's first day) and, with `units`, the period's figures per child (the children must
+    be at most ROLLUP_DEPTH deep: a district's streets, the city's districts; `children`: those
+    to report, when the caller has read them): one grouped read of each of the three sources
+    (the stored days, the live days, the open cases past their deadline), each row keyed by
+    month, child and whether it falls in the period, so the page's three panels cost three
+    queries, not nine. None when the rollup does not apply (the caller reads live)."""
     plan = plan if plan is not None else Plan.now()
     area = target.area
-    if target.department is not None or not plan.applies(user, area):
+    if target.department is not None or area is None or not plan.applies(user, area):
+        return None
+    if units and area.depth + 1 > ROLLUP_DEPTH:
         return None
     now = now or timezone.now()
     config = config or KpiConfig.current()
-    stored = _rows(plan, area, start, end, config).aggregate(**_stored())
-    qs, aggregates, late_qs = _live(user, plan, area, start, end, now, config)
-    sums = _add(stored, qs.aggregate(**aggregates))
-    late = late_qs.order_by().count()
-    return kpi_rules.finish_sums(sums, late, config), sums.get("k_proactive") or 0
+    trend_start = trend_start if trend_start is not None else start
+    width = None
+    if units:
+        if children is None:
+            children = list(Area.objects.filter(path__startswith=area.path, depth=area.depth + 1))
+        if not children:
+            units = False
+        else:
+            width = len(children[0].path)
+    split = trend_start < start  # rows before the period count for the months only
+    first_day = timezone.localtime(start, TZ).date()
+    cells: dict[tuple, dict] = {}
+
+    def keyed(qs, month, unit_of, in_period):
+        annotations = {"k_month": month}
+        if width:
+            annotations["unit_path"] = Substr(unit_of, 1, width)
+        if split:
+            annotations["k_in"] = in_period
+        return qs.annotate(**annotations).values(*annotations)
+
+    def collect(rows):
+        for r in rows:
+            month = r.pop("k_month")
+            month = timezone.localtime(month, TZ).date() if isinstance(month, datetime) else month
+            key = (month, r.pop("unit_path", None), r.pop("k_in", True))
+            cells[key] = _add(cells.get(key, {}), r)
+
+    in_stored = ExpressionWrapper(Q(day__gte=first_day), output_field=BooleanField())
+    in_live = ExpressionWrapper(Q(dispatched_at__gte=start), output_field=BooleanField())
+    collect(
+        keyed(
+            _rows(plan, area, trend_start, end, config),
+            TruncMonth("day"),
+            "area_path",
+            in_stored,
+        )
+        .annotate(**_stored())
+        .order_by()
+    )
+    qs, aggregates, late_qs = _live(user, plan, area, trend_start, end, now, config)
+    month_of = TruncMonth("dispatched_at", tzinfo=TZ)
+    collect(keyed(qs, month_of, "place_path", in_live).annotate(**aggregates).order_by())
+    collect(
+        keyed(late_qs, month_of, "place_path", in_live).annotate(k_late_open=Count("pk")).order_by()
+    )
+
+    def finish(sums: dict):
+        sums = dict(sums)
+        late = sums.pop("k_late_open", 0) or 0
+        return kpi_rules.finish_sums(sums, late, config)
+
+    period: dict = {}
+    by_month: dict[date, dict] = {}
+    by_unit: dict[str, dict] = {}
+    for (month, unit, inside), sums in cells.items():
+        by_month[month] = _add(by_month.get(month, {}), sums)
+        if inside:
+            period = _add(period, sums)
+            if unit is not None:
+                by_unit[unit] = _add(by_unit.get(unit, {}), sums)
+    monthly = [
+        (midnight(month), finish(by_month[month]))
+        for month in sorted(by_month)
+        if by_month[month].get("k_dispatched")  # a month without cases (kpis.monthly: left out)
+    ]
+    breakdown = None
+    if units:
+        breakdown = [
+            (child, finish(by_unit[child.path]))
+            for child in children
+            if by_unit.get(child.path, {}).get("k_dispatched")
+        ]
+    return Read((finish(period), period.get("k_proactive") or 0), monthly, breakdown)
+
+
+def totals(user, target: Target, start, end, now=None, config=None, plan=None):
+    """The period's Kpis and 未诉先办 count for a target, or None when the rollup does not
+    apply (the caller reads live): three queries (`read`)."""
+    r = read(user, target, start, end, now=now, config=config, plan=plan)
+    return r.totals if r is not None else None
 
 
 def monthly(user, target: Target, start, end, now=None, config=None, plan=None):
     """`services.kpis.monthly` from the rollup: [(month, Kpis)], or None (read live)."""
-    plan = plan if plan is not None else Plan.now()
-    area = target.area
-    if target.department is not None or not plan.applies(user, area):
-        return None
-    now = now or timezone.now()
-    config = config or KpiConfig.current()
-    by: dict[date, dict] = {}
-    for r in (
-        _rows(plan, area, start, end, config)
-        .annotate(k_month=TruncMonth("day"))
-        .values("k_month")
-        .annotate(**_stored())
-        .order_by()
-    ):
-        by[r.pop("k_month")] = r
-    qs, aggregates, late_qs = _live(user, plan, area, start, end, now, config)
-    for q, aggs in ((qs, aggregates), (late_qs, {"k_late_open": Count("pk")})):
-        for r in (
-            q.annotate(k_month=TruncMonth("dispatched_at", tzinfo=TZ))
-            .values("k_month")
-            .annotate(**aggs)
-            .order_by()
-        ):
-            month = r.pop("k_month")
-            key = timezone.localtime(month, TZ).date() if isinstance(month, datetime) else month
-            by[key] = _add(by.get(key, {}), r)
-    out = []
-    for month in sorted(by):
-        sums = by[month]
-        if not sums.get("k_dispatched"):
-            continue  # a month without cases (kpis.monthly leaves it out)
-        late = sums.pop("k_late_open", 0) or 0
-        out.append((midnight(month), kpi_rules.finish_sums(sums, late, config)))
-    return out
+    r = read(user, target, start, end, now=now, config=config, plan=plan)
+    return r.monthly if r is not None else None
 
 
-def breakdown(user, area, start, end, now=None, config=None, plan=None):
+def breakdown(user, area, start, end, now=None, config=None, plan=None, children=None):
     """`services.kpis.breakdown` from the rollup: [(child, Kpis)], or None (read live). The
-    children must be at most ROLLUP_DEPTH deep (a district's streets, the city's districts)."""
-    plan = plan if plan is not None else Plan.now()
-    if area is None or area.depth + 1 > ROLLUP_DEPTH or not plan.applies(user, area):
+    children must be at most ROLLUP_DEPTH deep (a district's streets, the city's districts);
+    `children`: those to report, when the caller has read them."""
+    if area is None:
         return None
-    now = now or timezone.now()
-    config = config or KpiConfig.current()
-    children = list(Area.objects.filter(path__startswith=area.path, depth=area.depth + 1))
-    if not children:
-        return []
-    width = len(children[0].path)
-    by: dict[str, dict] = {}
-    for r in (
-        _rows(plan, area, start, end, config)
-        .annotate(unit_path=Substr("area_path", 1, width))
-        .values("unit_path")
-        .annotate(**_stored())
-        .order_by()
-    ):
-        by[r.pop("unit_path")] = r
-    qs, aggregates, late_qs = _live(user, plan, area, start, end, now, config)
-    for q, aggs in ((qs, aggregates), (late_qs, {"k_late_open": Count("pk")})):
-        for r in (
-            q.annotate(unit_path=Substr("place_path", 1, width))
-            .values("unit_path")
-            .annotate(**aggs)
-            .order_by()
-        ):
-            key = r.pop("unit_path")
-            by[key] = _add(by.get(key, {}), r)
-    out = []
-    for child in children:
-        sums = by.get(child.path)
-        if not sums or not sums.get("k_dispatched"):
-            continue
-        late = sums.pop("k_late_open", 0) or 0
-        out.append((child, kpi_rules.finish_sums(sums, late, config)))
-    return out
+    r = read(
+        user,
+        Target(area=area),
+        start,
+        end,
+        now=now,
+        config=config,
+        plan=plan,
+        children=children,
+        units=True,
+    )
+    if r is None:
+        return None
+    return r.breakdown if r.breakdown is not None else []
 
 
 def day_rows(days: list[date]) -> list[DailyCaseFigures]:

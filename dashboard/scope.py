@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.http import Http404
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from grids.models import Area, Department
@@ -53,6 +53,24 @@ def parse_month(value: str | None) -> date:
         return this
     month = date(int(m.group(1)), int(m.group(2)), 1)
     return min(month, this)
+
+
+def month_choices(shown: date, back: int = 24) -> list[tuple[str, str]]:
+    """The months a viewer may choose, newest first, as (YYYY-MM, label in the page's language:
+    "2026年12月"): the last `back` months and the shown one. A <select>, not <input
+    type=month>: the browser draws that in its own language, English on most intranet PCs."""
+    this = timezone.localdate().replace(day=1)
+    months = []
+    y, m = this.year, this.month
+    for _i in range(back):
+        months.append(date(y, m, 1))
+        y, m = (y - 1, 12) if m == 1 else (y, m - 1)
+    if shown not in months:
+        months.append(shown)
+    return [
+        (d.strftime("%Y-%m"), formats.date_format(d, "YEAR_MONTH_FORMAT"))
+        for d in sorted(months, reverse=True)
+    ]
 
 
 def resolve(request, area_param: str | None = None, month_param: str | None = None) -> View:

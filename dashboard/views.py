@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from dashboard import geo, panels
-from dashboard.scope import breadcrumb, resolve
+from dashboard.scope import breadcrumb, month_choices, resolve
 from portal.readdb import reading_from, replica_alias
 from services import figures as case_figures
 
@@ -63,6 +63,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "crumbs": breadcrumb(view),
             "layout": layout,
             "layouts": LAYOUTS,
+            "months": month_choices(view.month),
             "colour": colour,
             "colours": COLOURS,
             "area_query": "&".join(f"{k}={v}" for k, v in query.items()),

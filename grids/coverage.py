@@ -54,8 +54,9 @@ def household_has_contact():
     return Exists(ContactHousehold.objects.filter(household_id=OuterRef("pk")))
 
 
-def coverage(area: Area) -> Coverage:
-    """Coverage of `area`'s subtree in four aggregate queries."""
+def coverage(area: Area, households: int | None = None) -> Coverage:
+    """Coverage of `area`'s subtree in four aggregate queries (three when the caller has
+    counted the subtree's households already: `households`)."""
     prefix = area.path
     areas = Area.objects.filter(path__startswith=prefix, kind__in=["grid", "estate"]).aggregate(
         grids=Count("pk", filter=Q(kind="grid")),
@@ -65,8 +66,10 @@ def coverage(area: Area) -> Coverage:
     # Two plain counts: a correlated EXISTS per household makes the planner's row estimate
     # for the path range (far too low) expensive; counting distinct contacted households from
     # the small contact table is not.
-    households = {
-        "total": Household.objects.filter(building__path__startswith=prefix).count(),
+    counts = {
+        "total": households
+        if households is not None
+        else Household.objects.filter(building__path__startswith=prefix).count(),
         "covered": ContactHousehold.objects.filter(household__building__path__startswith=prefix)
         .values("household_id")
         .distinct()
@@ -77,8 +80,8 @@ def coverage(area: Area) -> Coverage:
         grids=areas["grids"],
         estates=areas["estates"],
         estates_with_branch=areas["covered"],
-        households=households["total"],
-        households_with_contact=households["covered"],
+        households=counts["total"],
+        households_with_contact=counts["covered"],
         party_members=members,
     )
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.db.models import Count, Exists, OuterRef
+from django.db.models import Count, Exists, OuterRef, Sum
 from django.db.models.functions import Substr
 from django.utils import timezone
 
@@ -25,7 +25,6 @@ from grids.coverage import coverage
 from grids.models import (
     Area,
     GridTeamMember,
-    Household,
     PartyOrg,
     PartyOrgKind,
     Role,
@@ -44,12 +43,18 @@ def grid_has_worker(on: date | None = None):
     return Exists(roster) | Exists(roles)
 
 
-def organisation(area: Area, on: date | None = None) -> dict:
-    """Grid team and party coverage of `area`'s subtree: six aggregate queries."""
-    cov = coverage(area)
-    grids = Area.objects.filter(path__startswith=area.path, kind="grid").aggregate(
-        n=Count("pk"), staffed=Count("pk", filter=grid_has_worker(on))
-    )
+def organisation(area: Area, on: date | None = None, totals: dict | None = None) -> dict:
+    """Grid team and party coverage of `area`'s subtree: six aggregate queries, four when the
+    caller has the subtree's grid and household totals already (`totals`: subtree()'s, the
+    same counts summed over every child)."""
+    if totals is None:
+        grids = Area.objects.filter(path__startswith=area.path, kind="grid").aggregate(
+            n=Count("pk"), staffed=Count("pk", filter=grid_has_worker(on))
+        )
+        cov = coverage(area)
+    else:
+        grids = {"n": totals["grids"], "staffed": totals["grids_staffed"]}
+        cov = coverage(area, households=totals["households"])
     branches = PartyOrg.objects.filter(
         area__path__startswith=area.path, kind=PartyOrgKind.BRANCH
     ).count()
@@ -68,22 +73,39 @@ def organisation(area: Area, on: date | None = None) -> dict:
     }
 
 
-def children(area: Area, on: date | None = None) -> dict[int, dict]:
+def children(area: Area, on: date | None = None, kids: list[Area] | None = None) -> dict[int, dict]:
     """Per child area of `area` (by id): households, grids, grids with a worker. Two grouped
     queries, whatever the number of children."""
-    kids = list(Area.objects.filter(path__startswith=area.path, depth=area.depth + 1))
+    return subtree(area, on, kids)[0]
+
+
+def subtree(
+    area: Area, on: date | None = None, kids: list[Area] | None = None
+) -> tuple[dict[int, dict], dict | None]:
+    """children()'s figures per child and their totals over the whole subtree (every grouped
+    row summed, so a household or grid outside every child still counts, as in
+    organisation()); `kids`: the children when the caller has read them (any subset of
+    them: only those are reported). ({}, None) when the area has no children."""
+    if kids is None:
+        kids = list(Area.objects.filter(path__startswith=area.path, depth=area.depth + 1))
     if not kids:
-        return {}
+        return {}, None
     width = len(kids[0].path)
     by_path = {k.path: k.pk for k in kids}
     out = {k.pk: {"households": 0, "grids": 0, "grids_staffed": 0} for k in kids}
+    totals = {"households": 0, "grids": 0, "grids_staffed": 0}
+    # The households registered on each area of the subtree, as the database keeps them
+    # (Area.figs_households: grids.sql.HOUSEHOLD_COUNTS), summed per child: the district's
+    # areas from the path index instead of its 45,000 households joined to their buildings.
     households = (
-        Household.objects.filter(building__path__startswith=area.path)
-        .annotate(unit=Substr("building__path", 1, width))
+        Area.objects.filter(path__startswith=area.path, figs_households__gt=0)
+        .annotate(unit=Substr("path", 1, width))
         .values("unit")
-        .annotate(n=Count("pk"))
+        .annotate(n=Sum("figs_households"))
+        .order_by()
     )
     for r in households:
+        totals["households"] += r["n"]
         if r["unit"] in by_path:
             out[by_path[r["unit"]]]["households"] = r["n"]
     grids = (
@@ -94,9 +116,11 @@ def children(area: Area, on: date | None = None) -> dict[int, dict]:
         .order_by()
     )
     for r in grids:
+        totals["grids"] += r["n"]
+        totals["grids_staffed"] += r["staffed"]
         if r["unit"] in by_path:
             out[by_path[r["unit"]]].update(grids=r["n"], grids_staffed=r["staffed"])
-    return out
+    return out, totals
 
 
-__all__ = ["children", "grid_has_worker", "organisation"]
+__all__ = ["children", "grid_has_worker", "organisation", "subtree"]

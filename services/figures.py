@@ -52,6 +52,9 @@ class Target:
         return qs
 
 
+assert set(RULES["yellow"].states) <= set(OPEN_STATES)
+assert set(RULES["overdue"].states) <= set(OPEN_STATES)
+
 _CACHE_ATTR = "_linli_dashboard_cases"
 
 
@@ -93,10 +96,17 @@ def summary(
             config=config,
         )
     viewer = Viewer.of(user, now)
-    live = cases_of(user, target).aggregate(
-        open=Count("pk", filter=Q(state__in=OPEN_STATES)),
-        yellow=Count("pk", filter=RULES["yellow"].q(viewer)),
-        overdue=Count("pk", filter=RULES["overdue"].q(viewer)),
+    # All three are counts of open cases (the yellow and overdue rules' states are OPEN_STATES,
+    # asserted below), so only the open cases are read: the open-case index, not the area's
+    # every case.
+    live = (
+        cases_of(user, target)
+        .filter(state__in=OPEN_STATES)
+        .aggregate(
+            open=Count("pk", filter=Q(state__in=OPEN_STATES)),
+            yellow=Count("pk", filter=RULES["yellow"].q(viewer)),
+            overdue=Count("pk", filter=RULES["overdue"].q(viewer)),
+        )
     )
     if totals is None:
         proactive = (

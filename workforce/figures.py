@@ -25,7 +25,7 @@ from django.db.models import Avg, Count, Q, Sum
 from django.db.models.functions import Substr
 from django.utils import timezone
 
-from grids.models import Area, Household, HouseholdVisit
+from grids.models import Area, HouseholdVisit
 from workforce.ladder import ladder_for
 from workforce.models import Worker
 
@@ -77,10 +77,12 @@ def staffing(user, area: Area, on: date | None = None) -> list[StaffingRow]:
     ids = [c.pk for c in communities]
     people: dict[str, dict[str, Any]] = {
         r["unit"]: dict(r)
-        for r in Household.objects.filter(building__path__startswith=area.path)
-        .annotate(unit=Substr("building__path", 1, width))
+        # The households and members the database keeps per area (Area.figs_households,
+        # figs_people: grids.sql.HOUSEHOLD_COUNTS), not the households joined to buildings.
+        for r in Area.objects.filter(path__startswith=area.path, figs_households__gt=0)
+        .annotate(unit=Substr("path", 1, width))
         .values("unit")
-        .annotate(n=Count("pk"), people=Sum("member_count"))
+        .annotate(n=Sum("figs_households"), people=Sum("figs_people"))
         .order_by()
     }
     planned = {

@@ -76,6 +76,15 @@ class Activity(Eligibility, TimeStampedModel):
     priority_confirmed = models.PositiveIntegerField(
         _("confirmed from priority groups"), default=0, editable=False
     )
+    # The sign-up figures' counts (centres.figures): confirmed places and those checked in,
+    # written by the database only (centres.sql.SIGNUP_COUNTS_SQL: triggers on the sign-ups,
+    # and a guard that keeps every other writer's values out), so they always equal the rows.
+    figs_confirmed = models.PositiveIntegerField(
+        _("confirmed places (figures)"), default=0, editable=False
+    )
+    figs_checked_in = models.PositiveIntegerField(
+        _("checked in (figures)"), default=0, editable=False
+    )
 
     written_by = "centres.actions"  # create, update, change places, cancel (portal.write_path)
     objects = ScopedQuerySet.as_manager()
@@ -103,6 +112,10 @@ class Activity(Eligibility, TimeStampedModel):
                 condition=Q(priority_confirmed__lte=models.F("confirmed_count")),
                 name="centres_activity_priority_within_confirmed",
                 violation_error_message=_("More priority places than confirmed places."),
+            ),
+            models.CheckConstraint(
+                condition=Q(figs_checked_in__lte=models.F("figs_confirmed")),
+                name="centres_activity_figs_checked_in_within_confirmed",
             ),
             models.CheckConstraint(
                 condition=Q(reserved_places__lte=models.F("capacity")),

@@ -80,6 +80,16 @@ class Area(MP_Node, TimeStampedModel):
         _("dedicated to"), max_length=20, choices=DedicatedKind.choices, blank=True
     )
     households_planned = models.PositiveIntegerField(_("households (planned)"), default=0)
+    # The households registered straight on this area (a building, or a grid in old lanes) and
+    # the sum of their members, for the figures of a subtree (grids.figures, workforce.figures):
+    # written by the database only (grids.sql.HOUSEHOLD_COUNTS: triggers on the households, and
+    # a guard that keeps every other writer's values out), so they always equal the rows.
+    figs_households = models.PositiveIntegerField(
+        _("households registered (figures)"), default=0, editable=False
+    )
+    figs_people = models.PositiveIntegerField(
+        _("household members (figures)"), default=0, editable=False
+    )
     # Optional WGS-84 centre point, used to match a phone's location to a grid.
     lat = models.FloatField(_("latitude"), null=True, blank=True)
     lng = models.FloatField(_("longitude"), null=True, blank=True)

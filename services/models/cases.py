@@ -369,6 +369,17 @@ class Case(TimeStampedModel):
                 condition=Q(state__in=["dispatched", "signed", "in_progress"])
                 & Q(resolved_at__isnull=True),
             ),
+            # The dashboard's map (services.figures.open_points): a district's open cases with
+            # coordinates, newest first, from the index alone (the heap reads of their
+            # coordinates were most of the panel's time).
+            models.Index(
+                fields=["place_path", "created_at"],
+                include=["number", "lat", "lng", "resolve_due", "card_level"],
+                name="services_case_map_open",
+                condition=Q(state__in=["dispatched", "signed", "in_progress"])
+                & Q(lat__isnull=False)
+                & Q(lng__isnull=False),
+            ),
             models.Index(
                 fields=["updated_at"],
                 include=["dispatched_at"],
