@@ -4,14 +4,13 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('grids', '0012_area_boundary'),
+        ("grids", "0013_figs_household_counts"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='area',
-            index=models.Index(fields=['lat', 'lng'], name='grids_area_lat_lng'),
+            model_name="area",
+            index=models.Index(fields=["lat", "lng"], name="grids_area_lat_lng"),
         ),
     ]

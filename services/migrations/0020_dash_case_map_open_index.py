@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
     atomic = False
 
     dependencies = [
-        ("services", "0018_dash_case_late_open_index"),
+        ("services", "0019_caseevent_partitioned"),
     ]
 
     operations = [
